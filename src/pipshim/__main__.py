@@ -1,0 +1,3 @@
+from pipshim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Carry out a route. The only code that runs pip, creates venvs or takes locks.
+
+Whenever nothing has to happen afterwards we ``exec`` pip, so its exit code and
+signals are its own. We wait for pip only while holding an environment's lock, or
+to clean up a venv this call created, or to add a hint after pip's own error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+from pipshim import venvs
+from pipshim.facts import GUARD, Facts
+from pipshim.messages import PipshimError, say
+from pipshim.routes import PassThrough, Refuse, UseVenv, venv_line
+
+
+def child_env(environ: dict[str, str]) -> dict[str, str]:
+    env = dict(environ)
+    env[GUARD] = "1"  # a pip shim reached again from below passes straight through
+    return env
+
+
+def quiet(f: Facts) -> bool:
+    return f.quiet or f.args.count("--quiet") > 0
+
+
+def _exec(cmd: list[str], environ: dict[str, str]) -> int:
+    os.execve(cmd[0], cmd, child_env(environ))
+    return 0  # not reached
+
+
+def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
+    """Run pip and wait; its exit code, or the signal that killed it, becomes ours."""
+    # The terminal sends ^C to pip too; we only wait for it to finish and clean up.
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = subprocess.Popen(cmd, env=child_env(environ))
+        rc = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    return 128 - rc if rc < 0 else rc
+
+
+def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
+    exe = venvs.exe_for(venv, f.invoked_as)
+    if exe:
+        return [exe, *argv]
+    # a venv made --without-pip: the real pip can still install into it
+    return [f.real_pip.path, "--python", os.path.join(venv, "bin", "python"), *argv]
+
+
+def run(route, f: Facts) -> int:
+    if isinstance(route, Refuse):
+        say(route.message)
+        return route.exit_code
+    if isinstance(route, PassThrough):
+        cmd = [route.exe, *route.argv]
+        if not route.hint:
+            return _exec(cmd, f.environ)
+        rc = wait_for(cmd, f.environ)
+        if rc != 0:
+            say(route.hint)
+        return rc
+    if isinstance(route, UseVenv):
+        return _run_in_venv(route, f)
+    raise TypeError(f"unknown route {route!r}")
+
+
+def _run_in_venv(route: UseVenv, f: Facts) -> int:
+    silent = quiet(f)
+    if not route.mutating:
+        if not silent:
+            say(venv_line(route, False, f.args.command))
+        return _exec(venv_command(route.venv, f, route.argv), f.environ)
+    with venvs.EnvLock(route.venv, f.environ, silent):
+        created = ensure(route.venv, route.base_python, route.prompt, f.environ)
+        if not silent:
+            say(venv_line(route, created, f.args.command))
+        rc = wait_for(venv_command(route.venv, f, route.argv), f.environ)
+        if created:
+            if rc == 0:
+                venvs.finish(route.venv)
+            else:
+                venvs.remove(route.venv)
+                if not silent:
+                    say(f"removed {route.venv} again: the install that created it failed")
+        return rc
+
+
+def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str]) -> bool:
+    """Under the lock: create the venv unless another call already did. True if created."""
+    st = venvs.state(venv)
+    if st == "ok":
+        if not venvs.python_runs(venv):
+            raise PipshimError(
+                f"{venv} is broken: its interpreter no longer exists; "
+                f"run `pipshim venv --recreate` in {os.path.dirname(venv)}",
+                2,
+            )
+        return False
+    if st == "not-venv":
+        raise PipshimError(f"{venv} exists but is not a virtual environment; move it away", 2)
+    try:
+        venvs.create(venv, base_python, prompt, environ)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # virtualenv's own errors: one line, nothing left behind
+        raise PipshimError(f"could not create {venv} from {base_python}: {exc}", 2) from exc
+    return True

@@ -1,0 +1,178 @@
+"""Gather, in one place, everything decide() may look at.
+
+This is the only step of the decision path that reads the file system and the
+environment; decide() gets the result as a value. Each environment candidate is
+tagged with where it came from (uv's PythonSource), so messages can say so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+
+from pipshim import interp as interp_mod
+from pipshim import realpip
+from pipshim.pip_argv import PipArgs, parse, truthy
+from pipshim.pipconf import read_settings
+
+# Where an environment candidate came from (routes.SOURCE_WORDS has the words for messages).
+ACTIVE = "VIRTUAL_ENV"  # rule 3: an activated virtualenv
+NEAREST = "nearest-venv"  # rule 5: found walking up from the current directory
+PROJECT = "project-root"  # rule 6: ROOT/.venv of the nearest project root, made on first install
+
+VENV_NAMES = (".venv", "venv")  # rule 5: .venv preferred, then venv
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")  # + requirements*.txt
+INCOMPLETE = ".pipshim-incomplete"  # written first when creating a venv, removed last
+GUARD = "PIPSHIM_ACTIVE"  # set for every child; seeing it means we were re-entered
+
+
+class Candidate(namedtuple("Candidate", "path source state detail")):
+    """A directory that may hold the environment.
+
+    state: ok | broken (its python no longer runs) | incomplete (a creation was
+    killed) | empty | not-venv (no pyvenv.cfg) | foreign (owner or permissions) |
+    missing; detail says why, for messages.
+    """
+
+    __slots__ = ()
+
+    @property
+    def python(self) -> str:
+        return os.path.join(self.path, "bin", "python")
+
+
+class Facts(
+    namedtuple(
+        "Facts",
+        "invoked_as args cwd uid environ shim_dir real_pip interp settings "
+        "active venvs project disabled reentered quiet",
+    )
+):
+    """Everything the decision depends on. Built by gather(), or by hand in tests."""
+
+    __slots__ = ()
+
+
+def owner_problem(st: os.stat_result, uid: int) -> str | None:
+    """Another non-root user's directory, or one others may write to, is never used."""
+    if st.st_uid not in (uid, 0):
+        return f"owned by uid {st.st_uid}"
+    if st.st_mode & 0o022:
+        return f"writable by group or others (mode {st.st_mode & 0o777:o})"
+    return None
+
+
+def venv_candidate(path: str, source: str, uid: int) -> Candidate:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return Candidate(path, source, "missing", "does not exist")
+    if not os.path.isdir(path):
+        return Candidate(path, source, "not-venv", "is not a directory")
+    problem = owner_problem(st, uid)
+    if problem:
+        return Candidate(path, source, "foreign", problem)
+    if os.path.exists(os.path.join(path, INCOMPLETE)):
+        return Candidate(path, source, "incomplete", "its creation was interrupted")
+    if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        try:
+            empty = not os.listdir(path)
+        except OSError:
+            empty = False
+        return Candidate(path, source, "empty" if empty else "not-venv", "has no pyvenv.cfg")
+    python = os.path.join(path, "bin", "python")
+    if not os.path.exists(python):
+        target = os.path.realpath(python)
+        return Candidate(path, source, "broken", f"its interpreter {target} no longer exists")
+    return Candidate(path, source, "ok", "")
+
+
+def _parents(cwd: str):
+    d = cwd
+    while True:
+        yield d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return
+        d = parent
+
+
+def find_venvs(cwd: str, uid: int) -> tuple[Candidate, ...]:
+    """Every venv-like directory from cwd upward, nearest first (rule 5).
+
+    A directory that is itself a venv counts (we are inside it), then its .venv, venv.
+    """
+    found = []
+    for d in _parents(cwd):
+        if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
+            found.append(venv_candidate(d, NEAREST, uid))
+        for name in VENV_NAMES:
+            path = os.path.join(d, name)
+            if os.path.isdir(path):
+                found.append(venv_candidate(path, NEAREST, uid))
+    return tuple(found)
+
+
+def is_project_dir(d: str) -> bool:
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return False
+    return any(n in PROJECT_MARKERS or (n.startswith("requirements") and n.endswith(".txt")) for n in names)
+
+
+def find_project(cwd: str, home: str, uid: int) -> Candidate | None:
+    """The nearest project root (rule 6), never $HOME itself or /."""
+    stop = {os.path.realpath(home)} if home else set()
+    for d in _parents(cwd):
+        if d == "/" or os.path.realpath(d) in stop:
+            return None
+        if is_project_dir(d):
+            venv = venv_candidate(os.path.join(d, ".venv"), PROJECT, uid)
+            try:
+                problem = owner_problem(os.stat(d), uid)
+            except OSError:
+                problem = "cannot be read"
+            if problem:
+                return Candidate(venv.path, PROJECT, "foreign", f"project {d} is {problem}")
+            return venv
+    return None
+
+
+def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str) -> Facts:
+    args: PipArgs = parse(argv)
+    uid = os.getuid()
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = environ.get("PWD") or "/"
+    path_var = environ.get("PATH", os.defpath)
+    real = realpip.find(invoked_as, path_var, (shim_dir,))
+    python = args.last("--python") or (real.python if real else None)
+    if python and os.path.isdir(python):  # pip's --python accepts an environment directory
+        python = os.path.join(python, "bin", "python")
+    info = interp_mod.inspect(python, environ) if python else None
+    isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
+    settings = {}
+    if info and info.externally_managed and not info.in_venv and not info.conda:
+        settings = read_settings(environ, args.command, info.prefix, isolated)
+    active_path = environ.get("VIRTUAL_ENV") or ""
+    active = venv_candidate(active_path, ACTIVE, uid) if active_path else None
+    home = environ.get("HOME", "")
+    return Facts(
+        invoked_as=invoked_as,
+        args=args,
+        cwd=cwd,
+        uid=uid,
+        environ=environ,
+        shim_dir=shim_dir,
+        real_pip=real,
+        interp=info,
+        settings=settings,
+        active=active,
+        venvs=find_venvs(cwd, uid),
+        project=find_project(cwd, home, uid),
+        disabled=truthy(environ.get("PIPSHIM_DISABLE")) is True,
+        reentered=bool(environ.get(GUARD)),
+        quiet=truthy(environ.get("PIPSHIM_QUIET")) is True,
+    )

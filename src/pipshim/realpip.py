@@ -1,0 +1,108 @@
+"""Find the real pip behind our shim, and the interpreter it runs on.
+
+Like rbenv's `which` for the system version: walk PATH, skip our own shim directory
+(however often it appears) and any file that carries our shim ID, and take the next
+executable of the same name. The interpreter is read from the script's ``#!`` line
+(``#!/usr/bin/python3``, ``#!/usr/bin/env python3``, or pip's ``#!/bin/sh`` +
+``'''exec'`` form for long paths); a "pip" that is not a Python script (pyenv's
+bash shim) has no interpreter and is simply handed the command.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+
+SHIM_ID = "pipshim-shim"  # written into every shim we generate; how we recognise our own files
+
+
+class RealPip(namedtuple("RealPip", "path python")):
+    """The real pip script; ``python`` is its interpreter or None if it is not a Python script."""
+
+    __slots__ = ()
+
+
+def pip_names(invoked_as: str) -> list[str]:
+    """pip3.11 -> pip3.11, pip3, pip; pip -> pip, pip3."""
+    names = [invoked_as]
+    for fallback in ("pip3", "pip"):
+        if fallback not in names:
+            names.append(fallback)
+    return names
+
+
+def is_our_shim(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and SHIM_ID.encode() in head
+
+
+def _is_exe(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def which(name: str, path_var: str, skip_dirs: tuple[str, ...] = ()) -> str | None:
+    """The first ``name`` on PATH that is neither in ``skip_dirs`` nor one of our shims."""
+    skip = {os.path.realpath(d) for d in skip_dirs}
+    for entry in path_var.split(os.pathsep):
+        if not entry or os.path.realpath(entry) in skip:
+            continue
+        candidate = os.path.join(entry, name)
+        if _is_exe(candidate) and not is_our_shim(candidate):
+            return candidate
+    return None
+
+
+def _long_shebang_target(second_line: str) -> str | None:
+    """pip/distlib's ``'''exec' "/very/long/path/python" "$0" "$@"`` form."""
+    prefix = "'''exec' "
+    if not second_line.startswith(prefix):
+        return None
+    rest = second_line[len(prefix) :].strip()
+    if rest.startswith('"'):
+        end = rest.find('"', 1)
+        return rest[1:end] if end > 0 else None
+    return rest.split()[0] if rest else None
+
+
+def script_interpreter(script: str, path_var: str, skip_dirs: tuple[str, ...] = ()) -> str | None:
+    """The Python interpreter a script runs on, or None if it is not a Python script."""
+    try:
+        with open(script, "rb") as fh:
+            head = fh.read(2048).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not head.startswith("#!"):
+        return None
+    lines = head.split("\n", 2)
+    words = lines[0][2:].split()
+    if not words:
+        return None
+    prog = words[0]
+    if os.path.basename(prog) == "sh" and len(lines) > 1:
+        target = _long_shebang_target(lines[1])
+        return target if target and _looks_like_python(target) else None
+    if os.path.basename(prog) == "env":
+        args = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        if not args:
+            return None
+        prog = args[0] if "/" in args[0] else which(args[0], path_var, skip_dirs)
+        if prog is None:
+            return None
+    return prog if _looks_like_python(prog) else None
+
+
+def _looks_like_python(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith(("python", "pypy"))
+
+
+def find(invoked_as: str, path_var: str, skip_dirs: tuple[str, ...]) -> RealPip | None:
+    for name in pip_names(invoked_as):
+        path = which(name, path_var, skip_dirs)
+        if path:
+            return RealPip(path, script_interpreter(path, path_var, skip_dirs))
+    return None

@@ -1,0 +1,84 @@
+"""Place and remove the shims (``pipshim install-shims`` / ``uninstall-shims``).
+
+One prototype (``shims/pip``) is written under every name, with the absolute path of
+pipshim's interpreter filled in (rbenv's rehash, pre-commit's hook template). A file
+that does not carry our shim ID is never overwritten or removed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pipshim.messages import say
+from pipshim.realpip import SHIM_ID, is_our_shim
+
+PLACEHOLDER = "@PIPSHIM_PYTHON@"
+
+
+def template_path(name: str = "pip") -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (
+        os.path.join(here, "shims", name),  # installed: force-included into the wheel
+        os.path.join(here, os.pardir, os.pardir, "shims", name),  # a source checkout
+    ):
+        if os.path.isfile(candidate):
+            return os.path.normpath(candidate)
+    raise FileNotFoundError(f"shim template {name!r} not found next to {here}")
+
+
+def _sh_quote(text: str) -> str:
+    return text.replace("'", "'\\''")
+
+
+def render(python: str, name: str = "pip") -> str:
+    with open(template_path(name), encoding="utf-8") as fh:
+        text = fh.read()
+    if SHIM_ID not in text.split("\n", 2)[1]:
+        raise ValueError(f"{template_path(name)} lacks the {SHIM_ID} marker")
+    return text.replace(PLACEHOLDER, _sh_quote(python))
+
+
+def default_names(version: str | None = None) -> list[str]:
+    version = version or "%d.%d" % sys.version_info[:2]
+    major = version.split(".")[0]
+    return ["pip", f"pip{major}", f"pip{version}", "pipshim"]
+
+
+def install(bin_dir: str, python: str, names: list[str]) -> int:
+    """Write the shims; returns 1 if a foreign file stood in the way of one of them."""
+    os.makedirs(bin_dir, exist_ok=True)
+    text = render(python)
+    status = 0
+    for name in names:
+        dest = os.path.join(bin_dir, name)
+        if os.path.lexists(dest) and not is_our_shim(dest):
+            say(f"left {dest} alone: it is not a pipshim shim (move it away and run install-shims again)")
+            status = 1
+            continue
+        tmp = f"{dest}.pipshim-tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, dest)
+    return status
+
+
+def uninstall(bin_dir: str, names: list[str] | None = None) -> list[str]:
+    """Remove our shims from bin_dir (all of them if names is None); returns what was removed."""
+    removed = []
+    try:
+        entries = sorted(os.listdir(bin_dir)) if names is None else names
+    except OSError:
+        return removed
+    for name in entries:
+        path = os.path.join(bin_dir, name)
+        if os.path.isfile(path) and not os.path.islink(path) and is_our_shim(path):
+            os.unlink(path)
+            removed.append(path)
+    return removed
+
+
+def on_path(bin_dir: str, path_var: str) -> bool:
+    real = os.path.realpath(bin_dir)
+    return any(os.path.realpath(p) == real for p in path_var.split(os.pathsep) if p)

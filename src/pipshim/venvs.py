@@ -1,0 +1,111 @@
+"""Create venvs safely: one lock per environment, in-progress marker first, clean-up on failure.
+
+The lock (filelock, under ``${XDG_CACHE_HOME:-~/.cache}/pipshim/locks/``) serialises
+creation and every mutating pip call on the same environment, so parallel
+``pip install`` calls into a new project make exactly one venv. virtualenv and
+filelock are imported here only, and only when a venv is touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+
+from pipshim.facts import INCOMPLETE
+from pipshim.messages import say
+
+
+def lock_path(venv: str, environ: dict[str, str]) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "/tmp", ".cache")
+    digest = hashlib.sha256(os.path.abspath(venv).encode()).hexdigest()[:20]
+    return os.path.join(base, "pipshim", "locks", f"{digest}.lock")
+
+
+class EnvLock:
+    """Hold the environment's lock; a waiter says once what it waits for."""
+
+    def __init__(self, venv: str, environ: dict[str, str], quiet: bool) -> None:
+        self.venv = venv
+        self.path = lock_path(venv, environ)
+        self.quiet = quiet
+        self._lock = None
+
+    def __enter__(self) -> EnvLock:
+        from filelock import FileLock, Timeout
+
+        os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+        self._lock = FileLock(self.path)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            if not self.quiet:
+                say(f"waiting for another pip run on {self.venv} to finish (lock {self.path})")
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+
+def state(venv: str) -> str:
+    """Re-read under the lock: ok | incomplete | empty | missing | not-venv."""
+    if not os.path.isdir(venv):
+        return "missing" if not os.path.lexists(venv) else "not-venv"
+    if os.path.exists(os.path.join(venv, INCOMPLETE)):
+        return "incomplete"
+    if os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+        return "ok"
+    return "not-venv" if os.listdir(venv) else "empty"
+
+
+def remove(venv: str) -> None:
+    shutil.rmtree(venv, ignore_errors=True)
+
+
+def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> None:
+    """Create ``venv`` from ``base_python``; leaves the in-progress marker for the caller.
+
+    The marker is written before anything else and removed by finish(), so a venv
+    whose creation (or first install) was killed is recognised and made again.
+    """
+    if state(venv) == "incomplete":
+        remove(venv)
+    os.makedirs(venv, exist_ok=True)
+    with open(os.path.join(venv, INCOMPLETE), "w") as fh:
+        fh.write(f"pid {os.getpid()}\n")
+    from virtualenv import cli_run
+
+    args = [venv, "--python", base_python, "--prompt", prompt, "--quiet"]
+    if system_site:
+        args.append("--system-site-packages")
+    # the user's VIRTUALENV_* settings stay theirs; a project's PYTHONPATH must not leak in
+    env = {k: v for k, v in environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    try:
+        cli_run(args, setup_logging=False, env=env)
+    except BaseException:
+        remove(venv)
+        raise
+    # virtualenv writes a .gitignore; keep it, it keeps the venv out of the user's repository
+
+
+def finish(venv: str) -> None:
+    """Mark a created venv complete (the last step)."""
+    try:
+        os.unlink(os.path.join(venv, INCOMPLETE))
+    except FileNotFoundError:
+        pass
+
+
+def python_runs(venv: str) -> bool:
+    return os.path.exists(os.path.join(venv, "bin", "python"))
+
+
+def exe_for(venv: str, invoked_as: str) -> str | None:
+    """The venv's own pip script by the name we were called as, else ``pip``."""
+    for name in (invoked_as, "pip"):
+        path = os.path.join(venv, "bin", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+

@@ -1,0 +1,31 @@
+"""Hermetic tests: no PIP_*, VIRTUAL_ENV, CONDA_*, PIPSHIM_* from the caller, HOME in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REPO = Path(__file__).resolve().parent.parent
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PIP = "/usr/bin/pip"
+DROP_PREFIXES = ("PIP_", "VIRTUAL_ENV", "CONDA_", "PIPSHIM_", "XDG_", "PYTHON", "PYENV_VERSION")
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith(DROP_PREFIXES):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    cwd = os.getcwd()
+    yield home
+    assert os.getcwd() == cwd, "a test changed the working directory"

@@ -1,0 +1,96 @@
+"""Integration fixtures: the real Debian pip on /usr/bin/python3, real virtualenv, local wheels.
+
+Nothing here installs into the system Python: a session fixture compares the system
+site-packages before and after the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from wheels import build_wheelhouse
+
+from pipshim import shims
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PIP = "/usr/bin/pip"
+SYSTEM_SITE_DIRS = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11/dist-packages")
+
+
+def _site_snapshot() -> dict[str, list[str]]:
+    return {d: sorted(os.listdir(d)) if os.path.isdir(d) else [] for d in SYSTEM_SITE_DIRS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def system_python_untouched():
+    """Fail loudly without an externally managed system Python; check it is unchanged at the end."""
+    if not (os.path.exists(SYSTEM_PYTHON) and os.path.exists(SYSTEM_PIP)):
+        pytest.fail(f"integration tests need {SYSTEM_PYTHON} and {SYSTEM_PIP} (Debian's python3-pip)")
+    stdlib = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if not os.path.exists(os.path.join(stdlib, "EXTERNALLY-MANAGED")):
+        pytest.fail(f"{SYSTEM_PYTHON} is not externally managed: these tests need one that is")
+    before = _site_snapshot()
+    yield
+    assert _site_snapshot() == before, "the system site-packages changed during the tests"
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory) -> Path:
+    return build_wheelhouse(tmp_path_factory.mktemp("wheelhouse"))
+
+
+@pytest.fixture(scope="session")
+def app_data(tmp_path_factory) -> Path:
+    """virtualenv's seed cache, shared by the session so each new venv is quick."""
+    return tmp_path_factory.mktemp("virtualenv-app-data")
+
+
+@pytest.fixture
+def shim_bin(tmp_path) -> Path:
+    """A bin dir with the real shims, pointing at the interpreter running the tests."""
+    bin_dir = tmp_path / "bin"
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    return bin_dir
+
+
+@pytest.fixture
+def shim_env(shim_bin, wheelhouse, app_data, hermetic_env) -> dict[str, str]:
+    """The environment of a user whose PATH has the shims first, offline, with local wheels."""
+    return {
+        "PATH": f"{shim_bin}:/usr/bin:/bin",
+        "HOME": str(hermetic_env),
+        "LANG": "C.UTF-8",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
+    }
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    d = tmp_path / "proj"
+    d.mkdir()
+    (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    return d
+
+
+def run(cmd, env, cwd, **kw) -> subprocess.CompletedProcess:
+    """Run a command (list) with text output captured."""
+    return subprocess.run([str(c) for c in cmd], env=env, cwd=str(cwd), capture_output=True, text=True, **kw)
+
+
+def pipshim_lines(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if ln.startswith("pipshim:")]
+
+
+def without_pipshim_lines(stderr: str) -> str:
+    return "".join(ln for ln in stderr.splitlines(keepends=True) if not ln.startswith("pipshim:"))
