@@ -24,9 +24,7 @@ def make_wheel(
     module = name.replace("-", "_")
     dist = f"{module}-{version}.dist-info"
     files: dict[str, bytes] = {
-        f"{module}/__init__.py": (
-            f'VERSION = "{version}"\n\n\ndef main():\n    print("{name} {version}")\n'
-        ).encode(),
+        f"{module}/__init__.py": (f'VERSION = "{version}"\n\n\ndef main():\n    print("{name} {version}")\n').encode(),
         f"{dist}/METADATA": (
             "Metadata-Version: 2.1\n"
             f"Name: {name}\nVersion: {version}\nSummary: pipshim test package\n"

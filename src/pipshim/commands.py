@@ -46,7 +46,7 @@ def run_command(argv: list[str], environ: dict[str, str], shim_dir: str) -> int:
     if args.command == "install-shims":
         status = shims.install(bin_dir, args.python, shims.default_names(args.pip_version))
         if not shims.on_path(bin_dir, environ.get("PATH", "")):
-            say(f"{bin_dir} is not on your PATH: add it in front, e.g. export PATH=\"{bin_dir}:$PATH\"")
+            say(f'{bin_dir} is not on your PATH: add it in front, e.g. export PATH="{bin_dir}:$PATH"')
         return status
     for path in shims.uninstall(bin_dir):
         print(f"removed {path}")

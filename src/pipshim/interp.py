@@ -37,9 +37,7 @@ class Interp(namedtuple("Interp", "path version prefix base_prefix stdlib extern
 
 
 def _cache_file(environ: dict[str, str]) -> str | None:
-    base = environ.get("XDG_CACHE_HOME") or (
-        os.path.join(environ["HOME"], ".cache") if environ.get("HOME") else None
-    )
+    base = environ.get("XDG_CACHE_HOME") or (os.path.join(environ["HOME"], ".cache") if environ.get("HOME") else None)
     return os.path.join(base, "pipshim", "interpreters.tsv") if base else None
 
 

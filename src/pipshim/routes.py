@@ -40,8 +40,10 @@ def venv_line(route: UseVenv, created: bool, command: str | None, planned: bool 
         if command == "uninstall":
             verb = "would uninstall from" if planned else "uninstalling from"
     else:
-        verb = f"pip {command or ''} would read".replace("  ", " ") if planned else (
-            f"pip {command} reads" if command else "pip reads"
+        verb = (
+            f"pip {command or ''} would read".replace("  ", " ")
+            if planned
+            else (f"pip {command} reads" if command else "pip reads")
         )
     suffix = ""
     if created:
@@ -56,8 +58,10 @@ def describe(route, command: str | None) -> str:
         text = f"pass through to {route.exe}: {route.reason}"
         return text + (f"\nif pip fails: {route.hint}" if route.hint else "")
     if isinstance(route, UseVenv):
-        return venv_line(route, route.create, command, planned=True) + "\nrun: " + " ".join(
-            [f"{route.venv}/bin/pip", *route.argv]
+        return (
+            venv_line(route, route.create, command, planned=True)
+            + "\nrun: "
+            + " ".join([f"{route.venv}/bin/pip", *route.argv])
         )
     return f"refuse (exit {route.exit_code}): {route.message}"
 

@@ -40,7 +40,7 @@ def render(python: str, name: str = "pip") -> str:
 
 
 def default_names(version: str | None = None) -> list[str]:
-    version = version or "%d.%d" % sys.version_info[:2]
+    version = version or f"{sys.version_info[0]}.{sys.version_info[1]}"
     major = version.split(".")[0]
     return ["pip", f"pip{major}", f"pip{version}", "pipshim"]
 

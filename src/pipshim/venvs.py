@@ -8,6 +8,7 @@ filelock are imported here only, and only when a venv is touched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -91,10 +92,8 @@ def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], sy
 
 def finish(venv: str) -> None:
     """Mark a created venv complete (the last step)."""
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(venv, INCOMPLETE))
-    except FileNotFoundError:
-        pass
 
 
 def python_runs(venv: str) -> bool:
@@ -108,4 +107,3 @@ def exe_for(venv: str, invoked_as: str) -> str | None:
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     return None
-

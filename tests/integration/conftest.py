@@ -32,7 +32,9 @@ def system_python_untouched():
         pytest.fail(f"integration tests need {SYSTEM_PYTHON} and {SYSTEM_PIP} (Debian's python3-pip)")
     stdlib = subprocess.run(
         [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if not os.path.exists(os.path.join(stdlib, "EXTERNALLY-MANAGED")):
         pytest.fail(f"{SYSTEM_PYTHON} is not externally managed: these tests need one that is")
@@ -81,16 +83,3 @@ def project(tmp_path) -> Path:
     d.mkdir()
     (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
     return d
-
-
-def run(cmd, env, cwd, **kw) -> subprocess.CompletedProcess:
-    """Run a command (list) with text output captured."""
-    return subprocess.run([str(c) for c in cmd], env=env, cwd=str(cwd), capture_output=True, text=True, **kw)
-
-
-def pipshim_lines(stderr: str) -> list[str]:
-    return [ln for ln in stderr.splitlines() if ln.startswith("pipshim:")]
-
-
-def without_pipshim_lines(stderr: str) -> str:
-    return "".join(ln for ln in stderr.splitlines(keepends=True) if not ln.startswith("pipshim:"))
