@@ -1,0 +1,87 @@
+"""Facts built by hand for the decision tests: the one place that knows the Facts fields.
+
+The defaults describe an ordinary user on Debian 12: ``/usr/bin/pip`` runs on an
+externally managed ``/usr/bin/python3`` (3.11), the shell is in ``/home/ada/proj``,
+there is no venv, no project, no active virtualenv and no pip setting. A test
+overrides only what its rule is about.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from pipshim.facts import Candidate, Facts
+from pipshim.interp import Interp
+from pipshim.pip_argv import parse
+from pipshim.realpip import RealPip
+
+HOME = "/home/ada"
+CWD = f"{HOME}/proj"
+SHIM_DIR = f"{HOME}/.local/bin"
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PIP = "/usr/bin/pip"
+
+# What venv_candidate() says about each state; cand() uses it unless told otherwise.
+DETAILS = {
+    "ok": "",
+    "broken": "its interpreter /usr/bin/python3.9 no longer exists",
+    "incomplete": "its creation was interrupted",
+    "empty": "has no pyvenv.cfg",
+    "not-venv": "has no pyvenv.cfg",
+    "foreign": "owned by uid 1001",
+    "missing": "does not exist",
+}
+
+
+def make_interp(
+    path: str = SYSTEM_PYTHON,
+    *,
+    version: str = "3.11",
+    prefix: str = "/usr",
+    base_prefix: str | None = None,
+    stdlib: str | None = None,
+    externally_managed: bool = True,
+    conda: bool = False,
+) -> Interp:
+    """An interpreter as interp.inspect() reports it; a venv has prefix != base_prefix."""
+    return Interp(
+        path=path,
+        version=version,
+        prefix=prefix,
+        base_prefix=prefix if base_prefix is None else base_prefix,
+        stdlib=stdlib or f"/usr/lib/python{version}",
+        externally_managed=externally_managed,
+        conda=conda,
+    )
+
+
+def cand(path: str, source: str, state: str, detail: str | None = None) -> Candidate:
+    """An environment candidate (facts.ACTIVE / NEAREST / PROJECT) in a given state."""
+    return Candidate(path, source, state, DETAILS[state] if detail is None else detail)
+
+
+def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), **overrides) -> Facts:
+    """Facts for ``pip ARGV`` (a string is split like a shell would) with fields overridden.
+
+    An unknown field name is an error, so a renamed Facts field fails loudly here.
+    """
+    if isinstance(argv, str):
+        argv = shlex.split(argv)
+    facts = Facts(
+        invoked_as="pip",
+        args=parse(argv),
+        cwd=CWD,
+        uid=1000,
+        environ={"HOME": HOME, "PATH": f"{SHIM_DIR}:/usr/local/bin:/usr/bin:/bin"},
+        shim_dir=SHIM_DIR,
+        real_pip=RealPip(SYSTEM_PIP, SYSTEM_PYTHON),
+        interp=make_interp(),
+        settings={},
+        active=None,
+        venvs=(),
+        project=None,
+        disabled=False,
+        reentered=False,
+        quiet=False,
+    )
+    return facts._replace(**overrides)

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""``make bench``: what pipshim costs, measured side by side in one run.
+
+Each case runs a command through the real shim and its baseline without pipshim,
+interleaved (A B A B …) after one warm-up run of each, and reports the medians. Every
+thing it needs (shims, local wheels, projects, venvs, HOME) is made in a temp dir; it
+runs offline and never installs into the system Python.
+
+    .dev/bin/python tools/bench.py [--runs 11] [--markdown] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PIP = "/usr/bin/pip"
+PYPROJECT = '[project]\nname = "bench"\nversion = "0"\n'
+
+Run = Callable[[int], "tuple[list[str], Path]"]  # run index (-1: warm-up) -> (argv, cwd)
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Case:
+    name: str
+    target: float | None  # the ratio shim/baseline must not exceed
+    check: str  # "routed": the shim says it used the cwd's .venv; "same": identical output
+    shim: Run
+    base: Run
+
+
+def at(cmd: list[str], cwd: Path) -> Run:
+    return lambda i: (cmd, cwd)
+
+
+@dataclass
+class Row:
+    name: str
+    shim_ms: float
+    base_ms: float | None
+    target: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.shim_ms / self.base_ms if self.base_ms else None
+
+
+def load_wheels_module():
+    spec = importlib.util.spec_from_file_location("pipshim_test_wheels", REPO / "tests" / "wheels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise BenchError(f"{' '.join(cmd)} (in {cwd}) exited {out.returncode}:\n{out.stdout}{out.stderr}")
+    return out
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    elapsed = (time.perf_counter() - start) * 1000
+    if rc != 0:
+        raise BenchError(f"{' '.join(cmd)} (in {cwd}) exited {rc}")
+    return elapsed
+
+
+class Bench:
+    def __init__(self, root: Path, runs: int) -> None:
+        self.root = root
+        self.runs = runs
+        self.bin = root / "bin"
+        from pipshim import shims
+
+        if shims.install(str(self.bin), sys.executable, shims.default_names()) != 0:
+            raise BenchError(f"could not write the shims into {self.bin}")
+        wheelhouse = load_wheels_module().build_wheelhouse(root / "wheels")
+        (root / "home").mkdir()
+        self.env = {
+            "PATH": f"{self.bin}:/usr/bin:/bin",
+            "HOME": str(root / "home"),
+            "LANG": "C.UTF-8",
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheelhouse),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "VIRTUALENV_OVERRIDE_APP_DATA": str(root / "app-data"),
+        }
+        self.empty = root / "empty"  # not a project
+        self.empty.mkdir()
+        self.project = self.new_project("project")
+        run([str(self.bin / "pip"), "install", "demo-lib"], self.project, self.env)  # creates .venv
+        self.venv_pip = str(self.project / ".venv" / "bin" / "pip")
+
+    def new_project(self, name: str, with_venv: bool = False) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True)
+        (path / "pyproject.toml").write_text(PYPROJECT)
+        if with_venv:  # made exactly as the shim makes it
+            run([str(self.bin / "pipshim"), "venv"], path, self.env)
+        return path
+
+    def cases(self) -> list[Case]:
+        pip, inst = str(self.bin / "pip"), ["install", "demo-lib"]
+        fresh = {i: self.new_project(f"fresh/{i}") for i in range(-1, self.runs)}
+        ready = {i: self.new_project(f"ready/{i}", with_venv=True) for i in range(-1, self.runs)}
+        explain = [str(self.bin / "pipshim"), "explain", "--", "pip", *inst]
+        return [
+            Case("pip --version, not in a project (vs /usr/bin/pip)", 1.02, "same", at([pip, "--version"], self.empty),
+                 at([SYSTEM_PIP, "--version"], self.empty)),
+            Case("pip list in a project (vs .venv/bin/pip list)", 1.05, "routed", at([pip, "list"], self.project),
+                 at([self.venv_pip, "list"], self.project)),
+            Case("pip install demo-lib, already satisfied (vs .venv/bin/pip)", 1.05, "routed",
+                 at([pip, *inst], self.project), at([self.venv_pip, *inst], self.project)),
+            Case("first install, creates .venv (vs install into an existing .venv)", 1.3, "routed",
+                 lambda i: ([pip, *inst], fresh[i]),
+                 lambda i: ([str(ready[i] / ".venv" / "bin" / "pip"), *inst], ready[i])),
+            Case("decision: `pipshim explain -- pip install demo-lib` (vs bare `python -I`)", None, "",
+                 at(explain, self.project), at([sys.executable, "-I", "-c", "pass"], self.project)),
+        ]  # fmt: skip
+
+    def check_warmup(self, case: Case) -> None:
+        """One run of each side, checked: the shim must do what the case says it measures."""
+        shim_cmd, shim_cwd = case.shim(-1)
+        base_cmd, base_cwd = case.base(-1)
+        shim, base = run(shim_cmd, shim_cwd, self.env), run(base_cmd, base_cwd, self.env)
+        lines = [ln for ln in shim.stderr.splitlines() if ln.startswith("pipshim:")]
+        if case.check == "routed" and not any(f"{shim_cwd}/.venv" in ln for ln in lines):
+            raise BenchError(f"{case.name}: the shim did not use {shim_cwd}/.venv:\n{shim.stderr}")
+        if case.check == "same" and (shim.stdout, lines) != (base.stdout, []):
+            raise BenchError(f"{case.name}: the shim's output differs from the baseline's:\n{shim.stdout}{shim.stderr}")
+
+    def measure(self, case: Case) -> Row:
+        self.check_warmup(case)
+        shim_ms, base_ms = [], []
+        for i in range(self.runs):  # interleaved, so drift hits both sides alike
+            shim_ms.append(timed(*case.shim(i), self.env))
+            base_ms.append(timed(*case.base(i), self.env))
+        return Row(case.name, statistics.median(shim_ms), statistics.median(base_ms), case.target)
+
+    def in_process_decision(self, iterations: int) -> Row:
+        """gather() + decide() in this process, as the shim's resolver runs them."""
+        from pipshim.facts import gather
+        from pipshim.policy import decide
+        from pipshim.routes import UseVenv
+
+        cwd = os.getcwd()
+        os.chdir(self.project)
+        try:
+            route = decide(gather("pip", ["install", "demo-lib"], self.env, str(self.bin)))
+            if not isinstance(route, UseVenv):
+                raise BenchError(f"in-process decision: expected the project venv, got {route}")
+            samples = []
+            for _ in range(iterations):
+                start = time.perf_counter()
+                decide(gather("pip", ["install", "demo-lib"], self.env, str(self.bin)))
+                samples.append((time.perf_counter() - start) * 1000)
+        finally:
+            os.chdir(cwd)
+        return Row(f"decision: gather()+decide() in-process ({iterations}x)", statistics.median(samples), None, None)
+
+
+def version_of(cmd: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    return (out.stdout + out.stderr).strip().split("\n")[0]
+
+
+def machine_info(bench: Bench) -> list[str]:
+    import virtualenv
+
+    import pipshim
+
+    env = bench.env
+    return [
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, /bin/sh -> {os.path.realpath('/bin/sh')}",
+        f"pipshim {pipshim.__version__} on {sys.executable} (Python {platform.python_version()}), "
+        f"virtualenv {virtualenv.__version__}",
+        f"system: {version_of([SYSTEM_PYTHON, '--version'], env)}; {version_of([SYSTEM_PIP, '--version'], env)}",
+        f"project venv: {version_of([bench.venv_pip, '--version'], env).replace(str(bench.root), '<tmp>')}",
+        f"medians of {bench.runs} interleaved runs each, after one warm-up run of each side"
+        + (" (fewer than 10: not for the README)" if bench.runs < 10 else ""),
+    ]
+
+
+def cells(row: Row) -> list[str]:
+    ratio = row.ratio
+    if row.target is None:
+        target = "-"
+    else:
+        target = f"<= {row.target:g} " + ("(met)" if ratio is not None and ratio <= row.target else "(MISSED)")
+    return [
+        row.name,
+        f"{row.shim_ms:.1f}" if row.shim_ms >= 1 else f"{row.shim_ms:.3f}",
+        "-" if row.base_ms is None else f"{row.base_ms:.1f}",
+        "-" if ratio is None or row.target is None else f"{ratio:.3f}",
+        target,
+    ]
+
+
+HEADINGS = ["case", "via pipshim (ms)", "baseline (ms)", "ratio", "target"]
+
+
+def table(rows: list[Row], markdown: bool) -> str:
+    body = [cells(r) for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", "---:", "---:", "---:", "---"]) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
+    widths = [max(len(r[k]) for r in [HEADINGS, *body]) for k in range(len(HEADINGS))]
+
+    def fmt(c: list[str]) -> str:
+        return " | ".join(c[0].ljust(widths[0]) if k == 0 else c[k].rjust(widths[k]) for k in range(len(c)))
+
+    return "\n".join([fmt(HEADINGS), "-+-".join("-" * w for w in widths), *map(fmt, body)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="pipshim's overhead, side by side with pip alone")
+    p.add_argument("--runs", type=int, default=11, help="timed runs of each side per case (default: 11)")
+    p.add_argument("--iterations", type=int, default=200, help="in-process decisions timed (default: 200)")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown, for the README")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (printed) for inspection")
+    args = p.parse_args(argv)
+    if args.runs < 1 or args.iterations < 1:
+        p.error("--runs and --iterations must be at least 1")
+    root = Path(tempfile.mkdtemp(prefix="pipshim-bench-"))
+    try:
+        bench = Bench(root, args.runs)
+        cases = bench.cases()
+        info = machine_info(bench)
+        rows = []
+        for case in cases:
+            print(f"measuring: {case.name} …", file=sys.stderr, flush=True)
+            rows.append(bench.measure(case))
+        rows.append(bench.in_process_decision(args.iterations))
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"bench: kept {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    prefix = "- " if args.markdown else ""
+    print("\n".join(prefix + line for line in info))
+    print()
+    print(table(rows, args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
