@@ -83,3 +83,33 @@ def project(tmp_path) -> Path:
     d.mkdir()
     (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
     return d
+
+
+@pytest.fixture(scope="session")
+def reference_venv(tmp_path_factory, app_data) -> Path:
+    """A venv made by virtualenv directly from /usr/bin/python3, for pip's own output; never modified.
+
+    Making it also fills the shared seed cache, so no later test can interrupt that.
+    """
+    from integration.support import make_reference_venv
+
+    return make_reference_venv(tmp_path_factory.mktemp("reference") / "venv", app_data)
+
+
+OTHER_USER = "pipshim-other2"
+
+
+@pytest.fixture(scope="session")
+def other_user() -> tuple[int, int]:
+    """(uid, gid) of a second, non-root user, created if missing; these tests run as root."""
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.fail("the ownership tests must run as root (they create a second user and chown to it)")
+    try:
+        entry = pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--no-create-home", OTHER_USER], check=True, capture_output=True)
+        entry = pwd.getpwnam(OTHER_USER)
+    assert entry.pw_uid != 0
+    return entry.pw_uid, entry.pw_gid

@@ -1,0 +1,111 @@
+"""Helpers shared by the integration tests (not fixtures: those live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import pipshim_lines, run
+
+from pipshim import shims
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PIP = "/usr/bin/pip"
+MARKER = ".pipshim-incomplete"  # DESIGN.md: "creation marks the venv as in progress first"
+SITE = Path("lib") / "python3.11" / "site-packages"
+
+
+def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
+    """Like the ``shim_env`` fixture, for module-scoped fixtures: shims in base/bin, HOME in base/home."""
+    bin_dir = base / "bin"
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    home = base / "home"
+    home.mkdir(exist_ok=True)
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
+    }
+
+
+def make_project(parent: Path, name: str = "proj", marker: str = "pyproject.toml") -> Path:
+    """A project root named ``name`` with one marker file; the pyproject's name differs from the dir's."""
+    d = parent / name
+    d.mkdir(parents=True)
+    if marker == "pyproject.toml":
+        (d / marker).write_text('[project]\nname = "not-the-dir-name"\nversion = "0"\n')
+    else:
+        (d / marker).write_text("demo-lib\n")
+    return d
+
+
+def imports_from(python: str | Path, module: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Import ``module`` with ``python``; stdout is the module's file."""
+    return run([python, "-c", f"import {module}; print({module}.__file__)"], env={"PATH": "/usr/bin:/bin"}, cwd=cwd)
+
+
+def assert_imports_from_venv(venv: Path, module: str, cwd: Path) -> None:
+    r = imports_from(venv / "bin" / "python", module, cwd)
+    assert r.returncode == 0, r.stderr
+    assert Path(r.stdout.strip()).resolve().is_relative_to(venv.resolve()), r.stdout
+    system = imports_from(SYSTEM_PYTHON, module, cwd)
+    assert system.returncode != 0 and "ModuleNotFoundError" in system.stderr, (system.stdout, system.stderr)
+
+
+def assert_complete_venv(venv: Path) -> None:
+    assert (venv / "pyvenv.cfg").is_file(), f"{venv} has no pyvenv.cfg"
+    assert not (venv / MARKER).exists(), f"{venv} still carries {MARKER}"
+    r = run([venv / "bin" / "python", "-c", "import sys; print(sys.prefix)"], env={"PATH": "/usr/bin:/bin"}, cwd=venv)
+    assert r.returncode == 0, r.stderr
+    assert Path(r.stdout.strip()).resolve() == venv.resolve()
+
+
+def venvs_under(root: Path) -> list[Path]:
+    """Every directory named .venv or venv, or holding a pyvenv.cfg, below root."""
+    found = set()
+    for p in root.rglob("*"):
+        if p.name in (".venv", "venv") and p.is_dir():
+            found.add(p)
+        if p.name == "pyvenv.cfg":
+            found.add(p.parent)
+    return sorted(found)
+
+
+def pyvenv_cfg(venv: Path) -> dict[str, str]:
+    out = {}
+    for line in (venv / "pyvenv.cfg").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def one_pipshim_line(stderr: str) -> str:
+    lines = pipshim_lines(stderr)
+    assert len(lines) == 1, f"expected exactly one pipshim: line, got {lines!r}\n--- stderr ---\n{stderr}"
+    return lines[0]
+
+
+def make_reference_venv(path: Path, app_data: Path, python: str = SYSTEM_PYTHON) -> Path:
+    """A venv made by virtualenv directly (no pipshim), with the same seed cache as pipshim uses."""
+    r = subprocess.run(
+        [sys.executable, "-m", "virtualenv", "--quiet", "--python", python, str(path)],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(path.parent), "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data)},
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    return path

@@ -1,0 +1,150 @@
+"""Issue 3, items 3-5: whatever pip itself allows passes through to the real pip, unchanged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from helpers import pipshim_lines, run, without_pipshim_lines
+
+from integration.support import (
+    SYSTEM_PIP,
+    SYSTEM_PYTHON,
+    make_reference_venv,
+    one_pipshim_line,
+    user_env,
+    venvs_under,
+)
+
+
+def run_bytes(cmd, env, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], env=env, cwd=str(cwd), capture_output=True)
+
+
+@pytest.fixture(scope="module", params=["virtualenv", "stdlib-venv"])
+def activated(request, tmp_path_factory, wheelhouse, app_data):
+    """A venv on /usr/bin/python3, activated the way `activate` does it, behind the shims on PATH."""
+    base = tmp_path_factory.mktemp("activated")
+    venv = base / "activated"
+    if request.param == "virtualenv":
+        make_reference_venv(venv, app_data)
+    else:
+        r = run([SYSTEM_PYTHON, "-m", "venv", venv], {"PATH": "/usr/bin:/bin"}, base)
+        assert r.returncode == 0, f"/usr/bin/python3 -m venv failed (is python3-venv installed?): {r.stderr}"
+    env = user_env(base, wheelhouse, app_data)
+    env["PATH"] = f"{base / 'bin'}:{venv}/bin:/usr/bin:/bin"
+    env["VIRTUAL_ENV"] = str(venv)
+    return venv, env
+
+
+@pytest.mark.parametrize("args", [["--version"], ["list"], ["install", "--no-such-opt"]], ids=str)
+def test_active_venv_is_byte_identical(activated, project, args):
+    venv, env = activated
+    via_shim = run_bytes(["pip", *args], env, project)
+    own = run_bytes([venv / "bin" / "pip", *args], env, project)
+
+    assert (via_shim.returncode, via_shim.stdout, via_shim.stderr) == (own.returncode, own.stdout, own.stderr)
+    if args == ["--version"]:
+        assert via_shim.returncode == 0 and str(venv).encode() in via_shim.stdout
+
+
+def test_active_venv_install_goes_to_the_active_venv(activated, tmp_path, project):
+    venv, env = activated
+    r = run(["pip", "install", "demo-lib==1.0"], env, project)
+
+    assert r.returncode == 0, r.stderr
+    assert pipshim_lines(r.stderr) == []
+    assert not (project / ".venv").exists()
+    check = run([venv / "bin" / "python", "-c", "import demo_lib; print(demo_lib.__file__)"], env, tmp_path)
+    assert check.returncode == 0 and check.stdout.startswith(str(venv)), check.stderr
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_target_passes_through(tmp_path, shim_env, where):
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    if where == "project":
+        (cwd / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    target = tmp_path / "target"
+
+    r = run(["pip", "install", "--target", target, "demo-lib==1.0"], shim_env, cwd)
+
+    assert r.returncode == 0, r.stderr
+    assert pipshim_lines(r.stderr) == []
+    assert (target / "demo_lib" / "__init__.py").read_text().startswith('VERSION = "1.0"')
+    assert (target / "demo_lib-1.0.dist-info").is_dir()
+    assert venvs_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_dry_run_report_passes_through(tmp_path, shim_env, where):
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    if where == "project":
+        (cwd / "requirements.txt").write_text("demo-lib\n")
+
+    r = run(["pip", "install", "--dry-run", "--report", "-", "demo-lib"], shim_env, cwd)
+
+    assert r.returncode == 0, r.stderr
+    assert pipshim_lines(r.stderr) == []
+    # pip logs "Looking in links" etc. on stdout around the report
+    report, _ = json.JSONDecoder().raw_decode(r.stdout[r.stdout.index("\n{") + 1 :])
+    assert report["pip_version"] == "23.0.1"  # the system pip ran, not a venv's
+    assert [item["metadata"]["name"] for item in report["install"]] == ["demo-lib"]
+    assert report["install"][0]["metadata"]["version"] == "2.0"
+    assert "Would install demo-lib-2.0" in r.stdout
+    assert venvs_under(tmp_path) == []
+
+
+def test_no_project_install_shows_pips_own_error_then_one_line(tmp_path, shim_env):
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    via_shim = run(["pip", "install", "demo-lib"], shim_env, cwd)
+    system = run([SYSTEM_PIP, "install", "demo-lib"], shim_env, cwd)
+
+    assert system.returncode == 1 and "externally-managed-environment" in system.stderr
+    assert via_shim.returncode == system.returncode
+    assert via_shim.stdout == system.stdout
+    assert without_pipshim_lines(via_shim.stderr) == system.stderr
+    line = one_pipshim_line(via_shim.stderr)
+    assert via_shim.stderr.endswith(line + "\n"), "the pipshim: line must come after pip's error"
+    assert "project" in line
+    assert venvs_under(tmp_path) == []
+
+
+def test_pipshim_disable_in_a_project_is_the_real_pip(tmp_path, shim_env, project):
+    env = {**shim_env, "PIPSHIM_DISABLE": "1"}
+    via_shim = run(["pip", "install", "demo-lib"], env, project)
+    system = run([SYSTEM_PIP, "install", "demo-lib"], env, project)
+
+    assert system.returncode == 1 and "externally-managed-environment" in system.stderr
+    assert (via_shim.returncode, via_shim.stdout, via_shim.stderr) == (system.returncode, system.stdout, system.stderr)
+    assert venvs_under(tmp_path) == []
+
+
+FAKE_PIP = """#!/bin/bash
+# stands in for pyenv's bash shim: not a Python script
+printf '%s\\0' "$0" "$@" > "$FAKE_PIP_LOG"
+echo "fake pip stdout"
+echo "fake pip stderr" >&2
+exit 42
+"""
+
+
+def test_non_python_real_pip_is_execed_with_the_same_argv(tmp_path, shim_env, project):
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    fake = fake_bin / "pip"
+    fake.write_text(FAKE_PIP)
+    fake.chmod(0o755)
+    log = tmp_path / "argv.log"
+    shim_bin = shim_env["PATH"].split(":")[0]
+    env = {**shim_env, "PATH": f"{shim_bin}:{fake_bin}:/usr/bin:/bin", "FAKE_PIP_LOG": str(log)}
+    args = ["install", "demo-lib", "two words", "--no-such-opt", "", "-q", "*"]
+
+    r = run(["pip", *args], env, project)
+
+    assert (r.returncode, r.stdout, r.stderr) == (42, "fake pip stdout\n", "fake pip stderr\n")
+    assert log.read_text().split("\0")[:-1] == [str(fake), *args]
+    assert venvs_under(tmp_path) == []
