@@ -11,10 +11,10 @@ import os
 import signal
 import subprocess
 
-from pipshim import venvs
+from pipshim import links, venvs
 from pipshim.facts import GUARD, Facts
 from pipshim.messages import PipshimError, say
-from pipshim.routes import PassThrough, Refuse, UseVenv, venv_line
+from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv, venv_line
 
 
 def child_env(environ: dict[str, str]) -> dict[str, str]:
@@ -45,11 +45,14 @@ def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
 
 
 def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
+    python = os.path.join(venv, "bin", "python")
     exe = venvs.exe_for(venv, f.invoked_as)
+    if exe and f.real_pip.prefix:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
+        return [python, *f.real_pip.prefix, *argv]
     if exe:
         return [exe, *argv]
     # a venv made --without-pip: the real pip can still install into it
-    return [f.real_pip.path, "--python", os.path.join(venv, "bin", "python"), *argv]
+    return [f.real_pip.path, *f.real_pip.prefix, "--python", python, *argv]
 
 
 def run(route, f: Facts) -> int:
@@ -66,6 +69,10 @@ def run(route, f: Facts) -> int:
         return rc
     if isinstance(route, UseVenv):
         return _run_in_venv(route, f)
+    if isinstance(route, RouteToPipx):
+        from pipshim import pipxrun
+
+        return pipxrun.run(route, f, quiet(f))
     raise TypeError(f"unknown route {route!r}")
 
 
@@ -76,9 +83,10 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
             say(venv_line(route, False, f.args.command))
         return _exec(venv_command(route.venv, f, route.argv), f.environ)
     with venvs.EnvLock(route.venv, f.environ, silent):
-        created = ensure(route.venv, route.base_python, route.prompt, f.environ)
+        created = ensure(route.venv, route.base_python, route.prompt, f.environ, system_site=route.user_env)
         if not silent:
             say(venv_line(route, created, f.args.command))
+        before = links.scripts(route.venv)
         rc = wait_for(venv_command(route.venv, f, route.argv), f.environ)
         if created:
             if rc == 0:
@@ -87,10 +95,13 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
                 venvs.remove(route.venv)
                 if not silent:
                     say(f"removed {route.venv} again: the install that created it failed")
+        if route.user_env and f.shim_dir and os.path.isdir(route.venv):
+            links.link_new(route.venv, before, f.shim_dir, silent)
+            links.prune(route.venv, f.shim_dir)
         return rc
 
 
-def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str]) -> bool:
+def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> bool:
     """Under the lock: create the venv unless another call already did. True if created."""
     st = venvs.state(venv)
     if st == "ok":
@@ -104,7 +115,7 @@ def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str]) ->
     if st == "not-venv":
         raise PipshimError(f"{venv} exists but is not a virtual environment; move it away", 2)
     try:
-        venvs.create(venv, base_python, prompt, environ)
+        venvs.create(venv, base_python, prompt, environ, system_site=system_site)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # virtualenv's own errors: one line, nothing left behind
