@@ -8,10 +8,7 @@ to clean up a venv this call created, or to add a hint after pip's own error.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 
-from pipshim import links, venvs
 from pipshim.facts import GUARD, Facts
 from pipshim.messages import PipshimError, say
 from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv, venv_line
@@ -34,6 +31,9 @@ def _exec(cmd: list[str], environ: dict[str, str]) -> int:
 
 def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
     """Run pip and wait; its exit code, or the signal that killed it, becomes ours."""
+    import signal
+    import subprocess
+
     # The terminal sends ^C to pip too; we only wait for it to finish and clean up.
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -45,6 +45,8 @@ def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
 
 
 def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
+    from pipshim import venvs
+
     python = os.path.join(venv, "bin", "python")
     exe = venvs.exe_for(venv, f.invoked_as)
     if exe and f.real_pip.prefix:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
@@ -82,6 +84,8 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
         if not silent:
             say(venv_line(route, False, f.args.command))
         return _exec(venv_command(route.venv, f, route.argv), f.environ)
+    from pipshim import links, venvs
+
     with venvs.EnvLock(route.venv, f.environ, silent):
         created = ensure(route.venv, route.base_python, route.prompt, f.environ, system_site=route.user_env)
         if not silent:
@@ -103,6 +107,8 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
 
 def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> bool:
     """Under the lock: create the venv unless another call already did. True if created."""
+    from pipshim import venvs
+
     st = venvs.state(venv)
     if st == "ok":
         if not venvs.python_runs(venv):

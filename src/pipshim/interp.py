@@ -10,7 +10,6 @@ them takes effect at once.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import namedtuple
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
@@ -80,6 +79,8 @@ def _write_cache(cache: str | None, key: str, fields: list[str]) -> None:
 
 def ask(path: str, environ: dict[str, str]) -> list[str] | None:
     """Run the interpreter once and return [version, prefix, base_prefix, stdlib]."""
+    import subprocess  # only on a cache miss
+
     try:
         out = subprocess.run(
             [path, "-I", "-c", _QUERY],
