@@ -47,7 +47,8 @@ def run(environ: dict[str, str], bin_dir: str) -> int:
     r.line(ours_first, f"`pip` on PATH is pipshim's shim ({shown})", init)
     shim = os.path.join(bin_dir, "pip")
     py = _shim_python(shim) if os.path.exists(shim) else None
-    runs = bool(py) and subprocess.run([py, "-I", "-c", "import pipshim"], capture_output=True).returncode == 0
+    runs = bool(py) and os.path.isfile(py) and os.access(py, os.X_OK)
+    runs = runs and subprocess.run([py, "-I", "-c", "import pipshim"], capture_output=True).returncode == 0
     r.line(runs, f"the shims in {bin_dir} run pipshim on {py or '(no shim found)'}", "run `make install` again")
     facts = gather("pip", ["install"], environ, bin_dir)
     real = facts.real_pip

@@ -13,7 +13,7 @@ import sys
 
 from pipshim.facts import Facts
 from pipshim.messages import say
-from pipshim.routes import RouteToPipx, pipx_args, pipx_line
+from pipshim.routes import RouteToPipx, UseVenv, pipx_args, pipx_line
 
 NO_APPS = "No apps associated with package"
 
@@ -62,15 +62,25 @@ def run(route: RouteToPipx, f: Facts, quiet: bool) -> int:
         say(pipx_line(route))
     if route.action == "install":
         ensure_shared_libs(f, route, env)
+    no_apps = []
     for spec in route.specs:
         rc, err = _run_pipx(pipx_args(route, spec), env)
-        if rc == 0:
-            continue
-        if NO_APPS in err and route.fallback is not None:
-            if not quiet:
-                say(f"{spec} has no commands, so it is a library after all: installing it into the user environment")
-            from pipshim.execute import run as run_route
+        if rc != 0 and NO_APPS in err and route.fallback is not None:
+            no_apps.append(spec)  # a library after all: installed below, with the others that are
+        elif rc != 0:
+            return rc
+    if not no_apps:
+        return 0
+    fallback = route.fallback
+    if isinstance(fallback, UseVenv):
+        done = set(route.specs) - set(no_apps)
+        fallback = fallback._replace(argv=tuple(x for x in fallback.argv if x not in done))
+        where = "installing into the user environment instead"
+    else:
+        where = "and libraries are not installed for root outside a container"
+    if not quiet:
+        verb = "has" if len(no_apps) == 1 else "have"
+        say(f"{', '.join(no_apps)} {verb} no commands, so not an application; {where}")
+    from pipshim.execute import run as run_route
 
-            return run_route(route.fallback, f)
-        return rc
-    return 0
+    return run_route(fallback, f)

@@ -133,6 +133,8 @@ def decide(f: Facts):
     # rule 4: --user means the user environment, even inside a project (but not over an active venv)
     active = f.active is not None and f.active.state in ("ok", "broken")
     if mutating and not active and (a.flag("--user") or _enabled(f, "user")):
+        if f.is_root and not f.in_container:
+            return _refuse_root(f)  # rule 8: root on a host has no user environment
         return _user_env(f, managed + "; --user", mutating)
     env, notes = install_env(f)  # rules 3, 5, 6
     if notes:

@@ -64,8 +64,9 @@ def user_venv(env) -> Path:
 
 
 def pipx_venvs(env) -> list[str]:
+    """The venvs pipx holds (not its own .NAME.lock files)."""
     d = Path(env["PIPX_HOME"]) / "venvs"
-    return sorted(os.listdir(d)) if d.is_dir() else []
+    return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
 
 
 def pip(shim_bin, env, cwd, *args):
@@ -257,8 +258,8 @@ def test_apps_setting_in_config_adds_an_application(shim_bin, env, work):
 
 def test_builtin_list_knows_well_known_applications(shim_bin, env, work):
     env.pop("PIPSHIM_APPS")
-    names = "black ruff httpie yt-dlp cowsay poetry tox nox pre-commit cookiecutter ansible awscli".split()
-    for name in names:
+    names = ("black", "ruff", "httpie", "yt-dlp", "cowsay", "poetry", "tox", "nox", "pre-commit", "cookiecutter")
+    for name in (*names, "ansible", "awscli"):
         route = explain(shim_bin, env, work, "install", name)
         assert route["route"] == "pipx", (name, route)
         assert route["specs"] == [name]
@@ -272,3 +273,21 @@ def test_builtin_list_knows_well_known_applications(shim_bin, env, work):
 def test_uninstall_of_an_app_pipx_does_not_manage_does_not_go_to_pipx(shim_bin, env, work):
     route = explain(shim_bin, env, work, "uninstall", "-y", "demo-app")
     assert route["route"] != "pipx"
+
+
+def test_quiet_silences_the_pipshim_line(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "-q", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert pipshim_lines(r.stderr) == []
+    assert pipx_venvs(env) == ["demo-app"]
+    assert "--quiet" in explain(shim_bin, env, work, "install", "-q", "demo-app")["options"]
+
+
+def test_only_the_app_without_commands_falls_back(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-app", "demo-noscript")
+    assert r.returncode == 0, r.stderr
+    assert pipx_venvs(env) == ["demo-app"]
+    py = user_venv(env) / "bin" / "python"
+    assert imports(py, "demo_noscript", env, work)
+    assert not imports(py, "demo_app", env, work), "demo-app is in pipx already"
+    assert not any("left" in ln and "alone" in ln for ln in pipshim_lines(r.stderr)), r.stderr
