@@ -30,17 +30,23 @@ def _exec(cmd: list[str], environ: dict[str, str]) -> int:
 
 
 def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
-    """Run pip and wait; its exit code, or the signal that killed it, becomes ours."""
+    """Run pip and wait; its exit code (or 128+N if signal N killed it) becomes ours.
+
+    ^C from the terminal reaches pip too, so we ignore it and let pip decide; SIGTERM
+    and SIGHUP sent to us alone are passed on to pip.
+    """
     import signal
     import subprocess
 
-    # The terminal sends ^C to pip too; we only wait for it to finish and clean up.
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    proc = subprocess.Popen(cmd, env=child_env(environ))
+    forward = {sig: signal.signal(sig, lambda n, _f: proc.send_signal(n)) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        proc = subprocess.Popen(cmd, env=child_env(environ))
         rc = proc.wait()
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.signal(signal.SIGINT, old_int)
+        for sig, handler in forward.items():
+            signal.signal(sig, handler)
     return 128 - rc if rc < 0 else rc
 
 

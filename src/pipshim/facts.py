@@ -47,7 +47,7 @@ class Facts(
     namedtuple(
         "Facts",
         "invoked_as args cwd uid environ shim_dir real_pip interp pip_settings config "
-        "active venvs project user_venv pipx is_root in_container disabled reentered quiet",
+        "active venvs project user_venv pipx is_root in_container req_files disabled reentered quiet",
     )
 ):
     """Everything the decision depends on. Built by gather(), or by hand in tests.
@@ -199,6 +199,15 @@ def find_project(cwd: str, home: str, uid: int) -> Candidate | None:
     return None
 
 
+def _req_files(args: PipArgs, cwd: str) -> dict:
+    requirement, constraint = args.values("--requirement"), args.values("--constraint")
+    if not (requirement or constraint):
+        return {}
+    from pipshim.reqfiles import read_all
+
+    return read_all(requirement, constraint, cwd)
+
+
 def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str) -> Facts:
     args: PipArgs = parse(argv)
     uid = os.getuid()
@@ -240,6 +249,7 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
         pipx=pipx_facts(environ) if managed else None,
         is_root=is_root,
         in_container=in_container,
+        req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         disabled=truthy(environ.get("PIPSHIM_DISABLE")) is True,
         reentered=bool(environ.get(GUARD)),
         quiet=config.quiet,

@@ -210,7 +210,7 @@ def _pipx_route(f: Facts, reason: str):
     """Rule 7, for a call with no project: applications to pipx, pipx's own apps out of it."""
     from pipshim.requested import canonical, requested
 
-    wanted = requested(f.args)
+    wanted = requested(f.args, f.cwd, f.req_files)
     names = [w.name for w in wanted]
     if not names or None in names:
         return None

@@ -7,6 +7,7 @@ so such an install never goes to pipx.
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 
@@ -39,14 +40,33 @@ def parse_spec(spec: str) -> Requested:
         req = Requirement(spec)
     except InvalidRequirement:
         return Requested(spec, None)  # pip will say what is wrong with it
-    if req.url:
-        return Requested(spec, canonical(req.name))  # name @ url: still a named distribution
-    return Requested(spec, canonical(req.name))
+    return Requested(spec, canonical(req.name))  # name @ url is a named distribution too
 
 
-def requested(args) -> tuple[Requested, ...]:
-    """Positional requirements, plus -r/-e entries as unnamed (never pipx)."""
+def _from_file(path: str, files: dict, seen: set) -> list[Requested]:
+    from pipshim.reqfiles import nested
+
+    lines = files.get(path)
+    if lines is None or path in seen:
+        return [Requested(f"-r {path}", None)]  # unreadable, a URL, or a loop: pip will say
+    seen.add(path)
+    items: list[Requested] = []
+    for line in lines:
+        inc = nested(line)
+        if inc and inc[0] == "r":
+            items += _from_file(os.path.join(os.path.dirname(path), inc[1]), files, seen)
+        elif line.startswith(("-e", "--editable")):
+            items.append(Requested(line, None))
+        elif not line.startswith("-"):
+            items.append(parse_spec(line))
+        # other option lines (-c, --index-url, …) request nothing
+    return items
+
+
+def requested(args, cwd: str = "", files: dict | None = None) -> tuple[Requested, ...]:
+    """Positional requirements, those in -r files (read by facts), -e entries as unnamed."""
     items = [parse_spec(p) for p in args.positionals]
-    items += [Requested(f"-r {r}", None) for r in args.values("--requirement")]
+    for r in args.values("--requirement"):
+        items += _from_file(os.path.join(cwd, r), files or {}, set())
     items += [Requested(f"-e {e}", None) for e in args.values("--editable")]
     return tuple(items)
