@@ -14,8 +14,8 @@ from pipshim.messages import PipshimError, say
 from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv, venv_line
 
 
-def child_env(environ: dict[str, str]) -> dict[str, str]:
-    env = dict(environ)
+def child_env(environ: dict[str, str], **extra: str) -> dict[str, str]:
+    env = dict(environ, **extra)
     env[GUARD] = "1"  # a pip shim reached again from below passes straight through
     return env
 
@@ -24,12 +24,12 @@ def quiet(f: Facts) -> bool:
     return f.quiet or f.args.count("--quiet") > 0
 
 
-def _exec(cmd: list[str], environ: dict[str, str]) -> int:
-    os.execve(cmd[0], cmd, child_env(environ))
+def _exec(cmd: list[str], env: dict[str, str]) -> int:
+    os.execve(cmd[0], cmd, env)
     return 0  # not reached
 
 
-def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
+def wait_for(cmd: list[str], env: dict[str, str]) -> int:
     """Run pip and wait; its exit code (or 128+N if signal N killed it) becomes ours.
 
     ^C from the terminal reaches pip too, so we ignore it and let pip decide; SIGTERM
@@ -38,7 +38,7 @@ def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
     import signal
     import subprocess
 
-    proc = subprocess.Popen(cmd, env=child_env(environ))
+    proc = subprocess.Popen(cmd, env=env)
     forward = {sig: signal.signal(sig, lambda n, _f: proc.send_signal(n)) for sig in (signal.SIGTERM, signal.SIGHUP)}
     old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -48,6 +48,12 @@ def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
         for sig, handler in forward.items():
             signal.signal(sig, handler)
     return 128 - rc if rc < 0 else rc
+
+
+def venv_env(route: UseVenv, f: Facts) -> dict[str, str]:
+    # --user, PIP_USER or pip.conf's user=true sent this to the user environment, a venv:
+    # its pip must not try a user-site install there
+    return child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
 
 
 def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
@@ -70,8 +76,8 @@ def run(route, f: Facts) -> int:
     if isinstance(route, PassThrough):
         cmd = [route.exe, *route.argv]
         if not route.hint:
-            return _exec(cmd, f.environ)
-        rc = wait_for(cmd, f.environ)
+            return _exec(cmd, child_env(f.environ))
+        rc = wait_for(cmd, child_env(f.environ))
         if rc != 0:
             say(route.hint)
         return rc
@@ -89,7 +95,7 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
     if not route.mutating:
         if not silent:
             say(venv_line(route, False, f.args.command))
-        return _exec(venv_command(route.venv, f, route.argv), f.environ)
+        return _exec(venv_command(route.venv, f, route.argv), venv_env(route, f))
     from pipshim import links, venvs
 
     with venvs.EnvLock(route.venv, f.environ, silent):
@@ -97,7 +103,7 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
         if not silent:
             say(venv_line(route, created, f.args.command))
         before = links.scripts(route.venv)
-        rc = wait_for(venv_command(route.venv, f, route.argv), f.environ)
+        rc = wait_for(venv_command(route.venv, f, route.argv), venv_env(route, f))
         if created:
             if rc == 0:
                 venvs.finish(route.venv)

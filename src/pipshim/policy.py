@@ -128,7 +128,8 @@ def decide(f: Facts):
     if reason:
         return _pass(f, reason)
     managed = f"{f.interp.real_path} is externally managed"
-    # rule 2: what the command does decides how far we go
+    # rule 2: install/uninstall go through every rule; any other command runs in the
+    # environment an install would use, if that exists (nothing is created for it)
     mutating = a.command in MUTATING
     # rule 4: --user means the user environment, even inside a project (but not over an active venv)
     active = f.active is not None and f.active.state in ("ok", "broken")
@@ -142,9 +143,6 @@ def decide(f: Facts):
     if isinstance(env, Refuse):
         return env
     if env is not None:
-        if a.problem and env.state in CREATABLE:
-            # pip rejects this command line before doing anything: let it say so, create nothing
-            return _pass(f, f"{managed}; pip cannot read this command line ({a.problem})")
         return _venv_route(f, env, managed, mutating)
     # rule 7: no project, every requirement an application -> pipx
     if mutating:
@@ -167,6 +165,9 @@ def _venv_route(f: Facts, env: Candidate, reason: str, mutating: bool, user: boo
         # nothing is ever created for a command that does not install
         hint = f"{env.path} does not exist yet, so there is nothing to uninstall from it" if mutating else None
         return _pass(f, f"{reason}; {env.path} does not exist yet", hint)
+    if create and a.problem:
+        # pip rejects this command line before doing anything: let it say so, create nothing
+        return _pass(f, f"{reason}; pip cannot read this command line ({a.problem})")
     argv = a.without_python_option()
     if user:
         argv = tuple(x for x in argv if x != "--user")  # a venv has no user site
