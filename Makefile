@@ -15,7 +15,7 @@ DEV_PY := $(DEV_DIR)/bin/python
 # (python3-venv) needed, and the system site-packages are never touched.
 PIP_INTO = $(PYTHON) -m pip --disable-pip-version-check --python
 
-.PHONY: install uninstall test unit lint bench demo dev clean
+.PHONY: install uninstall test unit lint bench dev clean shells
 
 install:
 	@test -x "$(TOOL_DIR)/bin/python" || $(PYTHON) -m venv --without-pip "$(TOOL_DIR)"
@@ -39,7 +39,15 @@ lint: dev
 	"$(DEV_PY)" -m ruff check src tests tools
 	"$(DEV_PY)" -m ruff format --check src tests tools
 
-test: dev lint
+# the shell-init tests run the real zsh and fish: install them when missing (root with apt only)
+shells:
+	@if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish) >/dev/null; \
+	    else echo "zsh and fish are needed by the shell-init tests: install them"; fi; \
+	fi
+
+test: dev lint shells
 	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests
 
 unit: dev

@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
             from pipshim.commands import run_command
 
             return run_command(argv, environ, shim_dir)
+        if name.startswith("python"):
+            # the python shim sends only `python -m pip …` here
+            if argv[:2] != ["-m", "pip"]:
+                raise PipshimError(f"{name} shim: expected -m pip, got {argv[:2]}", 2)
+            argv = argv[2:]
         return resolve(name, argv, environ, shim_dir)
     except PipshimError as exc:
         say(exc.message)

@@ -25,8 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--bin-dir", default=None, help="default: ~/.local/bin")
     i.add_argument("--python", default=sys.executable, help="the interpreter pipshim runs on")
     i.add_argument("--pip-version", default=None, help="X.Y for the pipX.Y shim (default: this Python's)")
+    i.add_argument("--no-python", action="store_true", help="do not place the python shims")
     u = sub.add_parser("uninstall-shims", help="remove the shims pipshim wrote")
     u.add_argument("--bin-dir", default=None, help="default: ~/.local/bin")
+    s = sub.add_parser("shell-init", help="print the lines for a shell rc file")
+    s.add_argument("shell", choices=("bash", "zsh", "fish", "sh"))
+    sub.add_parser("doctor", help="check the set-up; exit 1 on a problem")
     return p
 
 
@@ -40,11 +44,21 @@ def run_command(argv: list[str], environ: dict[str, str], shim_dir: str) -> int:
         return explain(args.pip, args.json, environ, shim_dir)
     if args.command == "venv":
         return venv(args.recreate, environ, shim_dir)
+    if args.command == "doctor":
+        from pipshim.doctor import run as run_doctor
+
+        return run_doctor(environ, shim_dir or default_bin_dir(environ))
+    if args.command == "shell-init":
+        from pipshim.shellinit import lines
+
+        sys.stdout.write(lines(args.shell, os.path.abspath(shim_dir or default_bin_dir(environ))))
+        return 0
     from pipshim import shims
 
     bin_dir = os.path.abspath(args.bin_dir or shim_dir or default_bin_dir(environ))
     if args.command == "install-shims":
-        status = shims.install(bin_dir, args.python, shims.default_names(args.pip_version))
+        names = shims.default_names(args.pip_version, python_shims=not args.no_python)
+        status = shims.install(bin_dir, args.python, names)
         if not shims.on_path(bin_dir, environ.get("PATH", "")):
             say(f'{bin_dir} is not on your PATH: add it in front, e.g. export PATH="{bin_dir}:$PATH"')
         return status

@@ -8,17 +8,14 @@ to clean up a venv this call created, or to add a hint after pip's own error.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 
-from pipshim import venvs
 from pipshim.facts import GUARD, Facts
 from pipshim.messages import PipshimError, say
-from pipshim.routes import PassThrough, Refuse, UseVenv, venv_line
+from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv, venv_line
 
 
-def child_env(environ: dict[str, str]) -> dict[str, str]:
-    env = dict(environ)
+def child_env(environ: dict[str, str], **extra: str) -> dict[str, str]:
+    env = dict(environ, **extra)
     env[GUARD] = "1"  # a pip shim reached again from below passes straight through
     return env
 
@@ -27,29 +24,49 @@ def quiet(f: Facts) -> bool:
     return f.quiet or f.args.count("--quiet") > 0
 
 
-def _exec(cmd: list[str], environ: dict[str, str]) -> int:
-    os.execve(cmd[0], cmd, child_env(environ))
+def _exec(cmd: list[str], env: dict[str, str]) -> int:
+    os.execve(cmd[0], cmd, env)
     return 0  # not reached
 
 
-def wait_for(cmd: list[str], environ: dict[str, str]) -> int:
-    """Run pip and wait; its exit code, or the signal that killed it, becomes ours."""
-    # The terminal sends ^C to pip too; we only wait for it to finish and clean up.
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def wait_for(cmd: list[str], env: dict[str, str]) -> int:
+    """Run pip and wait; its exit code (or 128+N if signal N killed it) becomes ours.
+
+    ^C from the terminal reaches pip too, so we ignore it and let pip decide; SIGTERM
+    and SIGHUP sent to us alone are passed on to pip.
+    """
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, env=env)
+    forward = {sig: signal.signal(sig, lambda n, _f: proc.send_signal(n)) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        proc = subprocess.Popen(cmd, env=child_env(environ))
         rc = proc.wait()
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.signal(signal.SIGINT, old_int)
+        for sig, handler in forward.items():
+            signal.signal(sig, handler)
     return 128 - rc if rc < 0 else rc
 
 
+def venv_env(route: UseVenv, f: Facts) -> dict[str, str]:
+    # --user, PIP_USER or pip.conf's user=true sent this to the user environment, a venv:
+    # its pip must not try a user-site install there
+    return child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
+
+
 def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
+    from pipshim import venvs
+
+    python = os.path.join(venv, "bin", "python")
     exe = venvs.exe_for(venv, f.invoked_as)
+    if exe and f.real_pip.prefix:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
+        return [python, *f.real_pip.prefix, *argv]
     if exe:
         return [exe, *argv]
     # a venv made --without-pip: the real pip can still install into it
-    return [f.real_pip.path, "--python", os.path.join(venv, "bin", "python"), *argv]
+    return [f.real_pip.path, *f.real_pip.prefix, "--python", python, *argv]
 
 
 def run(route, f: Facts) -> int:
@@ -59,13 +76,17 @@ def run(route, f: Facts) -> int:
     if isinstance(route, PassThrough):
         cmd = [route.exe, *route.argv]
         if not route.hint:
-            return _exec(cmd, f.environ)
-        rc = wait_for(cmd, f.environ)
+            return _exec(cmd, child_env(f.environ))
+        rc = wait_for(cmd, child_env(f.environ))
         if rc != 0:
             say(route.hint)
         return rc
     if isinstance(route, UseVenv):
         return _run_in_venv(route, f)
+    if isinstance(route, RouteToPipx):
+        from pipshim import pipxrun
+
+        return pipxrun.run(route, f, quiet(f))
     raise TypeError(f"unknown route {route!r}")
 
 
@@ -74,12 +95,15 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
     if not route.mutating:
         if not silent:
             say(venv_line(route, False, f.args.command))
-        return _exec(venv_command(route.venv, f, route.argv), f.environ)
+        return _exec(venv_command(route.venv, f, route.argv), venv_env(route, f))
+    from pipshim import links, venvs
+
     with venvs.EnvLock(route.venv, f.environ, silent):
-        created = ensure(route.venv, route.base_python, route.prompt, f.environ)
+        created = ensure(route.venv, route.base_python, route.prompt, f.environ, system_site=route.user_env)
         if not silent:
             say(venv_line(route, created, f.args.command))
-        rc = wait_for(venv_command(route.venv, f, route.argv), f.environ)
+        before = links.scripts(route.venv)
+        rc = wait_for(venv_command(route.venv, f, route.argv), venv_env(route, f))
         if created:
             if rc == 0:
                 venvs.finish(route.venv)
@@ -87,11 +111,16 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
                 venvs.remove(route.venv)
                 if not silent:
                     say(f"removed {route.venv} again: the install that created it failed")
+        if route.user_env and f.shim_dir and os.path.isdir(route.venv):
+            links.link_new(route.venv, before, f.shim_dir, silent)
+            links.prune(route.venv, f.shim_dir)
         return rc
 
 
-def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str]) -> bool:
+def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> bool:
     """Under the lock: create the venv unless another call already did. True if created."""
+    from pipshim import venvs
+
     st = venvs.state(venv)
     if st == "ok":
         if not venvs.python_runs(venv):
@@ -104,7 +133,7 @@ def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str]) ->
     if st == "not-venv":
         raise PipshimError(f"{venv} exists but is not a virtual environment; move it away", 2)
     try:
-        venvs.create(venv, base_python, prompt, environ)
+        venvs.create(venv, base_python, prompt, environ, system_site=system_site)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # virtualenv's own errors: one line, nothing left behind

@@ -14,9 +14,11 @@ from pipshim import interp as interp_mod
 from pipshim import realpip
 from pipshim.pip_argv import PipArgs, parse, truthy
 from pipshim.pipconf import read_settings
+from pipshim.settings import load as load_settings
 
 # Where an environment candidate came from (routes.SOURCE_WORDS has the words for messages).
 ACTIVE = "VIRTUAL_ENV"  # rule 3: an activated virtualenv
+USER = "user-env"  # rules 4 and 9: the user environment
 NEAREST = "nearest-venv"  # rule 5: found walking up from the current directory
 PROJECT = "project-root"  # rule 6: ROOT/.venv of the nearest project root, made on first install
 
@@ -44,13 +46,71 @@ class Candidate(namedtuple("Candidate", "path source state detail")):
 class Facts(
     namedtuple(
         "Facts",
-        "invoked_as args cwd uid environ shim_dir real_pip interp settings "
-        "active venvs project disabled reentered quiet",
+        "invoked_as args cwd uid environ shim_dir real_pip interp pip_settings config "
+        "active venvs project user_venv pipx is_root in_container req_files disabled reentered quiet",
     )
 ):
-    """Everything the decision depends on. Built by gather(), or by hand in tests."""
+    """Everything the decision depends on. Built by gather(), or by hand in tests.
+
+    pip_settings: pip's env/config values that move an install (pipconf); config:
+    pipshim's own Settings; pipx: PipxFacts; is_root/in_container: detected, or set
+    by PIPSHIM_ROOT / PIPSHIM_CONTAINER (tests say which they mean).
+    """
 
     __slots__ = ()
+
+
+class PipxFacts(namedtuple("PipxFacts", "home global_home managed global_managed")):
+    """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages."""
+
+    __slots__ = ()
+
+
+def pipx_facts(environ: dict[str, str]) -> PipxFacts:
+    home_dir = environ.get("HOME", "")
+    home = environ.get("PIPX_HOME")
+    if not home:
+        legacy = os.path.join(home_dir, ".local", "pipx")
+        data = environ.get("XDG_DATA_HOME") or os.path.join(home_dir, ".local", "share")
+        home = legacy if os.path.exists(legacy) else os.path.join(data, "pipx")
+    global_home = environ.get("PIPX_GLOBAL_HOME") or "/opt/pipx"
+
+    def managed(root: str) -> frozenset:
+        try:
+            return frozenset(os.listdir(os.path.join(root, "venvs")))
+        except OSError:
+            return frozenset()
+
+    return PipxFacts(home, global_home, managed(home), managed(global_home))
+
+
+CONTAINER_WORDS = ("docker", "kubepods", "containerd", "libpod", "lxc")
+
+
+def detect_container() -> bool:
+    """/.dockerenv, /run/.containerenv, or a container runtime named in PID 1's cgroup."""
+    if os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv"):
+        return True
+    try:
+        with open("/proc/1/cgroup", encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    return any(word in text for word in CONTAINER_WORDS)
+
+
+def _override(environ: dict[str, str], name: str, detect) -> bool:
+    forced = truthy(environ.get(name))
+    return forced if forced is not None else detect()
+
+
+def user_venv_path(environ: dict[str, str], configured: str | None, root_in_container: bool) -> str:
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    if root_in_container:
+        return "/opt/venv"
+    data = environ.get("XDG_DATA_HOME") or os.path.join(environ.get("HOME", ""), ".local", "share")
+    return os.path.join(data, "pipshim", "venv")
 
 
 def owner_problem(st: os.stat_result, uid: int) -> str | None:
@@ -139,6 +199,15 @@ def find_project(cwd: str, home: str, uid: int) -> Candidate | None:
     return None
 
 
+def _req_files(args: PipArgs, cwd: str) -> dict:
+    requirement, constraint = args.values("--requirement"), args.values("--constraint")
+    if not (requirement or constraint):
+        return {}
+    from pipshim.reqfiles import read_all
+
+    return read_all(requirement, constraint, cwd)
+
+
 def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str) -> Facts:
     args: PipArgs = parse(argv)
     uid = os.getuid()
@@ -153,12 +222,15 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
         python = os.path.join(python, "bin", "python")
     info = interp_mod.inspect(python, environ) if python else None
     isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
-    settings = {}
-    if info and info.externally_managed and not info.in_venv and not info.conda:
-        settings = read_settings(environ, args.command, info.prefix, isolated)
+    managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
+    pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed else {}
+    config = load_settings(environ, with_apps=managed and args.command in ("install", "uninstall"))
     active_path = environ.get("VIRTUAL_ENV") or ""
     active = venv_candidate(active_path, ACTIVE, uid) if active_path else None
     home = environ.get("HOME", "")
+    is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
+    in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container)
+    user_path = user_venv_path(environ, config.user_venv, is_root and in_container)
     return Facts(
         invoked_as=invoked_as,
         args=args,
@@ -168,11 +240,17 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
         shim_dir=shim_dir,
         real_pip=real,
         interp=info,
-        settings=settings,
+        pip_settings=pip_settings,
+        config=config,
         active=active,
         venvs=find_venvs(cwd, uid),
         project=find_project(cwd, home, uid),
+        user_venv=venv_candidate(user_path, USER, uid),
+        pipx=pipx_facts(environ) if managed else None,
+        is_root=is_root,
+        in_container=in_container,
+        req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         disabled=truthy(environ.get("PIPSHIM_DISABLE")) is True,
         reentered=bool(environ.get(GUARD)),
-        quiet=truthy(environ.get("PIPSHIM_QUIET")) is True,
+        quiet=config.quiet,
     )

@@ -10,7 +10,6 @@ them takes effect at once.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import namedtuple
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
@@ -22,18 +21,13 @@ _QUERY = (
 _CACHE_VERSION = "1"
 
 
-class Interp(namedtuple("Interp", "path version prefix base_prefix stdlib externally_managed conda")):
-    """An interpreter as pip sees it. ``path`` is the one pip runs on (not resolved)."""
+class Interp(namedtuple("Interp", "path real_path version prefix base_prefix stdlib in_venv externally_managed conda")):
+    """An interpreter as pip sees it: ``path`` as pip runs it, ``real_path`` resolved.
+
+    Plain values only (resolved here, in the impure step), so decide() never touches the disk.
+    """
 
     __slots__ = ()
-
-    @property
-    def in_venv(self) -> bool:
-        return os.path.realpath(self.prefix) != os.path.realpath(self.base_prefix)
-
-    @property
-    def marker(self) -> str:
-        return os.path.join(self.stdlib, "EXTERNALLY-MANAGED")
 
 
 def _cache_file(environ: dict[str, str]) -> str | None:
@@ -85,6 +79,8 @@ def _write_cache(cache: str | None, key: str, fields: list[str]) -> None:
 
 def ask(path: str, environ: dict[str, str]) -> list[str] | None:
     """Run the interpreter once and return [version, prefix, base_prefix, stdlib]."""
+    import subprocess  # only on a cache miss
+
     try:
         out = subprocess.run(
             [path, "-I", "-c", _QUERY],
@@ -113,11 +109,13 @@ def inspect(path: str, environ: dict[str, str]) -> Interp | None:
         _write_cache(cache, key, fields)
     version, prefix, base_prefix, stdlib = fields
     return Interp(
-        path,
-        version,
-        prefix,
-        base_prefix,
-        stdlib,
-        os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
-        os.path.isdir(os.path.join(prefix, "conda-meta")),
+        path=path,
+        real_path=os.path.realpath(path),
+        version=version,
+        prefix=prefix,
+        base_prefix=base_prefix,
+        stdlib=stdlib,
+        in_venv=os.path.realpath(prefix) != os.path.realpath(base_prefix),
+        externally_managed=os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
+        conda=os.path.isdir(os.path.join(prefix, "conda-meta")),
     )

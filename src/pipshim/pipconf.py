@@ -42,8 +42,12 @@ def _normalize(name: str) -> str:
 def read_settings(
     environ: dict[str, str], command: str | None, prefix: str | None, isolated: bool
 ) -> dict[str, tuple[str, str]]:
-    """``{name: (value, where it was set)}`` for the TARGET_SETTINGS that are set."""
-    found: dict[str, tuple[str, str]] = {}
+    """``{name: (value, where it was set)}`` for the TARGET_SETTINGS that are set.
+
+    As pip layers them: every file's ``[global]``, then every file's ``[<command>]``,
+    then the environment; an empty value is no value (pip skips it).
+    """
+    sections: dict[str, list[tuple[str, str, str]]] = {"global": [], command or "": []}
     existing = [f for f in config_files(environ, prefix, isolated) if os.path.isfile(f)]
     if existing:
         import configparser  # only paid for when a pip config file exists
@@ -54,15 +58,17 @@ def read_settings(
                 parser.read(path, encoding="utf-8")
             except (configparser.Error, UnicodeDecodeError):
                 continue  # pip reports an unreadable config itself
-            for section in ("global", command):
+            for section in sections:
                 if section and parser.has_section(section):
-                    for key, value in parser.items(section):
-                        name = _normalize(key)
-                        if name in TARGET_SETTINGS:
-                            found[name] = (value, f"{path} [{section}]")
+                    sections[section] += [(_normalize(k), v, f"{path} [{section}]") for k, v in parser.items(section)]
+    found: dict[str, tuple[str, str]] = {}
+    for section in ("global", command or ""):
+        for name, value, where in sections.get(section, []):
+            if name in TARGET_SETTINGS and value:
+                found[name] = (value, where)
     if not isolated:
         for name in TARGET_SETTINGS:
             var = "PIP_" + name.upper().replace("-", "_")
-            if var in environ:
+            if environ.get(var):
                 found[name] = (environ[var], var)
     return found

@@ -10,22 +10,22 @@ import os
 
 from pipshim.facts import Candidate, Facts
 from pipshim.pip_argv import truthy
-from pipshim.routes import PassThrough, Refuse, UseVenv
+from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv
 
 MUTATING = ("install", "uninstall")
 CREATABLE = ("missing", "empty", "incomplete")
 
 
 def _pass(f: Facts, reason: str, hint: str | None = None) -> PassThrough:
-    return PassThrough(f.real_pip.path, f.args.argv, reason, hint)
+    return PassThrough(f.real_pip.path, f.real_pip.prefix + f.args.argv, reason, hint)
 
 
 def _setting(f: Facts, name: str):
     """An option's effective value: the command line first, then pip's env/config."""
     if f"--{name}" in f.args.opts:
         return f.args.last(f"--{name}"), f"--{name}"
-    if name in f.settings:
-        value, where = f.settings[name]
+    if name in f.pip_settings:
+        value, where = f.pip_settings[name]
         return value, where
     return None, None
 
@@ -54,7 +54,7 @@ def safe_target(f: Facts) -> str | None:
     if f.args.command == "install":
         for name in ("target", "prefix", "root"):
             value, where = _setting(f, name)
-            if value:
+            if value is not None:  # pip checks "is not None": even --target "" is exempt
                 return f"pip allows {where} on an externally managed Python"
         if _enabled(f, "dry-run") and _setting(f, "report")[0]:
             return "pip allows --dry-run --report on an externally managed Python"
@@ -107,19 +107,12 @@ def install_env(f: Facts):
     return env, notes
 
 
-def _no_project_hint(f: Facts) -> str:
-    return (
-        f"no project from {f.cwd} upward (pyproject.toml, setup.py, setup.cfg, requirements*.txt "
-        f"or Pipfile), so pip ran on {f.interp.path}; run pip inside a project to install into its .venv"
-    )
-
-
 def decide(f: Facts):
     a = f.args
     # rule 0
     if f.real_pip is None:
         return Refuse(
-            f"no real pip found on PATH (looked for {', '.join(_names(f))} outside {f.shim_dir}); "
+            f"no real {' or '.join(_names(f))} found on PATH outside {f.shim_dir or 'the shims'}; "
             "install your distribution's python3-pip",
             127,
         )
@@ -134,37 +127,143 @@ def decide(f: Facts):
     reason = safe_target(f)
     if reason:
         return _pass(f, reason)
-    managed = f"{os.path.realpath(f.interp.path)} is externally managed"
-    # rule 2: what the command does decides how far we go
+    managed = f"{f.interp.real_path} is externally managed"
+    # rule 2: install/uninstall go through every rule; any other command runs in the
+    # environment an install would use, if that exists (nothing is created for it)
     mutating = a.command in MUTATING
-    env, notes = install_env(f)
+    # rule 4: --user means the user environment, even inside a project (but not over an active venv)
+    active = f.active is not None and f.active.state in ("ok", "broken")
+    if mutating and not active and (a.flag("--user") or _enabled(f, "user")):
+        if f.is_root and not f.in_container:
+            return _refuse_root(f)  # rule 8: root on a host has no user environment
+        return _user_env(f, managed + "; --user", mutating)
+    env, notes = install_env(f)  # rules 3, 5, 6
     if notes:
         managed += " (" + "; ".join(notes) + ")"
     if isinstance(env, Refuse):
         return env
-    if mutating and (a.flag("--user") or _enabled(f, "user")):
-        return _pass(
-            f,
-            f"{managed}; --user is not routed",
-            "--user cannot install into an externally managed Python; drop --user to use the project's .venv",
-        )
-    if env is None:
-        return _pass(f, f"{managed}; no environment to use", _no_project_hint(f) if mutating else None)
+    if env is not None:
+        return _venv_route(f, env, managed, mutating)
+    # rule 7: no project, every requirement an application -> pipx
+    if mutating:
+        pipx = _pipx_route(f, managed)
+        if pipx is not None:
+            return pipx
+    # rule 8: root outside a container never installs libraries system-wide
+    if f.is_root and not f.in_container:
+        if mutating:
+            return _refuse_root(f)
+        return _pass(f, f"{managed}; root outside a container has no user environment")
+    # rule 9: the user environment
+    return _user_env(f, managed, mutating)
+
+
+def _venv_route(f: Facts, env: Candidate, reason: str, mutating: bool, user: bool = False):
+    a = f.args
     create = env.state in CREATABLE
-    if create and not (mutating and a.command == "install"):
+    if create and a.command != "install":
         # nothing is ever created for a command that does not install
         hint = f"{env.path} does not exist yet, so there is nothing to uninstall from it" if mutating else None
-        return _pass(f, f"{managed}; {env.path} does not exist yet", hint)
+        return _pass(f, f"{reason}; {env.path} does not exist yet", hint)
+    if create and a.problem:
+        # pip rejects this command line before doing anything: let it say so, create nothing
+        return _pass(f, f"{reason}; pip cannot read this command line ({a.problem})")
+    argv = a.without_python_option()
+    if user:
+        argv = tuple(x for x in argv if x != "--user")  # a venv has no user site
     return UseVenv(
         venv=env.path,
         source=env.source,
         create=create,
         base_python=f.interp.path,
-        prompt=os.path.basename(os.path.dirname(env.path)),
-        argv=a.without_python_option(),
+        prompt="pipshim" if user else os.path.basename(os.path.dirname(env.path)),
+        argv=argv,
         mutating=mutating,
-        reason=managed,
+        reason=reason,
+        user_env=user,
     )
+
+
+def _user_env(f: Facts, reason: str, mutating: bool):
+    u = f.user_venv
+    if u.state == "broken":
+        return _broken(u)
+    if u.state not in CREATABLE and u.state != "ok":
+        return Refuse(f"the user environment {u.path} {u.detail}; set PIPSHIM_USER_VENV or move it away", 2)
+    return _venv_route(f, u, reason, mutating, user=True)
+
+
+def _refuse_root(f: Facts) -> Refuse:
+    return Refuse(
+        f"refusing to install libraries into {f.interp.real_path} as root outside a container "
+        "(it is externally managed): use the distribution's package (apt install python3-NAME), "
+        "a project venv (run pip inside a project directory), pipx for applications, "
+        "or --break-system-packages if you really mean it",
+        1,
+    )
+
+
+def _pipx_global(f: Facts) -> bool:
+    return f.is_root and not f.in_container
+
+
+def _pipx_route(f: Facts, reason: str):
+    """Rule 7, for a call with no project: applications to pipx, pipx's own apps out of it."""
+    from pipshim.requested import canonical, requested
+
+    wanted = requested(f.args, f.cwd, f.req_files)
+    names = [w.name for w in wanted]
+    if not names or None in names:
+        return None
+    glob = _pipx_global(f)
+    if f.args.command == "uninstall":
+        managed = f.pipx.global_managed if glob else f.pipx.managed
+        if all(n in managed for n in names):
+            return RouteToPipx("uninstall", tuple(names), (), glob, f"{reason}; pipx manages {', '.join(names)}", None)
+        return None
+    apps = {canonical(n) for n in f.config.apps} - {canonical(n) for n in f.config.libraries}
+    if not all(n in apps for n in names):
+        return None
+    what = "is an application" if len(names) == 1 else "are applications"
+    fallback = _refuse_root(f) if glob else _user_env(f, reason, True)
+    return RouteToPipx(
+        "install",
+        tuple(w.spec for w in wanted),
+        pipx_options(f.args),
+        glob,
+        f"{reason}; {', '.join(names)} {what}",
+        fallback,
+    )
+
+
+# pip options that pipx takes itself, and those it hands on to pip with --pip-args
+_PIPX_OWN = ("--index-url", "--python")
+_PIP_ARGS_VALUE = ("--extra-index-url", "--find-links", "--trusted-host", "--constraint")
+_PIP_ARGS_FLAG = ("--pre", "--no-index")
+
+
+def pipx_options(a) -> tuple[str, ...]:
+    """pipx install's options for a pip command line: -U -> --force, index options carried over."""
+    out: list[str] = []
+    if a.flag("--upgrade") or a.flag("--force-reinstall"):
+        out.append("--force")
+    for name in _PIPX_OWN:
+        if a.last(name):
+            out += [name, a.last(name)]
+    pip_args: list[str] = []
+    for name in _PIP_ARGS_VALUE:
+        for value in a.values(name):
+            pip_args += [name, value]
+    pip_args += [name for name in _PIP_ARGS_FLAG if a.flag(name)]
+    if pip_args:
+        import shlex
+
+        out.append("--pip-args=" + shlex.join(pip_args))
+    if a.count("--quiet"):
+        out.append("--quiet")
+    if a.count("--verbose"):
+        out.append("--verbose")
+    return tuple(out)
 
 
 def _names(f: Facts) -> list[str]:

@@ -16,15 +16,21 @@ from collections import namedtuple
 SHIM_ID = "pipshim-shim"  # written into every shim we generate; how we recognise our own files
 
 
-class RealPip(namedtuple("RealPip", "path python")):
-    """The real pip script; ``python`` is its interpreter or None if it is not a Python script."""
+class RealPip(namedtuple("RealPip", "path python prefix")):
+    """The real pip: run ``path`` with ``prefix`` then pip's arguments.
+
+    python: its interpreter, or None if it is not a Python script. For ``python -m pip``
+    (through the python shim) path is the real python and prefix ``("-m", "pip")``.
+    """
 
     __slots__ = ()
 
 
 def pip_names(invoked_as: str) -> list[str]:
-    """pip3.11 -> pip3.11, pip3, pip; pip -> pip, pip3."""
+    """pip3.11 -> pip3.11, pip3, pip; pip -> pip, pip3; python3 -> python3."""
     names = [invoked_as]
+    if invoked_as.startswith("python"):
+        return names
     for fallback in ("pip3", "pip"):
         if fallback not in names:
             names.append(fallback)
@@ -101,8 +107,11 @@ def _looks_like_python(path: str) -> bool:
 
 
 def find(invoked_as: str, path_var: str, skip_dirs: tuple[str, ...]) -> RealPip | None:
+    if invoked_as.startswith("python"):
+        python = which(invoked_as, path_var, skip_dirs)
+        return RealPip(python, python, ("-m", "pip")) if python else None
     for name in pip_names(invoked_as):
         path = which(name, path_var, skip_dirs)
         if path:
-            return RealPip(path, script_interpreter(path, path_var, skip_dirs))
+            return RealPip(path, script_interpreter(path, path_var, skip_dirs), ())
     return None

@@ -12,11 +12,25 @@ class PassThrough(namedtuple("PassThrough", "exe argv reason hint")):
     kind = "passthrough"
 
 
-class UseVenv(namedtuple("UseVenv", "venv source create base_python prompt argv mutating reason")):
-    """Run pip from the venv at ``venv`` (found via ``source``), creating it first if ``create``."""
+class UseVenv(namedtuple("UseVenv", "venv source create base_python prompt argv mutating reason user_env")):
+    """Run pip from the venv at ``venv`` (found via ``source``), creating it first if ``create``.
+
+    user_env: the user environment (made with the system site-packages; new console
+    scripts are linked into the shim's bin dir).
+    """
 
     __slots__ = ()
     kind = "venv"
+
+
+class RouteToPipx(namedtuple("RouteToPipx", "action specs options global_ reason fallback")):
+    """``pipx install``/``uninstall`` each of ``specs`` (``--global`` if global_).
+
+    fallback: the route taken instead when pipx finds no apps in a package.
+    """
+
+    __slots__ = ()
+    kind = "pipx"
 
 
 class Refuse(namedtuple("Refuse", "message exit_code")):
@@ -30,6 +44,7 @@ SOURCE_WORDS = {
     "VIRTUAL_ENV": "active virtualenv",
     "nearest-venv": "project venv",
     "project-root": "project venv",
+    "user-env": "user environment",
 }
 
 
@@ -40,11 +55,8 @@ def venv_line(route: UseVenv, created: bool, command: str | None, planned: bool 
         if command == "uninstall":
             verb = "would uninstall from" if planned else "uninstalling from"
     else:
-        verb = (
-            f"pip {command or ''} would read".replace("  ", " ")
-            if planned
-            else (f"pip {command} reads" if command else "pip reads")
-        )
+        pip = f"pip {command}" if command else "pip"
+        verb = f"{pip} would read" if planned else f"{pip} reads"
     suffix = ""
     if created:
         suffix = " (to be created)" if planned else " (created)"
@@ -63,11 +75,30 @@ def describe(route, command: str | None) -> str:
             + "\nrun: "
             + " ".join([f"{route.venv}/bin/pip", *route.argv])
         )
+    if isinstance(route, RouteToPipx):
+        runs = [f"run: {' '.join(['pipx', *pipx_args(route, spec)])}" for spec in route.specs]
+        text = "\n".join([pipx_line(route), *runs])
+        if route.fallback is not None:
+            text += "\nif pipx finds no apps in a package: " + describe(route.fallback, command).split("\n")[0]
+        return text
     return f"refuse (exit {route.exit_code}): {route.message}"
+
+
+def pipx_args(route: RouteToPipx, spec: str) -> list[str]:
+    return [route.action, *(["--global"] if route.global_ else []), *route.options, spec]
+
+
+def pipx_line(route: RouteToPipx) -> str:
+    where = "pipx --global" if route.global_ else "pipx"
+    return f"{route.reason}; {route.action}ing with {where}: {' '.join(route.specs)}"
 
 
 def as_dict(route) -> dict:
     """Machine form for ``pipshim explain --json``."""
     data = {"route": route.kind, **route._asdict()}
-    data["argv"] = list(data.get("argv") or ())
+    for key in ("argv", "specs", "options"):
+        if key in data:
+            data[key] = list(data[key])
+    if data.get("fallback") is not None:
+        data["fallback"] = as_dict(data["fallback"])
     return data

@@ -14,6 +14,7 @@ from pipshim.messages import say
 from pipshim.realpip import SHIM_ID, is_our_shim
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
+BIN_PLACEHOLDER = "@PIPSHIM_BIN_DIR@"
 
 
 def template_path(name: str = "pip") -> str:
@@ -31,26 +32,35 @@ def _sh_quote(text: str) -> str:
     return text.replace("'", "'\\''")
 
 
-def render(python: str, name: str = "pip") -> str:
-    with open(template_path(name), encoding="utf-8") as fh:
+def render(python: str, template: str = "pip", bin_dir: str = "") -> str:
+    with open(template_path(template), encoding="utf-8") as fh:
         text = fh.read()
     if SHIM_ID not in text.split("\n", 2)[1]:
-        raise ValueError(f"{template_path(name)} lacks the {SHIM_ID} marker")
-    return text.replace(PLACEHOLDER, _sh_quote(python))
+        raise ValueError(f"{template_path(template)} lacks the {SHIM_ID} marker")
+    return text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
 
 
-def default_names(version: str | None = None) -> list[str]:
+def default_names(version: str | None = None, python_shims: bool = True) -> list[str]:
+    """pip, pip3, pip3.N, pipshim; and python, python3, python3.N unless python_shims is False."""
     version = version or f"{sys.version_info[0]}.{sys.version_info[1]}"
     major = version.split(".")[0]
-    return ["pip", f"pip{major}", f"pip{version}", "pipshim"]
+    names = ["pip", f"pip{major}", f"pip{version}", "pipshim"]
+    if python_shims:
+        names += ["python", f"python{major}", f"python{version}"]
+    return names
+
+
+def template_for(name: str) -> str:
+    return "python" if name.startswith("python") else "pip"
 
 
 def install(bin_dir: str, python: str, names: list[str]) -> int:
     """Write the shims; returns 1 if a foreign file stood in the way of one of them."""
     os.makedirs(bin_dir, exist_ok=True)
-    text = render(python)
+    texts = {t: render(python, t, os.path.abspath(bin_dir)) for t in {template_for(n) for n in names}}
     status = 0
     for name in names:
+        text = texts[template_for(name)]
         dest = os.path.join(bin_dir, name)
         if os.path.lexists(dest) and not is_our_shim(dest):
             say(f"left {dest} alone: it is not a pipshim shim (move it away and run install-shims again)")

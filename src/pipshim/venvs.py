@@ -24,29 +24,57 @@ def lock_path(venv: str, environ: dict[str, str]) -> str:
 
 
 class EnvLock:
-    """Hold the environment's lock; a waiter says once what it waits for."""
+    """Hold the environment's lock; a waiter says once what it waits for.
+
+    filelock's lock is an flock() on the lock file. When nobody holds it we take that
+    same flock directly, so the common, uncontended install does not pay for importing
+    filelock (~50 ms); when it is held, filelock does the waiting. Either way every
+    process contends on the same lock.
+    """
 
     def __init__(self, venv: str, environ: dict[str, str], quiet: bool) -> None:
         self.venv = venv
         self.path = lock_path(venv, environ)
         self.quiet = quiet
+        self._fd: int | None = None
         self._lock = None
 
-    def __enter__(self) -> EnvLock:
-        from filelock import FileLock, Timeout
+    def _try_flock(self) -> int | None:
+        import fcntl
 
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return None
+            # a releasing filelock may have removed the file: hold a lock on what the path names now
+            try:
+                held, now = os.fstat(fd), os.stat(self.path)
+                if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                    return fd
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+
+    def __enter__(self) -> EnvLock:
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
-        self._lock = FileLock(self.path)
-        try:
-            self._lock.acquire(timeout=0)
-        except Timeout:
+        self._fd = self._try_flock()
+        if self._fd is None:
+            from filelock import FileLock
+
             if not self.quiet:
                 say(f"waiting for another pip run on {self.venv} to finish (lock {self.path})")
+            self._lock = FileLock(self.path)
             self._lock.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._lock.release()
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the flock
+        else:
+            self._lock.release()
 
 
 def state(venv: str) -> str:
@@ -77,7 +105,8 @@ def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], sy
         fh.write(f"pid {os.getpid()}\n")
     from virtualenv import cli_run
 
-    args = [venv, "--python", base_python, "--prompt", prompt, "--quiet"]
+    # no setuptools: like `python3.12 -m venv` and uv; pip's build isolation fetches what a build needs
+    args = [venv, "--python", base_python, "--prompt", prompt, "--no-setuptools", "--quiet"]
     if system_site:
         args.append("--system-site-packages")
     # the user's VIRTUALENV_* settings stay theirs; a project's PYTHONPATH must not leak in
@@ -102,7 +131,7 @@ def python_runs(venv: str) -> bool:
 
 def exe_for(venv: str, invoked_as: str) -> str | None:
     """The venv's own pip script by the name we were called as, else ``pip``."""
-    for name in (invoked_as, "pip"):
+    for name in (invoked_as if invoked_as.startswith("pip") else "pip", "pip"):
         path = os.path.join(venv, "bin", name)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path

@@ -1,0 +1,60 @@
+"""Console scripts of the user environment, linked into the shim's bin dir.
+
+A link is ours when it is a symlink into the user environment's bin dir; anything
+else in the bin dir belongs to someone else and is never overwritten or removed.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pipshim.messages import say
+
+# what a venv's bin dir has of its own: never linked onto PATH
+_VENV_OWN = ("python", "pip", "activate", "Activate", "deactivate", "easy_install", "wheel")
+
+
+def scripts(venv: str) -> set[str]:
+    bin_dir = os.path.join(venv, "bin")
+    try:
+        names = os.listdir(bin_dir)
+    except OSError:
+        return set()
+    return {n for n in names if not n.startswith(_VENV_OWN) and os.access(os.path.join(bin_dir, n), os.X_OK)}
+
+
+def _ours(link: str, venv: str) -> bool:
+    return os.path.islink(link) and os.path.dirname(os.readlink(link)) == os.path.join(venv, "bin")
+
+
+def _replaceable(path: str, venv: str) -> bool:
+    """Ours, or a dangling link: it points at nothing anyone can use."""
+    return _ours(path, venv) or (os.path.islink(path) and not os.path.exists(path))
+
+
+def link_new(venv: str, before: set[str], bin_dir: str, quiet: bool) -> list[str]:
+    """Link the scripts that appeared in venv/bin into bin_dir; returns the names linked."""
+    linked = []
+    for name in sorted(scripts(venv) - before):
+        dest = os.path.join(bin_dir, name)
+        if os.path.lexists(dest) and not _replaceable(dest, venv):
+            if not quiet:
+                say(f"left {dest} alone (not pipshim's); run {os.path.join(venv, 'bin', name)} directly")
+            continue
+        if os.path.lexists(dest):
+            os.unlink(dest)
+        os.symlink(os.path.join(venv, "bin", name), dest)
+        linked.append(name)
+    return linked
+
+
+def prune(venv: str, bin_dir: str) -> None:
+    """Remove our links whose target is gone (after an uninstall)."""
+    try:
+        names = os.listdir(bin_dir)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(bin_dir, name)
+        if _ours(path, venv) and not os.path.exists(path):
+            os.unlink(path)

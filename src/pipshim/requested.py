@@ -1,0 +1,72 @@
+"""What an install asks for, by distribution name (pure; uses ``packaging``, imported lazily).
+
+Only what is needed to route: is every requested thing a named distribution, and
+which? Paths, URLs, editables and requirement files count as "not a plain name",
+so such an install never goes to pipx.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+
+
+class Requested(namedtuple("Requested", "spec name")):
+    """A requirement as typed, and its canonical distribution name (None: a path, URL or file)."""
+
+    __slots__ = ()
+
+
+def canonical(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
+
+
+def _looks_like_path(spec: str) -> bool:
+    return (
+        "/" in spec.split("@", 1)[0]
+        or spec.startswith((".", "~"))
+        or spec.endswith((".whl", ".zip", ".tar.gz", ".tar.bz2", ".tgz"))
+    )
+
+
+def parse_spec(spec: str) -> Requested:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if _looks_like_path(spec):
+        return Requested(spec, None)
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement:
+        return Requested(spec, None)  # pip will say what is wrong with it
+    return Requested(spec, canonical(req.name))  # name @ url is a named distribution too
+
+
+def _from_file(path: str, files: dict, seen: set) -> list[Requested]:
+    from pipshim.reqfiles import nested
+
+    lines = files.get(path)
+    if lines is None or path in seen:
+        return [Requested(f"-r {path}", None)]  # unreadable, a URL, or a loop: pip will say
+    seen.add(path)
+    items: list[Requested] = []
+    for line in lines:
+        inc = nested(line)
+        if inc and inc[0] == "r":
+            items += _from_file(os.path.join(os.path.dirname(path), inc[1]), files, seen)
+        elif line.startswith(("-e", "--editable")):
+            items.append(Requested(line, None))
+        elif not line.startswith("-"):
+            items.append(parse_spec(line))
+        # other option lines (-c, --index-url, …) request nothing
+    return items
+
+
+def requested(args, cwd: str = "", files: dict | None = None) -> tuple[Requested, ...]:
+    """Positional requirements, those in -r files (read by facts), -e entries as unnamed."""
+    items = [parse_spec(p) for p in args.positionals]
+    for r in args.values("--requirement"):
+        items += _from_file(os.path.join(cwd, r), files or {}, set())
+    items += [Requested(f"-e {e}", None) for e in args.values("--editable")]
+    return tuple(items)

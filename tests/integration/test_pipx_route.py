@@ -1,0 +1,293 @@
+"""Rule 7: outside a project, applications go to the real pipx; everything else does not.
+
+Real Debian pip on /usr/bin/python3, the real pipx from pipshim's own environment,
+wheels built locally (PIP_NO_INDEX + PIP_FIND_LINKS, which pipx hands on to its pip).
+Each test has its own PIPX_HOME; pipx's shared pip venv (the slow part) is one per
+module, through PIPX_SHARED_LIBS, which pipx and pipshim both honour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines, run
+from wheels import make_wheel
+
+from pipshim.realpip import is_our_shim
+
+APPS = "demo-app demo-cli demo-noscript"
+
+
+@pytest.fixture(scope="module")
+def extra_wheels(tmp_path_factory) -> Path:
+    """This module's own wheels, next to the session wheelhouse."""
+    d = tmp_path_factory.mktemp("pipx-wheels")
+    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
+    make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
+    make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
+    return d
+
+
+@pytest.fixture(scope="module")
+def pipx_shared(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pipx-shared") / "shared"
+
+
+@pytest.fixture
+def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
+    e = dict(shim_env)
+    e.update(
+        PIPSHIM_ROOT="0",
+        PIPSHIM_CONTAINER="0",
+        PIPSHIM_APPS=APPS,
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_SHARED_LIBS=str(pipx_shared),
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+    )
+    return e
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A directory that is not a project."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+def user_venv(env) -> Path:
+    return Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
+
+
+def pipx_venvs(env) -> list[str]:
+    """The venvs pipx holds (not its own .NAME.lock files)."""
+    d = Path(env["PIPX_HOME"]) / "venvs"
+    return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
+
+
+def pip(shim_bin, env, cwd, *args):
+    return run([shim_bin / "pip", *args], env, cwd)
+
+
+def explain(shim_bin, env, cwd, *args) -> dict:
+    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def sh(env, cwd, script):
+    return run(["/bin/sh", "-c", script], env, cwd)
+
+
+def imports(python, module, env, cwd) -> bool:
+    return run([python, "-c", f"import {module}"], env, cwd).returncode == 0
+
+
+def test_app_installs_with_pipx_runs_from_path_and_uninstalls(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-app")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert "demo-app is an application" in lines[0]
+    assert "installing with pipx: demo-app" in lines[0]
+    assert pipx_venvs(env) == ["demo-app"]
+    link = shim_bin / "demo-app"
+    assert link.is_symlink()
+    assert Path(os.path.realpath(link)).is_relative_to(Path(env["PIPX_HOME"]).resolve())
+    ran = sh(env, work, "command -v demo-app && demo-app")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == [str(link), "demo-app 1.0"]
+    assert not user_venv(env).exists(), "an application must not go to the user environment"
+    assert not imports("/usr/bin/python3", "demo_app", env, work)
+
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-app")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert "pipx manages demo-app" in lines[0]
+    assert "uninstalling with pipx: demo-app" in lines[0]
+    assert pipx_venvs(env) == []
+    assert not os.path.lexists(link)
+    assert sh(env, work, "command -v demo-app").returncode != 0
+    assert is_our_shim(shim_bin / "pip"), "pipx must not touch the shims"
+
+
+def test_upgrade_becomes_force_and_version_specifiers_are_kept(shim_bin, env, work):
+    route = explain(shim_bin, env, work, "install", "-U", "demo-app")
+    assert route["route"] == "pipx"
+    assert route["options"][:1] == ["--force"]
+    route = explain(shim_bin, env, work, "install", "demo-cli==1.0")
+    assert route["specs"] == ["demo-cli==1.0"]
+    assert "--force" not in route["options"]
+
+    r = pip(shim_bin, env, work, "install", "demo-cli==1.0")
+    assert r.returncode == 0, r.stderr
+    assert sh(env, work, "demo-cli").stdout == "demo-cli 1.0\n"
+    # without --force pipx would only say "already installed" and keep 1.0
+    r = pip(shim_bin, env, work, "install", "-U", "demo-cli")
+    assert r.returncode == 0, r.stderr
+    assert "pipx" in pipshim_lines(r.stderr)[0]
+    assert sh(env, work, "demo-cli").stdout == "demo-cli 2.0\n"
+    assert pipx_venvs(env) == ["demo-cli"]
+    assert not user_venv(env).exists()
+
+
+def test_index_options_and_python_are_carried_to_pipx(shim_bin, env, work):
+    route = explain(
+        shim_bin,
+        env,
+        work,
+        "install",
+        "--pre",
+        "--index-url",
+        "https://idx.example/simple",
+        "--extra-index-url",
+        "https://extra.example/simple",
+        "demo-app",
+    )
+    assert route["route"] == "pipx"
+    assert route["action"] == "install"
+    assert route["global_"] is False
+    assert route["specs"] == ["demo-app"]
+    opts = route["options"]
+    i = opts.index("--index-url")
+    assert opts[i + 1] == "https://idx.example/simple"
+    pip_args = [o for o in opts if o.startswith("--pip-args=")]
+    assert len(pip_args) == 1, opts
+    words = shlex.split(pip_args[0].split("=", 1)[1])
+    assert "--pre" in words
+    j = words.index("--extra-index-url")
+    assert words[j + 1] == "https://extra.example/simple"
+    assert "--index-url" not in words, "pipx takes --index-url itself"
+
+    route = explain(shim_bin, env, work, "install", "--python", "/usr/bin/python3", "demo-app")
+    assert route["route"] == "pipx"
+    k = route["options"].index("--python")
+    assert route["options"][k + 1] == "/usr/bin/python3"
+
+
+def test_app_without_commands_falls_back_to_the_user_env(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-noscript")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert "installing with pipx: demo-noscript" in lines[0]
+    assert any("demo-noscript has no commands" in ln and "user environment" in ln for ln in lines), lines
+    assert "No apps associated" in r.stderr  # pipx's own words are shown
+    assert pipx_venvs(env) == [], "nothing may be left behind in pipx"
+    py = user_venv(env) / "bin" / "python"
+    assert py.exists()
+    assert imports(py, "demo_noscript", env, work)
+    assert not imports("/usr/bin/python3", "demo_noscript", env, work)
+
+
+def test_app_and_library_together_go_to_the_user_env(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-app", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert "pipx" not in lines[0]
+    assert f"installing into user environment {user_venv(env)} (created)" in lines[0]
+    assert pipx_venvs(env) == []
+    py = user_venv(env) / "bin" / "python"
+    assert imports(py, "demo_app, demo_lib", env, work)
+    # the app's command, now from the user environment, is linked onto PATH
+    link = shim_bin / "demo-app"
+    assert link.is_symlink()
+    assert os.readlink(link) == str(user_venv(env) / "bin" / "demo-app")
+    assert sh(env, work, "demo-app").stdout == "demo-app 1.0\n"
+
+
+def test_app_inside_a_project_goes_to_the_project_venv(shim_bin, env, project):
+    r = pip(shim_bin, env, project, "install", "demo-app")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert f"installing into project venv {project / '.venv'} (created)" in lines[0]
+    assert "pipx" not in lines[0]
+    assert imports(project / ".venv" / "bin" / "python", "demo_app", env, project)
+    assert pipx_venvs(env) == []
+    assert not Path(env["PIPX_HOME"]).exists()
+    assert not user_venv(env).exists()
+    assert not os.path.lexists(shim_bin / "demo-app"), "a project's scripts stay in the project"
+
+
+def write_config(env, text: str) -> None:
+    cfg = Path(env["HOME"]) / ".config" / "pipshim" / "config.toml"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(text)
+
+
+def test_libraries_setting_in_config_overrides_the_app_list(shim_bin, env, work):
+    assert explain(shim_bin, env, work, "install", "demo-app")["route"] == "pipx"
+    write_config(env, 'libraries = ["Demo_App"]\n')
+    route = explain(shim_bin, env, work, "install", "demo-app")
+    assert route["route"] == "venv"
+    assert route["user_env"] is True
+    assert route["venv"] == str(user_venv(env))
+
+    r = pip(shim_bin, env, work, "install", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert "pipx" not in r.stderr
+    assert "user environment" in pipshim_lines(r.stderr)[0]
+    assert imports(user_venv(env) / "bin" / "python", "demo_app", env, work)
+    assert pipx_venvs(env) == []
+
+
+def test_pipshim_libraries_variable_overrides_the_app_list(shim_bin, env, work):
+    env["PIPSHIM_LIBRARIES"] = "demo-app"
+    route = explain(shim_bin, env, work, "install", "demo-app")
+    assert route["route"] == "venv"
+    assert route["user_env"] is True
+    # a built-in application too
+    route = explain(shim_bin, dict(env, PIPSHIM_LIBRARIES="cowsay"), work, "install", "cowsay")
+    assert route["route"] == "venv"
+
+
+def test_apps_setting_in_config_adds_an_application(shim_bin, env, work):
+    env.pop("PIPSHIM_APPS")
+    assert explain(shim_bin, env, work, "install", "demo-app")["route"] == "venv"
+    write_config(env, 'apps = ["demo-app"]\n')
+    route = explain(shim_bin, env, work, "install", "demo-app")
+    assert route["route"] == "pipx"
+    assert route["specs"] == ["demo-app"]
+
+
+def test_builtin_list_knows_well_known_applications(shim_bin, env, work):
+    env.pop("PIPSHIM_APPS")
+    names = ("black", "ruff", "httpie", "yt-dlp", "cowsay", "poetry", "tox", "nox", "pre-commit", "cookiecutter")
+    for name in (*names, "ansible", "awscli"):
+        route = explain(shim_bin, env, work, "install", name)
+        assert route["route"] == "pipx", (name, route)
+        assert route["specs"] == [name]
+    assert explain(shim_bin, env, work, "install", "requests")["route"] == "venv"
+    # several applications: one pipx install each
+    route = explain(shim_bin, env, work, "install", "black", "ruff")
+    assert route["route"] == "pipx"
+    assert route["specs"] == ["black", "ruff"]
+
+
+def test_uninstall_of_an_app_pipx_does_not_manage_does_not_go_to_pipx(shim_bin, env, work):
+    route = explain(shim_bin, env, work, "uninstall", "-y", "demo-app")
+    assert route["route"] != "pipx"
+
+
+def test_quiet_silences_the_pipshim_line(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "-q", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert pipshim_lines(r.stderr) == []
+    assert pipx_venvs(env) == ["demo-app"]
+    assert "--quiet" in explain(shim_bin, env, work, "install", "-q", "demo-app")["options"]
+
+
+def test_only_the_app_without_commands_falls_back(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-app", "demo-noscript")
+    assert r.returncode == 0, r.stderr
+    assert pipx_venvs(env) == ["demo-app"]
+    py = user_venv(env) / "bin" / "python"
+    assert imports(py, "demo_noscript", env, work)
+    assert not imports(py, "demo_app", env, work), "demo-app is in pipx already"
+    assert not any("left" in ln and "alone" in ln for ln in pipshim_lines(r.stderr)), r.stderr

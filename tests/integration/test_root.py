@@ -1,0 +1,204 @@
+"""Root: inside a container the user environment is /opt/venv (here a temp dir through
+PIPSHIM_USER_VENV); outside one, libraries are refused and applications go to
+``pipx install --global`` (PIPX_GLOBAL_* point into the temp dir, never /opt or /usr/local).
+
+PIPSHIM_ROOT and PIPSHIM_CONTAINER are set by every test, so each means the same
+whoever runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines, run
+from wheels import make_wheel
+
+
+@pytest.fixture
+def opt_venv(tmp_path) -> Path:
+    return tmp_path / "optvenv"
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A WORKDIR that is not a project (yet)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def container_env(shim_env, opt_venv) -> dict[str, str]:
+    return dict(shim_env, PIPSHIM_ROOT="1", PIPSHIM_CONTAINER="1", PIPSHIM_USER_VENV=str(opt_venv))
+
+
+@pytest.fixture(scope="module")
+def extra_wheels(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("root-wheels")
+    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
+    return d
+
+
+@pytest.fixture
+def host_env(shim_env, opt_venv, tmp_path, extra_wheels) -> dict[str, str]:
+    """Root on a host (`sudo pip install`)."""
+    return dict(
+        shim_env,
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+        PIPSHIM_ROOT="1",
+        PIPSHIM_CONTAINER="0",
+        PIPSHIM_USER_VENV=str(opt_venv),
+        PIPSHIM_APPS="demo-app demo-noscript",
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_GLOBAL_HOME=str(tmp_path / "pipx-global"),
+        PIPX_GLOBAL_BIN_DIR=str(tmp_path / "gbin"),
+        PIPX_GLOBAL_MAN_DIR=str(tmp_path / "gman"),
+        PIPX_GLOBAL_COMPLETION_DIR=str(tmp_path / "gcompletion"),
+    )
+
+
+def pip(shim_bin, env, cwd, *args):
+    return run([shim_bin / "pip", *args], env, cwd)
+
+
+def explain(shim_bin, env, cwd, *args) -> dict:
+    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def python3_imports(env, cwd, module) -> str:
+    """Where `python3` on PATH (the python shim) imports ``module`` from."""
+    r = run(["/bin/sh", "-c", f'python3 -c "import {module}; print({module}.__file__)"'], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_container_bare_install_goes_to_the_root_user_env(shim_bin, container_env, work, opt_venv):
+    r = pip(shim_bin, container_env, work, "install", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"installing into user environment {opt_venv} (created)")
+    assert "include-system-site-packages = true" in (opt_venv / "pyvenv.cfg").read_text()
+    assert not (work / ".venv").exists()
+    assert not (Path(container_env["HOME"]) / ".local").exists()
+    assert Path(python3_imports(container_env, work, "demo_lib")).is_relative_to(opt_venv)
+    out = run([opt_venv / "bin" / "python", "-c", "import apt_pkg"], container_env, work)
+    assert out.returncode == 0, out.stderr
+
+
+def test_container_requirements_file_goes_to_the_workdir_venv(shim_bin, container_env, work, opt_venv):
+    (work / "requirements.txt").write_text("demo-lib\n")
+    r = pip(shim_bin, container_env, work, "install", "-r", "requirements.txt")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"installing into project venv {work / '.venv'} (created)")
+    assert not opt_venv.exists()
+    assert Path(python3_imports(container_env, work, "demo_lib")).is_relative_to(work / ".venv")
+
+
+def test_container_explain_names_opt_venv_and_creates_nothing(shim_bin, container_env, work):
+    env = dict(container_env)
+    del env["PIPSHIM_USER_VENV"]
+    existed = os.path.lexists("/opt/venv")
+    route = explain(shim_bin, env, work, "install", "demo-lib")
+    assert route["route"] == "venv"
+    assert route["venv"] == "/opt/venv"
+    assert route["user_env"] is True
+    text = run([shim_bin / "pipshim", "explain", "--", "pip", "install", "demo-lib"], env, work)
+    assert "user environment /opt/venv" in text.stdout
+    assert os.path.lexists("/opt/venv") == existed
+
+
+def test_container_app_goes_to_pipx_without_global(shim_bin, container_env, work):
+    route = explain(shim_bin, dict(container_env, PIPSHIM_APPS="demo-app"), work, "install", "demo-app")
+    assert route["route"] == "pipx"
+    assert route["global_"] is False
+    assert route["fallback"]["venv"] == container_env["PIPSHIM_USER_VENV"]
+
+
+def test_host_root_refuses_libraries_and_creates_nothing(shim_bin, host_env, work, opt_venv):
+    r = pip(shim_bin, host_env, work, "install", "demo-lib")
+    assert r.returncode == 1
+    assert r.stdout == ""
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, r.stderr
+    assert r.stderr == lines[0] + "\n", "pip must not run"
+    msg = lines[0]
+    assert "refusing" in msg
+    for alternative in ("apt install python3-", "project venv", "pipx", "--break-system-packages"):
+        assert alternative in msg, alternative
+    assert not opt_venv.exists()
+    assert os.listdir(work) == []
+    home = Path(host_env["HOME"])
+    made = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()}
+    assert made <= {".cache/pipshim/interpreters.tsv"}, "only pipshim's interpreter cache may appear"
+    route = explain(shim_bin, host_env, work, "install", "demo-lib")
+    assert route == {"route": "refuse", "message": msg.removeprefix("pipshim: "), "exit_code": 1}
+
+
+def test_host_root_with_a_user_flag_is_refused_too(shim_bin, host_env, work, opt_venv):
+    r = pip(shim_bin, host_env, work, "install", "--user", "demo-lib")
+    assert r.returncode == 1, r.stderr
+    assert "refusing" in r.stderr
+    assert not opt_venv.exists()
+
+
+def test_host_root_in_a_project_uses_the_project_venv(shim_bin, host_env, project, opt_venv):
+    r = pip(shim_bin, host_env, project, "install", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    assert f"installing into project venv {project / '.venv'} (created)" in r.stderr
+    assert not opt_venv.exists()
+
+
+def test_host_root_reads_pass_through(shim_bin, host_env, work, opt_venv):
+    route = explain(shim_bin, host_env, work, "list")
+    assert route["route"] == "passthrough"
+    assert route["exe"] == "/usr/bin/pip"
+
+
+def test_host_root_app_goes_to_pipx_global(shim_bin, host_env, work, tmp_path):
+    system_places = ("/opt/pipx", "/usr/local/bin/demo-app", "/usr/local/share/man/man1/demo-app.1")
+    existed = [os.path.lexists(p) for p in system_places]
+    route = explain(shim_bin, host_env, work, "install", "demo-app")
+    assert route["route"] == "pipx"
+    assert route["global_"] is True
+    assert route["fallback"]["route"] == "refuse"
+    text = run([shim_bin / "pipshim", "explain", "--", "pip", "install", "demo-app"], host_env, work).stdout
+    assert "run: pipx install --global demo-app" in text
+
+    r = pip(shim_bin, host_env, work, "install", "demo-app")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert "installing with pipx --global: demo-app" in lines[0]
+    gbin = tmp_path / "gbin"
+    assert (tmp_path / "pipx-global" / "venvs" / "demo-app").is_dir()
+    assert (gbin / "demo-app").exists()
+    ran = run([gbin / "demo-app"], host_env, work)
+    assert ran.stdout == "demo-app 1.0\n"
+    assert not os.path.lexists(shim_bin / "demo-app"), "global apps go to the global bin dir"
+    assert not (tmp_path / "pipx" / "venvs" / "demo-app").exists()
+
+    r = pip(shim_bin, host_env, work, "uninstall", "-y", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert "uninstalling with pipx --global: demo-app" in pipshim_lines(r.stderr)[0]
+    assert not os.path.lexists(gbin / "demo-app")
+    assert not (tmp_path / "pipx-global" / "venvs" / "demo-app").exists()
+    assert [os.path.lexists(p) for p in system_places] == existed
+
+
+def test_host_root_app_without_commands_is_refused_and_leaves_nothing(shim_bin, host_env, work, tmp_path, opt_venv):
+    r = pip(shim_bin, host_env, work, "install", "demo-noscript")
+    assert r.returncode == 1, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert "installing with pipx --global: demo-noscript" in lines[0]
+    assert "refusing" in lines[-1]
+    venvs = tmp_path / "pipx-global" / "venvs"
+    assert not venvs.is_dir() or [p.name for p in venvs.iterdir() if p.is_dir()] == []
+    assert not opt_venv.exists()

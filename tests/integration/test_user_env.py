@@ -1,0 +1,220 @@
+"""Rules 4 and 9: libraries outside a project (and --user anywhere) go to the user environment.
+
+The user environment is ``${XDG_DATA_HOME:-~/.local/share}/pipshim/venv`` (HOME is a
+temp dir, XDG_DATA_HOME unset), made with the system site-packages; PIPSHIM_ROOT=0
+and PIPSHIM_CONTAINER=0 say what they mean on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines, run
+from wheels import make_wheel
+
+from pipshim.realpip import is_our_shim
+
+FOREIGN = "#!/bin/sh\necho someone else's demo-tool\n"
+
+
+@pytest.fixture(scope="module")
+def extra_wheels(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("user-env-wheels")
+    # a library (not an application) that brings a command
+    make_wheel(d, "demo-tool", "1.0", scripts={"demo-tool": "demo_tool:main"})
+    return d
+
+
+@pytest.fixture
+def env(shim_env, extra_wheels) -> dict[str, str]:
+    e = dict(shim_env)
+    e.update(
+        PIPSHIM_ROOT="0",
+        PIPSHIM_CONTAINER="0",
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+    )
+    return e
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A directory that is not a project."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+def user_venv(env) -> Path:
+    return Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
+
+
+def pip(shim_bin, env, cwd, *args):
+    return run([shim_bin / "pip", *args], env, cwd)
+
+
+def explain(shim_bin, env, cwd, *args) -> dict:
+    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def py_out(python, code, env, cwd):
+    return run([python, "-c", code], env, cwd)
+
+
+def test_library_goes_to_a_user_env_that_sees_the_system_packages(shim_bin, env, work):
+    venv = user_venv(env)
+    r = pip(shim_bin, env, work, "install", "demo-lib==1.0")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"installing into user environment {venv} (created)"), lines
+    cfg = (venv / "pyvenv.cfg").read_text()
+    assert "include-system-site-packages = true" in cfg
+    assert not (venv / ".pipshim-incomplete").exists()
+
+    code = "import demo_lib, apt_pkg; print(demo_lib.__file__); print(demo_lib.VERSION)"
+    out = py_out(venv / "bin" / "python", code, env, work)
+    assert out.returncode == 0, out.stderr
+    where, version = out.stdout.splitlines()
+    assert Path(where).is_relative_to(venv)
+    assert version == "1.0"
+    system = py_out("/usr/bin/python3", "import demo_lib", env, work)
+    assert system.returncode != 0
+    assert "No module named 'demo_lib'" in system.stderr
+    # `python3` on PATH (the python shim) runs the user environment outside a project
+    shim = run(["python3", "-c", code], env, work)
+    assert shim.returncode == 0, shim.stderr
+    assert shim.stdout.splitlines()[0] == where
+    assert not (work / ".venv").exists()
+
+    # the second install reuses it
+    r = pip(shim_bin, env, work, "install", "-U", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert lines[0].endswith(f"installing into user environment {venv}"), lines
+    assert py_out(venv / "bin" / "python", "import demo_lib; print(demo_lib.VERSION)", env, work).stdout == "2.0\n"
+
+
+def test_user_flag_inside_a_project_goes_to_the_user_env(shim_bin, env, project):
+    route = explain(shim_bin, env, project, "install", "--user", "demo-lib")
+    assert route["route"] == "venv"
+    assert route["user_env"] is True
+    assert "--user" not in route["argv"]
+    r = pip(shim_bin, env, project, "install", "--user", "demo-lib")
+    assert r.returncode == 0, r.stderr  # a venv pip given --user would fail
+    lines = pipshim_lines(r.stderr)
+    assert len(lines) == 1, lines
+    assert "--user" in lines[0]
+    assert f"user environment {user_venv(env)}" in lines[0]
+    assert not (project / ".venv").exists()
+    out = py_out(user_venv(env) / "bin" / "python", "import demo_lib", env, project)
+    assert out.returncode == 0, out.stderr
+
+
+def test_pip_user_variable_goes_to_the_user_env(shim_bin, env, project):
+    route = explain(shim_bin, dict(env, PIP_USER="1"), project, "install", "demo-lib")
+    assert route["route"] == "venv"
+    assert route["venv"] == str(user_venv(env))
+
+
+def test_console_script_is_linked_into_the_bin_dir_and_unlinked_on_uninstall(shim_bin, env, work):
+    link = shim_bin / "demo-tool"
+    r = pip(shim_bin, env, work, "install", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink()
+    assert os.readlink(link) == str(user_venv(env) / "bin" / "demo-tool")
+    ran = run(["/bin/sh", "-c", "command -v demo-tool && demo-tool"], env, work)
+    assert ran.stdout.splitlines() == [str(link), "demo-tool 1.0"]
+    # only the new command is linked: the venv's own pip/python never shadow the shims
+    for name in ("pip", "pip3", "pip3.11", "python", "python3", "python3.11", "pipshim"):
+        assert is_our_shim(shim_bin / name), name
+    assert not os.path.lexists(shim_bin / "activate")
+
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert "uninstalling from user environment" in pipshim_lines(r.stderr)[0]
+    assert not os.path.lexists(link)
+    assert (user_venv(env) / "bin" / "python").exists()
+
+
+def test_a_foreign_file_in_the_bin_dir_is_left_alone(shim_bin, env, work):
+    foreign = shim_bin / "demo-tool"
+    foreign.write_text(FOREIGN)
+    foreign.chmod(0o755)
+    r = pip(shim_bin, env, work, "install", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert any(f"left {foreign} alone" in ln for ln in lines), lines
+    assert not foreign.is_symlink()
+    assert foreign.read_text() == FOREIGN
+    assert (user_venv(env) / "bin" / "demo-tool").exists()
+
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert foreign.read_text() == FOREIGN
+
+
+def test_reads_pass_through_before_the_user_env_exists_and_read_it_after(shim_bin, env, work):
+    real = run(["/usr/bin/pip", "list"], env, work)
+    assert real.returncode == 0, real.stderr
+    before = pip(shim_bin, env, work, "list")
+    assert before.returncode == 0, before.stderr
+    assert pipshim_lines(before.stderr) == []
+    assert before.stdout == real.stdout
+    assert not user_venv(env).exists(), "a read never creates anything"
+
+    assert pip(shim_bin, env, work, "install", "demo-lib").returncode == 0
+    after = pip(shim_bin, env, work, "list")
+    assert after.returncode == 0, after.stderr
+    lines = pipshim_lines(after.stderr)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"pip list reads user environment {user_venv(env)}")
+    assert "demo-lib" in after.stdout
+    assert "demo-lib" not in run(["/usr/bin/pip", "list"], env, work).stdout
+    show = pip(shim_bin, env, work, "show", "demo-lib")
+    assert show.returncode == 0, show.stderr
+    assert f"Location: {user_venv(env)}/lib/" in show.stdout
+
+
+def test_a_failed_first_install_leaves_no_user_env(shim_bin, env, work):
+    r = pip(shim_bin, env, work, "install", "demo-does-not-exist")
+    assert r.returncode == 1
+    assert "No matching distribution found for demo-does-not-exist" in r.stderr  # pip's own error
+    assert any(f"removed {user_venv(env)} again" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    assert not user_venv(env).exists()
+    assert not (work / ".venv").exists()
+    # and afterwards reads still pass through
+    r = pip(shim_bin, env, work, "list")
+    assert r.returncode == 0
+    assert pipshim_lines(r.stderr) == []
+
+
+def test_user_env_location_follows_xdg_data_home_and_settings(shim_bin, env, work, tmp_path):
+    assert explain(shim_bin, env, work, "install", "demo-lib")["venv"] == str(user_venv(env))
+    data = tmp_path / "data"
+    route = explain(shim_bin, dict(env, XDG_DATA_HOME=str(data)), work, "install", "demo-lib")
+    assert route["venv"] == str(data / "pipshim" / "venv")
+    own = tmp_path / "own-venv"
+    route = explain(shim_bin, dict(env, PIPSHIM_USER_VENV=str(own)), work, "install", "demo-lib")
+    assert route["venv"] == str(own)
+    cfg = Path(env["HOME"]) / ".config" / "pipshim" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('user_venv = "~/envs/mine"\n')
+    route = explain(shim_bin, env, work, "install", "demo-lib")
+    assert route["venv"] == str(Path(env["HOME"]) / "envs" / "mine")
+    assert not data.exists()
+    assert not own.exists()
+    assert not user_venv(env).exists()
+
+
+def test_a_failed_install_into_an_existing_user_env_keeps_it(shim_bin, env, work):
+    assert pip(shim_bin, env, work, "install", "demo-lib").returncode == 0
+    r = pip(shim_bin, env, work, "install", "demo-does-not-exist")
+    assert r.returncode == 1
+    assert not any("removed" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    out = py_out(user_venv(env) / "bin" / "python", "import demo_lib", env, work)
+    assert out.returncode == 0, out.stderr
