@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import shlex
 
-from pipshim.facts import Candidate, Facts
+from pipshim.facts import USER, Candidate, Facts, PipxFacts
 from pipshim.interp import Interp
 from pipshim.pip_argv import parse
 from pipshim.realpip import RealPip
+from pipshim.settings import Settings
 
 HOME = "/home/ada"
 CWD = f"{HOME}/proj"
 SHIM_DIR = f"{HOME}/.local/bin"
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_PIP = "/usr/bin/pip"
+USER_VENV = f"{HOME}/.local/share/pipshim/venv"
+APPS = ("black", "ruff", "cowsay", "httpie")  # the built-in list is data; these stand for it
 
 # What venv_candidate() says about each state; cand() uses it unless told otherwise.
 DETAILS = {
@@ -36,6 +39,7 @@ DETAILS = {
 def make_interp(
     path: str = SYSTEM_PYTHON,
     *,
+    real_path: str | None = None,
     version: str = "3.11",
     prefix: str = "/usr",
     base_prefix: str | None = None,
@@ -44,12 +48,15 @@ def make_interp(
     conda: bool = False,
 ) -> Interp:
     """An interpreter as interp.inspect() reports it; a venv has prefix != base_prefix."""
+    base_prefix = prefix if base_prefix is None else base_prefix
     return Interp(
         path=path,
+        real_path=real_path or path,
         version=version,
         prefix=prefix,
-        base_prefix=prefix if base_prefix is None else base_prefix,
+        base_prefix=base_prefix,
         stdlib=stdlib or f"/usr/lib/python{version}",
+        in_venv=prefix != base_prefix,
         externally_managed=externally_managed,
         conda=conda,
     )
@@ -74,12 +81,18 @@ def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), *
         uid=1000,
         environ={"HOME": HOME, "PATH": f"{SHIM_DIR}:/usr/local/bin:/usr/bin:/bin"},
         shim_dir=SHIM_DIR,
-        real_pip=RealPip(SYSTEM_PIP, SYSTEM_PYTHON),
+        real_pip=RealPip(SYSTEM_PIP, SYSTEM_PYTHON, ()),
         interp=make_interp(),
-        settings={},
+        pip_settings={},
+        config=Settings(apps=frozenset(APPS), libraries=frozenset(), user_venv=None, quiet=False),
         active=None,
         venvs=(),
         project=None,
+        user_venv=cand(USER_VENV, USER, "missing"),
+        pipx=PipxFacts(f"{HOME}/.local/share/pipx", "/opt/pipx", frozenset(), frozenset()),
+        is_root=False,
+        in_container=False,
+        req_files={},
         disabled=False,
         reentered=False,
         quiet=False,

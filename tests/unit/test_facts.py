@@ -241,7 +241,7 @@ def test_find_skips_the_shim_dir_even_listed_twice_and_via_a_symlink(root):
     (root / "shimlink").symlink_to(shim)
     real = exe(root / "usr" / "pip", PY_PIP)
     path = os.pathsep.join([str(shim), str(root / "shimlink"), str(shim), str(real.parent)])
-    assert realpip.find("pip", path, (str(shim),)) == (str(real), "/usr/bin/python3")
+    assert realpip.find("pip", path, (str(shim),))[:2] == (str(real), "/usr/bin/python3")
 
 
 def test_find_skips_any_file_carrying_the_shim_id(root):
@@ -446,23 +446,12 @@ def test_an_unreadable_config_file_is_skipped(env, conf):
     assert read_settings(env, "install", None, False) == {"prefix": ("/p", f"{good} [global]")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pip pools each section across all files ([global] of every file, then [<command>] of every "
-    "file, then env vars); read_settings layers file by file, so a later file's [global] wins over an "
-    "earlier file's [install]",
-)
 def test_a_command_section_in_a_global_file_beats_global_in_a_user_file_as_in_pip(env, conf):
     glob = conf("xdg/pip/pip.conf", "[install]\nbreak-system-packages = true\n")
     conf("config/pip/pip.conf", "[global]\nbreak-system-packages = false\n")
     assert read_settings(env, "install", None, False)["break-system-packages"] == ("true", f"{glob} [install]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pip ignores a configuration key whose value is empty (PIP_TARGET= included); "
-    "read_settings records the empty value and so hides the file's setting",
-)
 def test_an_empty_value_is_ignored_as_in_pip(env, conf):
     path = conf("config/pip/pip.conf", "[global]\ntarget = /file\n")
     env["PIP_TARGET"] = ""

@@ -1,4 +1,4 @@
-"""decide(): the design's rules 0-6, one constructed case per behaviour (no I/O, no subprocess)."""
+"""decide(): the design's rules 0-9, one constructed case per behaviour (no I/O, no subprocess)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import os
 
 import pytest
 
-from pipshim.facts import ACTIVE, NEAREST, PROJECT
+from pipshim.facts import ACTIVE, NEAREST, PROJECT, USER, PipxFacts
 from pipshim.policy import decide
 from pipshim.realpip import RealPip
-from pipshim.routes import PassThrough, Refuse, UseVenv
+from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv
 
-from .factories import CWD, HOME, SHIM_DIR, SYSTEM_PIP, SYSTEM_PYTHON, cand, make_facts, make_interp
+from .factories import CWD, HOME, SHIM_DIR, SYSTEM_PIP, SYSTEM_PYTHON, USER_VENV, cand, make_facts, make_interp
 
 PROJ_VENV = f"{CWD}/.venv"
 ENV = f"{HOME}/envs/tools"  # an activated virtualenv
@@ -53,7 +53,7 @@ CASES = [
         "with no real pip on PATH pipshim refuses with exit 127 naming the pips it looked for",
         {"real_pip": None, "interp": None, "invoked_as": "pip3.11"},
         refuse(127),
-        words=("pip3.11, pip3, pip", SHIM_DIR, "python3-pip"),
+        words=("pip3.11 or pip3 or pip", SHIM_DIR, "python3-pip"),
     ),
     case(
         "PIPSHIM_DISABLE passes through unchanged even inside a project",
@@ -69,7 +69,7 @@ CASES = [
     ),
     case(
         "a real pip that is not a Python script (pyenv's bash shim) passes through",
-        {**NEW_PROJECT, "real_pip": RealPip(f"{HOME}/.pyenv/shims/pip", None), "interp": None},
+        {**NEW_PROJECT, "real_pip": RealPip(f"{HOME}/.pyenv/shims/pip", None, ()), "interp": None},
         passthrough(INSTALL, exe=f"{HOME}/.pyenv/shims/pip"),
         words=(f"{HOME}/.pyenv/shims/pip", "not a Python script"),
     ),
@@ -82,7 +82,7 @@ CASES = [
     # --- rule 1: the interpreter is a safe target ---
     case(
         "an active venv's interpreter passes through unchanged",
-        {**NEW_PROJECT, "real_pip": RealPip(f"{ENV}/bin/pip", f"{ENV}/bin/python"), "interp": VENV_INTERP},
+        {**NEW_PROJECT, "real_pip": RealPip(f"{ENV}/bin/pip", f"{ENV}/bin/python", ()), "interp": VENV_INTERP},
         passthrough(INSTALL, exe=f"{ENV}/bin/pip"),
         words=(f"{ENV}/bin/python", "virtual environment"),
     ),
@@ -118,7 +118,7 @@ CASES = [
     *(
         case(
             f"PIP_BREAK_SYSTEM_PACKAGES={word} is explicit consent",
-            {**NEW_PROJECT, "settings": {"break-system-packages": (word, "PIP_BREAK_SYSTEM_PACKAGES")}},
+            {**NEW_PROJECT, "pip_settings": {"break-system-packages": (word, "PIP_BREAK_SYSTEM_PACKAGES")}},
             passthrough(INSTALL),
             words=("explicit consent", "PIP_BREAK_SYSTEM_PACKAGES"),
         )
@@ -127,7 +127,7 @@ CASES = [
     *(
         case(
             f"PIP_BREAK_SYSTEM_PACKAGES={word} is no consent and the install goes to the project venv",
-            {**NEW_PROJECT, "settings": {"break-system-packages": (word, "PIP_BREAK_SYSTEM_PACKAGES")}},
+            {**NEW_PROJECT, "pip_settings": {"break-system-packages": (word, "PIP_BREAK_SYSTEM_PACKAGES")}},
             venv(PROJ_VENV, PROJECT, create=True),
             words=(MANAGED,),
         )
@@ -135,7 +135,7 @@ CASES = [
     ),
     case(
         "break-system-packages = true in pip.conf is explicit consent",
-        {**NEW_PROJECT, "settings": {"break-system-packages": ("true", "/etc/pip.conf [global]")}},
+        {**NEW_PROJECT, "pip_settings": {"break-system-packages": ("true", "/etc/pip.conf [global]")}},
         passthrough(INSTALL),
         words=("explicit consent", "/etc/pip.conf [global]"),
     ),
@@ -157,7 +157,7 @@ CASES = [
     ),
     case(
         "PIP_TARGET (pip's own setting) is an exemption and passes through",
-        {**NEW_PROJECT, "settings": {"target": ("/tmp/out", "PIP_TARGET")}},
+        {**NEW_PROJECT, "pip_settings": {"target": ("/tmp/out", "PIP_TARGET")}},
         passthrough(INSTALL),
         words=("pip allows PIP_TARGET",),
     ),
@@ -175,7 +175,7 @@ CASES = [
     ),
     case(
         "--target is no exemption for a read: pip list goes to the existing venv",
-        {**EXISTING_VENV, "argv": "list", "settings": {"target": ("/tmp/out", "PIP_TARGET")}},
+        {**EXISTING_VENV, "argv": "list", "pip_settings": {"target": ("/tmp/out", "PIP_TARGET")}},
         venv(PROJ_VENV, NEAREST, create=False, argv=("list",), mutating=False),
     ),
     # --- rule 2: commands that do not install read the environment an install would use ---
@@ -195,10 +195,15 @@ CASES = [
         words=(MANAGED, PROJ_VENV, "does not exist yet"),
     ),
     case(
-        "pip freeze with no project and no venv passes through with no hint",
+        "pip freeze with no project and no user environment yet passes through with no hint",
         {"argv": "freeze"},
         passthrough(("freeze",)),
-        words=(MANAGED, "no environment"),
+        words=(MANAGED, "does not exist yet"),
+    ),
+    case(
+        "pip list with no project reads the user environment once it exists",
+        {"argv": "list", "user_venv": cand(USER_VENV, USER, "ok")},
+        venv(USER_VENV, USER, create=False, argv=("list",), mutating=False),
     ),
     # --- rule 3: an active virtualenv ---
     case(
@@ -226,18 +231,27 @@ CASES = [
     ),
     # --- rule 4: --user ---
     case(
-        "--user on an externally managed Python passes through with a hint (not routed yet)",
+        "--user goes to the user environment even inside a project, and the flag is dropped",
         {**NEW_PROJECT, "argv": "install --user attrs"},
-        passthrough(("install", "--user", "attrs"), hint=...),
+        venv(USER_VENV, USER, create=True),
         words=(MANAGED, "--user"),
-        hint_words=("drop --user",),
     ),
     case(
-        "PIP_USER=1 on an externally managed Python passes through like --user",
-        {**EXISTING_VENV, "settings": {"user": ("1", "PIP_USER")}},
-        passthrough(INSTALL, hint=...),
+        "PIP_USER=1 counts as --user (rule 4 before the project's venv)",
+        {**EXISTING_VENV, "pip_settings": {"user": ("1", "PIP_USER")}},
+        venv(USER_VENV, USER, create=True),
         words=("--user",),
-        hint_words=("--user",),
+    ),
+    case(
+        "--user with an active virtualenv stays with that venv (rule 3 first; its pip says what it says)",
+        {"argv": "install --user attrs", "active": cand(ENV, ACTIVE, "ok")},
+        venv(ENV, ACTIVE, create=False, argv=("install", "--user", "attrs")),
+    ),
+    case(
+        "--user as root outside a container is refused: root has no user environment there",
+        {"argv": "install --user attrs", "is_root": True},
+        refuse(1),
+        words=("root", "--break-system-packages"),
     ),
     case(
         "--user then --no-user is not --user: the install goes to the project venv",
@@ -246,7 +260,7 @@ CASES = [
     ),
     case(
         "--no-user on the command line wins over PIP_USER=1",
-        {**EXISTING_VENV, "argv": "install --no-user attrs", "settings": {"user": ("1", "PIP_USER")}},
+        {**EXISTING_VENV, "argv": "install --no-user attrs", "pip_settings": {"user": ("1", "PIP_USER")}},
         venv(PROJ_VENV, NEAREST, create=False, argv=("install", "--no-user", "attrs")),
     ),
     # --- rule 5: the nearest existing venv ---
@@ -283,11 +297,10 @@ CASES = [
         venv(PROJ_VENV, NEAREST, create=True),
     ),
     case(
-        "a foreign venv is skipped and named in the reason; with no project pip runs unchanged",
+        "a foreign venv is skipped and named in the reason; with no project the user environment is used",
         {"cwd": "/tmp/x", "venvs": (cand("/tmp/.venv", NEAREST, "foreign"),)},
-        passthrough(INSTALL, hint=...),
+        venv(USER_VENV, USER, create=True),
         words=(MANAGED, "ignored /tmp/.venv", "owned by uid 1001"),
-        hint_words=("/tmp/x",),
     ),
     case(
         "a foreign venv above the project is skipped and the project venv is made",
@@ -320,18 +333,61 @@ CASES = [
         words=(PROJ_VENV, "not a virtual environment", RECREATE),
     ),
     case(
-        "a foreign project is not used: pip runs unchanged with a hint",
+        "a foreign project is not used: the user environment is, and the reason says why",
         {"project": cand(PROJ_VENV, PROJECT, "foreign", f"project {CWD} is owned by uid 1001")},
-        passthrough(INSTALL, hint=...),
+        venv(USER_VENV, USER, create=True),
         words=(MANAGED, f"ignored {PROJ_VENV}", "owned by uid 1001"),
-        hint_words=(CWD, "pyproject.toml"),
+    ),
+    # --- rules 7-9: no project ---
+    case(
+        "a library with no project goes to the user environment, created on first use",
+        {},
+        venv(USER_VENV, USER, create=True),
+        words=(MANAGED,),
     ),
     case(
-        "an install with no project passes through so pip's own error shows, with a hint for after",
-        {},
-        passthrough(INSTALL, hint=...),
-        words=(MANAGED, "no environment"),
-        hint_words=(f"no project from {CWD}", "pyproject.toml", "requirements*.txt", ".venv"),
+        "a library with no project goes into an existing user environment",
+        {"user_venv": cand(USER_VENV, USER, "ok")},
+        venv(USER_VENV, USER, create=False),
+    ),
+    case(
+        "a broken user environment is refused with exit 2 naming --recreate",
+        {"user_venv": cand(USER_VENV, USER, "broken")},
+        refuse(2),
+        words=(USER_VENV, RECREATE),
+    ),
+    case(
+        "a user environment path that is not a venv is refused with exit 2",
+        {"user_venv": cand(USER_VENV, USER, "not-venv")},
+        refuse(2),
+        words=(USER_VENV, "PIPSHIM_USER_VENV"),
+    ),
+    case(
+        "root in a container with no project uses the user environment (/opt/venv as gathered)",
+        {"is_root": True, "in_container": True, "user_venv": cand("/opt/venv", USER, "missing")},
+        venv("/opt/venv", USER, create=True),
+    ),
+    case(
+        "root outside a container: a library with no project is refused with the alternatives",
+        {"is_root": True},
+        refuse(1),
+        words=("apt install", "project venv", "pipx", "--break-system-packages"),
+    ),
+    case(
+        "root outside a container in a project still uses the project's venv",
+        {**NEW_PROJECT, "is_root": True},
+        venv(PROJ_VENV, PROJECT, create=True),
+    ),
+    case(
+        "root outside a container: pip list with no project passes through",
+        {"argv": "list", "is_root": True, "user_venv": cand(USER_VENV, USER, "ok")},
+        passthrough(("list",)),
+    ),
+    case(
+        "an unreadable command line never creates the user environment: pip reports it",
+        {"argv": "install --no-dep attrs"},
+        passthrough(("install", "--no-dep", "attrs")),
+        words=("ambiguous option",),
     ),
     # --- uninstall ---
     case(
@@ -342,10 +398,15 @@ CASES = [
         hint_words=("nothing to uninstall",),
     ),
     case(
-        "uninstall with no project passes through with a hint",
+        "uninstall with no project and no user environment passes through with a hint",
         {"argv": "uninstall attrs"},
         passthrough(("uninstall", "attrs"), hint=...),
-        hint_words=("no project",),
+        hint_words=(USER_VENV, "nothing to uninstall"),
+    ),
+    case(
+        "uninstall with no project removes from the user environment",
+        {"argv": "uninstall -y attrs", "user_venv": cand(USER_VENV, USER, "ok")},
+        venv(USER_VENV, USER, create=False, argv=("uninstall", "-y", "attrs")),
     ),
     case(
         "uninstall in a project with a venv removes from that venv",
@@ -395,26 +456,17 @@ def test_a_venv_route_names_the_interpreter_it_came_from_and_the_prompt_of_its_d
     assert route.prompt == "work"
 
 
-def test_at_least_35_cases_cover_rules_0_to_6():
+def test_at_least_35_cases_cover_rules_0_to_9():
     assert len(CASES) >= 35
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the --user check runs after install_env(), so a broken nearest venv (rule 5) "
-    "refuses before rule 4 (--user) applies",
-)
 def test_user_flag_is_rule_4_and_comes_before_a_broken_nearest_venv():
     route = decide(make_facts(argv="install --user attrs", venvs=(cand(PROJ_VENV, NEAREST, "broken"),)))
-    assert isinstance(route, PassThrough)
+    assert isinstance(route, UseVenv)
+    assert (route.venv, route.argv) == (USER_VENV, INSTALL)
     assert "--user" in route.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: decide() calls os.path.realpath() (lstat/readlink) on the interpreter path, "
-    "and Interp.in_venv resolves prefixes: the decision reads the file system",
-)
 def test_decide_does_not_touch_the_file_system(monkeypatch):
     facts = make_facts(**NEW_PROJECT)
     touched = []
@@ -432,3 +484,89 @@ def test_decide_does_not_touch_the_file_system(monkeypatch):
     monkeypatch.undo()
     assert isinstance(route, UseVenv)
     assert touched == []
+
+
+# --- rule 7: applications to pipx (no project) ---
+PIPX = PipxFacts(f"{HOME}/.local/share/pipx", "/opt/pipx", frozenset({"black"}), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("argv", "overrides", "expect"),
+    [
+        pytest.param("install black", {}, ("install", ("black",), (), False), id="an application goes to pipx"),
+        pytest.param(
+            "install -U black==24.1 ruff",
+            {},
+            ("install", ("black==24.1", "ruff"), ("--force",), False),
+            id="-U becomes --force and version specifiers are kept, one spec per package",
+        ),
+        pytest.param(
+            "install -i https://idx/simple --pre --extra-index-url https://x/simple black",
+            {},
+            (
+                "install",
+                ("black",),
+                ("--index-url", "https://idx/simple", "--pip-args=--extra-index-url https://x/simple --pre"),
+                False,
+            ),
+            id="index options are carried over: --index-url to pipx, the rest through --pip-args",
+        ),
+        pytest.param(
+            "uninstall -y black",
+            {"pipx": PIPX},
+            ("uninstall", ("black",), (), False),
+            id="uninstall of a pipx app goes to pipx",
+        ),
+        pytest.param(
+            "install black",
+            {"is_root": True},
+            ("install", ("black",), (), True),
+            id="root outside a container: pipx --global",
+        ),
+        pytest.param(
+            "install -r tools.txt",
+            {"req_files": {f"{CWD}/tools.txt": ("black", "ruff")}},
+            ("install", ("black", "ruff"), (), False),
+            id="a requirements file naming only applications goes to pipx too",
+        ),
+    ],
+)
+def test_applications_go_to_pipx(argv, overrides, expect):
+    route = decide(make_facts(argv=argv, **overrides))
+    assert isinstance(route, RouteToPipx), route
+    assert (route.action, route.specs, route.options, route.global_) == expect
+
+
+@pytest.mark.parametrize(
+    ("argv", "overrides", "venv_path"),
+    [
+        pytest.param("install black attrs", {}, USER_VENV, id="an application with a library goes to the user env"),
+        pytest.param("install black", {**NEW_PROJECT}, PROJ_VENV, id="in a project an application goes to its venv"),
+        pytest.param("install ./black", {}, USER_VENV, id="a path is never an application"),
+        pytest.param("install -e git+https://x/black", {}, USER_VENV, id="an editable is never an application"),
+        pytest.param(
+            "uninstall -y ruff",
+            {"pipx": PIPX, "user_venv": cand(USER_VENV, USER, "ok")},
+            USER_VENV,
+            id="uninstall of something pipx does not manage goes to the user env",
+        ),
+    ],
+)
+def test_not_applications_stay_with_pip(argv, overrides, venv_path):
+    route = decide(make_facts(argv=argv, **overrides))
+    assert isinstance(route, UseVenv), route
+    assert route.venv == venv_path
+
+
+def test_the_libraries_setting_takes_a_name_off_the_app_list():
+    facts = make_facts(argv="install black")
+    facts = facts._replace(config=facts.config._replace(libraries=frozenset({"Black"})))
+    route = decide(facts)
+    assert isinstance(route, UseVenv) and route.venv == USER_VENV
+
+
+def test_the_pipx_fallback_for_an_app_without_commands_is_the_user_env():
+    route = decide(make_facts(argv="install black"))
+    assert isinstance(route.fallback, UseVenv) and route.fallback.venv == USER_VENV
+    root = decide(make_facts(argv="install black", is_root=True))
+    assert isinstance(root.fallback, Refuse) and root.fallback.exit_code == 1
