@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from pipshim import realpip
-from pipshim.facts import gather, venv_candidate
+from pipshim.facts import gather
 from pipshim.policy import venv_target
 
 OK, BAD, NOTE = "✓", "✗", "ℹ"
@@ -88,7 +88,6 @@ def run(environ: dict[str, str], bin_dir: str) -> int:
 
 
 def _here(facts):
+    """The venv this directory's installs use, if any (rules 3, 5, 6)."""
     target, _ = venv_target(facts)
-    if target is None or not hasattr(target, "state"):
-        return None
-    return venv_candidate(target.path, target.source, facts.uid)
+    return target if hasattr(target, "state") else None

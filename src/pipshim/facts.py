@@ -122,7 +122,8 @@ def owner_problem(st: os.stat_result, uid: int) -> str | None:
     return None
 
 
-def venv_candidate(path: str, source: str, uid: int) -> Candidate:
+def venv_candidate(path: str, source: str, uid: int, environ: dict[str, str] | None = None) -> Candidate:
+    """The state of a venv directory; with ``environ``, its interpreter is also asked (cached)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -144,6 +145,13 @@ def venv_candidate(path: str, source: str, uid: int) -> Candidate:
     if not os.path.exists(python):
         target = os.path.realpath(python)
         return Candidate(path, source, "broken", f"its interpreter {target} no longer exists")
+    if environ is not None:
+        info = interp_mod.inspect(python, environ)
+        if info is None:
+            return Candidate(path, source, "broken", f"its interpreter {os.path.realpath(python)} no longer runs")
+        if not os.path.isdir(os.path.join(path, "lib", f"python{info.version}")):
+            # /usr/bin/python3 moved on to another minor version: the venv's packages are not found
+            return Candidate(path, source, "broken", f"it was made for another Python than {info.real_path}")
     return Candidate(path, source, "ok", "")
 
 
@@ -157,7 +165,7 @@ def _parents(cwd: str):
         d = parent
 
 
-def find_venvs(cwd: str, uid: int) -> tuple[Candidate, ...]:
+def find_venvs(cwd: str, uid: int, environ: dict[str, str] | None = None) -> tuple[Candidate, ...]:
     """Every venv-like directory from cwd upward, nearest first (rule 5).
 
     A directory that is itself a venv counts (we are inside it), then its .venv, venv.
@@ -165,11 +173,11 @@ def find_venvs(cwd: str, uid: int) -> tuple[Candidate, ...]:
     found = []
     for d in _parents(cwd):
         if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
-            found.append(venv_candidate(d, NEAREST, uid))
+            found.append(venv_candidate(d, NEAREST, uid, environ))
         for name in VENV_NAMES:
             path = os.path.join(d, name)
             if os.path.isdir(path):
-                found.append(venv_candidate(path, NEAREST, uid))
+                found.append(venv_candidate(path, NEAREST, uid, environ))
     return tuple(found)
 
 
@@ -226,7 +234,7 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
     pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed else {}
     config = load_settings(environ, with_apps=managed and args.command in ("install", "uninstall"))
     active_path = environ.get("VIRTUAL_ENV") or ""
-    active = venv_candidate(active_path, ACTIVE, uid) if active_path else None
+    active = venv_candidate(active_path, ACTIVE, uid, environ) if active_path else None
     home = environ.get("HOME", "")
     is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container)
@@ -243,9 +251,9 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
         pip_settings=pip_settings,
         config=config,
         active=active,
-        venvs=find_venvs(cwd, uid),
+        venvs=find_venvs(cwd, uid, environ),
         project=find_project(cwd, home, uid),
-        user_venv=venv_candidate(user_path, USER, uid),
+        user_venv=venv_candidate(user_path, USER, uid, environ),
         pipx=pipx_facts(environ) if managed else None,
         is_root=is_root,
         in_container=in_container,

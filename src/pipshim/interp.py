@@ -44,17 +44,22 @@ def _key(path: str) -> str | None:
     return f"{_CACHE_VERSION}:{path}:{real}:{st.st_mtime_ns}:{st.st_size}"
 
 
+_LINES: dict[str, list[str]] = {}  # the cache file, read once per process
+
+
 def _read_cache(cache: str | None, key: str) -> list[str] | None:
     if not cache:
         return None
-    try:
-        with open(cache, encoding="utf-8") as fh:
-            for line in fh:
-                fields = line.rstrip("\n").split("\t")
-                if fields[0] == key and len(fields) == 5:
-                    return fields[1:]
-    except OSError:
-        pass
+    if cache not in _LINES:
+        try:
+            with open(cache, encoding="utf-8") as fh:
+                _LINES[cache] = fh.readlines()
+        except OSError:
+            _LINES[cache] = []
+    for line in _LINES[cache]:
+        fields = line.rstrip("\n").split("\t")
+        if fields[0] == key and len(fields) == 5:
+            return fields[1:]
     return None
 
 
@@ -73,6 +78,7 @@ def _write_cache(cache: str | None, key: str, fields: list[str]) -> None:
             fh.writelines(keep[-200:])
             fh.write("\t".join([key, *fields]) + "\n")
         os.replace(tmp, cache)
+        _LINES.pop(cache, None)
     except OSError:
         pass  # a cache we cannot write only costs time
 

@@ -88,8 +88,36 @@ def state(venv: str) -> str:
     return "not-venv" if os.listdir(venv) else "empty"
 
 
+TRASH = ".pipshim-removing-"
+
+
 def remove(venv: str) -> None:
-    shutil.rmtree(venv, ignore_errors=True)
+    """Remove a venv so that a kill half-way leaves no half-venv under its name.
+
+    rmtree deletes pyvenv.cfg and our marker early, so a killed rmtree would leave a
+    directory that is neither a venv nor recognisably ours; renaming it away first is
+    atomic, and leftovers are swept by the next create().
+    """
+    if not os.path.lexists(venv):
+        return
+    trash = f"{venv}{TRASH}{os.getpid()}"
+    try:
+        os.rename(venv, trash)
+    except OSError:
+        trash = venv
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def sweep(venv: str) -> None:
+    """Finish removals that a killed call left behind (``.venv.pipshim-removing-PID``)."""
+    parent, name = os.path.split(venv)
+    try:
+        names = os.listdir(parent or ".")
+    except OSError:
+        return
+    for leftover in names:
+        if leftover.startswith(name + TRASH):
+            shutil.rmtree(os.path.join(parent, leftover), ignore_errors=True)
 
 
 def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> None:
@@ -98,6 +126,7 @@ def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], sy
     The marker is written before anything else and removed by finish(), so a venv
     whose creation (or first install) was killed is recognised and made again.
     """
+    sweep(venv)
     if state(venv) == "incomplete":
         remove(venv)
     os.makedirs(venv, exist_ok=True)

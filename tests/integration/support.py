@@ -32,6 +32,9 @@ def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
         "PIP_FIND_LINKS": str(wheelhouse),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
+        # an ordinary user on a host, whatever this machine is; tests about root say so themselves
+        "PIPSHIM_ROOT": "0",
+        "PIPSHIM_CONTAINER": "0",
     }
 
 

@@ -38,7 +38,10 @@ def test_bad_install_in_new_project(tmp_path, shim_env, reference_venv, case):
     assert via_shim.returncode == own.returncode
     assert via_shim.stdout == own.stdout
     assert without_pipshim_lines(via_shim.stderr) == own.stderr
-    assert pipshim_lines(via_shim.stderr), "the routed call still says what it did"
+    if case == "unknown-option":  # pip rejects the command line itself: passed through, nothing created
+        assert pipshim_lines(via_shim.stderr) == []
+    else:
+        assert pipshim_lines(via_shim.stderr), "the routed call still says what it did"
     assert venvs_under(tmp_path) == [], "a failed install left a venv behind"
     assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml"]
 

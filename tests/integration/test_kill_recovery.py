@@ -162,7 +162,6 @@ REMOVAL_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REMOVAL_BUG)
 @pytest.mark.parametrize("stage", ["failed-install-cleanup", "incomplete-venv-removal"])
 def test_sigkill_during_removal_is_recovered(tmp_path, shim_env, project, reference_venv, stage):
     """A venv being removed (its install failed, or an interrupted creation being redone) is

@@ -97,11 +97,13 @@ def test_dry_run_report_passes_through(tmp_path, shim_env, where):
     assert venvs_under(tmp_path) == []
 
 
-def test_no_project_install_shows_pips_own_error_then_one_line(tmp_path, shim_env):
+def test_no_project_uninstall_shows_pips_own_error_then_one_line(tmp_path, shim_env):
+    """With no project and no user environment yet there is nothing to uninstall from:
+    pip runs unchanged (its own error and exit code), then one pipshim: line says why."""
     cwd = tmp_path / "work"
     cwd.mkdir()
-    via_shim = run(["pip", "install", "demo-lib"], shim_env, cwd)
-    system = run([SYSTEM_PIP, "install", "demo-lib"], shim_env, cwd)
+    via_shim = run(["pip", "uninstall", "-y", "demo-lib"], shim_env, cwd)
+    system = run([SYSTEM_PIP, "uninstall", "-y", "demo-lib"], shim_env, cwd)
 
     assert system.returncode == 1 and "externally-managed-environment" in system.stderr
     assert via_shim.returncode == system.returncode
@@ -109,7 +111,7 @@ def test_no_project_install_shows_pips_own_error_then_one_line(tmp_path, shim_en
     assert without_pipshim_lines(via_shim.stderr) == system.stderr
     line = one_pipshim_line(via_shim.stderr)
     assert via_shim.stderr.endswith(line + "\n"), "the pipshim: line must come after pip's error"
-    assert "project" in line
+    assert "nothing to uninstall" in line
     assert venvs_under(tmp_path) == []
 
 
