@@ -32,20 +32,30 @@ def _exec(cmd: list[str], env: dict[str, str]) -> int:
 def wait_for(cmd: list[str], env: dict[str, str]) -> int:
     """Run pip and wait; its exit code (or 128+N if signal N killed it) becomes ours.
 
-    ^C from the terminal reaches pip too, so we ignore it and let pip decide; SIGTERM
-    and SIGHUP sent to us alone are passed on to pip.
+    ^C from the terminal reaches pip too, so we only note it and let pip decide;
+    SIGTERM and SIGHUP sent to us alone are passed on to pip. The handlers are set
+    before pip starts (exec gives pip the default ones back), so no ^C can slip
+    between starting pip and waiting for it.
     """
     import signal
     import subprocess
 
-    proc = subprocess.Popen(cmd, env=env)
-    forward = {sig: signal.signal(sig, lambda n, _f: proc.send_signal(n)) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child: list = []
+
+    def forward(signum, _frame):
+        if child:
+            child[0].send_signal(signum)
+
+    old = {
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
+        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
+    }
     try:
-        rc = proc.wait()
+        child.append(subprocess.Popen(cmd, env=env))
+        rc = child[0].wait()
     finally:
-        signal.signal(signal.SIGINT, old_int)
-        for sig, handler in forward.items():
+        for sig, handler in old.items():
             signal.signal(sig, handler)
     return 128 - rc if rc < 0 else rc
 

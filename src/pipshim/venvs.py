@@ -129,9 +129,6 @@ def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], sy
     sweep(venv)
     if state(venv) == "incomplete":
         remove(venv)
-    os.makedirs(venv, exist_ok=True)
-    with open(os.path.join(venv, INCOMPLETE), "w") as fh:
-        fh.write(f"pid {os.getpid()}\n")
     from virtualenv import cli_run
 
     # no setuptools: like `python3.12 -m venv` and uv; pip's build isolation fetches what a build needs
@@ -141,8 +138,11 @@ def create(venv: str, base_python: str, prompt: str, environ: dict[str, str], sy
     # the user's VIRTUALENV_* settings stay theirs; a project's PYTHONPATH must not leak in
     env = {k: v for k, v in environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     try:
+        os.makedirs(venv, exist_ok=True)
+        with open(os.path.join(venv, INCOMPLETE), "w") as fh:
+            fh.write(f"pid {os.getpid()}\n")
         cli_run(args, setup_logging=False, env=env)
-    except BaseException:
+    except BaseException:  # ^C included: nothing half-made stays behind
         remove(venv)
         raise
     # virtualenv writes a .gitignore; keep it, it keeps the venv out of the user's repository
