@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
+import virtualenv
 from helpers import pipshim_lines, run, without_pipshim_lines
 
 from integration.support import (
@@ -30,8 +33,17 @@ def activated(request, tmp_path_factory, wheelhouse, app_data):
     if request.param == "virtualenv":
         make_reference_venv(venv, app_data)
     else:
-        r = run([SYSTEM_PYTHON, "-m", "venv", venv], {"PATH": "/usr/bin:/bin"}, base)
-        assert r.returncode == 0, f"/usr/bin/python3 -m venv failed (is python3-venv installed?): {r.stderr}"
+        # --without-pip: a Debian without python3-venv has no ensurepip; pip comes from virtualenv's wheel
+        r = run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", venv], {"PATH": "/usr/bin:/bin"}, base)
+        assert r.returncode == 0, r.stderr
+        wheels = Path(virtualenv.__file__).parent / "seed" / "wheels" / "embed"
+        pip_wheel = sorted(wheels.glob("pip-*.whl"))[-1]
+        r = run(
+            [SYSTEM_PIP, "--python", venv / "bin" / "python", "install", "--no-index", "-q", pip_wheel],
+            {"PATH": "/usr/bin:/bin", "PIP_CONFIG_FILE": os.devnull},
+            base,
+        )
+        assert r.returncode == 0, r.stderr
     env = user_env(base, wheelhouse, app_data)
     env["PATH"] = f"{base / 'bin'}:{venv}/bin:/usr/bin:/bin"
     env["VIRTUAL_ENV"] = str(venv)
