@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,3 +32,24 @@ def hermetic_env(monkeypatch, tmp_path):
     cwd = os.getcwd()
     yield home
     assert os.getcwd() == cwd, "a test changed the working directory"
+
+
+OTHER_USER = "pipshim-other"
+
+
+@pytest.fixture(scope="session")
+def other_user() -> tuple[int, int]:
+    """(uid, gid) of a second, non-root user that owns "foreign" directories, created if missing.
+
+    The tests run as root (here and in CI); without root they fail loudly, never skip.
+    """
+    if os.geteuid() != 0:
+        pytest.fail("the ownership tests must run as root: they create a second user and chown to it")
+    try:
+        entry = pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+        subprocess.run([useradd, "--no-create-home", OTHER_USER], check=True, capture_output=True)
+        entry = pwd.getpwnam(OTHER_USER)
+    assert entry.pw_uid != 0
+    return entry.pw_uid, entry.pw_gid

@@ -16,3 +16,15 @@ def pipshim_lines(stderr: str) -> list[str]:
 
 def without_pipshim_lines(stderr: str) -> str:
     return "".join(ln for ln in stderr.splitlines(keepends=True) if not ln.startswith("pipshim:"))
+
+
+def distro_module() -> str:
+    """A module that only the distribution's site-packages has: apt_pkg (python3-apt) where it is
+    installed, else wheel (python3-wheel, which python3-pip pulls in on Debian)."""
+    for name in ("apt_pkg", "wheel"):
+        probe = subprocess.run(
+            ["/usr/bin/python3", "-I", "-c", f"import {name}; print({name}.__file__)"], capture_output=True, text=True
+        )
+        if probe.returncode == 0 and probe.stdout.startswith("/usr/lib/python3/dist-packages/"):
+            return name
+    raise AssertionError("no distribution-only module (apt_pkg, wheel) found for /usr/bin/python3")

@@ -97,22 +97,3 @@ def reference_venv(tmp_path_factory, app_data) -> Path:
     from integration.support import make_reference_venv
 
     return make_reference_venv(tmp_path_factory.mktemp("reference") / "venv", app_data)
-
-
-OTHER_USER = "pipshim-other2"
-
-
-@pytest.fixture(scope="session")
-def other_user() -> tuple[int, int]:
-    """(uid, gid) of a second, non-root user, created if missing; these tests run as root."""
-    import pwd
-
-    if os.geteuid() != 0:
-        pytest.fail("the ownership tests must run as root (they create a second user and chown to it)")
-    try:
-        entry = pwd.getpwnam(OTHER_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--no-create-home", OTHER_USER], check=True, capture_output=True)
-        entry = pwd.getpwnam(OTHER_USER)
-    assert entry.pw_uid != 0
-    return entry.pw_uid, entry.pw_gid

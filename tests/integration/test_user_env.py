@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import pipshim_lines, run
+from helpers import distro_module, pipshim_lines, run
 from wheels import make_wheel
 
 from pipshim.realpip import is_our_shim
@@ -76,7 +76,7 @@ def test_library_goes_to_a_user_env_that_sees_the_system_packages(shim_bin, env,
     assert "include-system-site-packages = true" in cfg
     assert not (venv / ".pipshim-incomplete").exists()
 
-    code = "import demo_lib, apt_pkg; print(demo_lib.__file__); print(demo_lib.VERSION)"
+    code = f"import demo_lib, {distro_module()}; print(demo_lib.__file__); print(demo_lib.VERSION)"
     out = py_out(venv / "bin" / "python", code, env, work)
     assert out.returncode == 0, out.stderr
     where, version = out.stdout.splitlines()

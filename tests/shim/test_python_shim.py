@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,6 @@ from pipshim import shims
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SHELLS = ("/bin/dash", "/bin/bash")
-OTHER_USER = "pipshim-other3"
 PRINT_PREFIX = "import sys; print(sys.prefix)"
 INCOMPLETE = ".pipshim-incomplete"
 
@@ -51,15 +49,9 @@ def real_prefix(needs) -> str:
 
 
 @pytest.fixture(scope="session")
-def other_uid() -> int:
-    """A second, non-root user that owns the 'foreign' venvs (created when missing)."""
-    if os.geteuid() != 0:
-        pytest.fail("the foreign-owner case needs root (to create a user and chown to it)")
-    try:
-        return pwd.getpwnam(OTHER_USER).pw_uid
-    except KeyError:
-        subprocess.run(["useradd", "--no-create-home", OTHER_USER], check=True, capture_output=True)
-        return pwd.getpwnam(OTHER_USER).pw_uid
+def other_uid(other_user) -> int:
+    """The second, non-root user of tests/conftest.py."""
+    return other_user[0]
 
 
 def make_venv(path: Path) -> Path:

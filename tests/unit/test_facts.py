@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,21 +12,13 @@ from pipshim import facts, realpip
 from pipshim.facts import INCOMPLETE, NEAREST, PROJECT, find_project, find_venvs, owner_problem, venv_candidate
 from pipshim.pipconf import TARGET_SETTINGS, read_settings
 
-OTHER_USER = "pipshim-other"
 ME = os.getuid()
 
 
 @pytest.fixture(scope="session")
-def other_uid() -> int:
-    """A second non-root user, created once (tests run as root here and in CI)."""
-    if os.geteuid() != 0:
-        pytest.fail("test_facts.py must run as root: it creates the user pipshim-other to own planted directories")
-    try:
-        return pwd.getpwnam(OTHER_USER).pw_uid
-    except KeyError:
-        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        subprocess.run([useradd, "--no-create-home", OTHER_USER], check=True)
-        return pwd.getpwnam(OTHER_USER).pw_uid
+def other_uid(other_user) -> int:
+    """The second, non-root user of tests/conftest.py."""
+    return other_user[0]
 
 
 def mkdir(path: Path, mode: int = 0o755) -> Path:
