@@ -105,6 +105,9 @@ class Bench:
             "PIP_FIND_LINKS": str(wheelhouse),
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "VIRTUALENV_OVERRIDE_APP_DATA": str(root / "app-data"),
+            # an ordinary user, whatever this machine is (root in a container would mean /opt/venv)
+            "PIPSHIM_ROOT": "0",
+            "PIPSHIM_CONTAINER": "0",
         }
         self.empty = root / "empty"  # not a project
         self.empty.mkdir()
@@ -135,6 +138,11 @@ class Bench:
             Case("first install, creates .venv (vs install into an existing .venv)", 1.3, "routed",
                  lambda i: ([pip, *inst], fresh[i]),
                  lambda i: ([str(ready[i] / ".venv" / "bin" / "pip"), *inst], ready[i])),
+            Case("python3 -c pass, not in a project (vs /usr/bin/python3)", 1.02, "same",
+                 at([str(self.bin / "python3"), "-c", "pass"], self.empty), at([SYSTEM_PYTHON, "-c", "pass"], self.empty)),
+            Case("python3 -c pass in a project (vs .venv/bin/python3)", 1.02, "same",
+                 at([str(self.bin / "python3"), "-c", "pass"], self.project),
+                 at([str(self.project / ".venv" / "bin" / "python3"), "-c", "pass"], self.project)),
             Case("decision: `pipshim explain -- pip install demo-lib` (vs bare `python -I`)", None, "",
                  at(explain, self.project), at([sys.executable, "-I", "-c", "pass"], self.project)),
         ]  # fmt: skip
