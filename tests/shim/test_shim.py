@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipshim import shims
+from pipshim.cli import ENTRY
 from pipshim.realpip import SHIM_ID
 
 SYSTEM_PIP_DIR = Path("/usr/bin")
@@ -122,14 +123,14 @@ def workdir(tmp_path) -> Path:
 def test_the_interpreter_gets_dash_I_dash_m_pipshim_shim_path_then_the_arguments(invocation, shim, workdir):
     r = start(command(invocation, shim, ["install", "demo-lib"]), workdir)
     assert r.returncode == 0, r.stderr
-    assert r.argv == ["-I", "-m", "pipshim", "--shim", str(shim), "install", "demo-lib"]
+    assert r.argv == ["-I", "-c", ENTRY, "--shim", str(shim), "install", "demo-lib"]
     assert r.stderr == ""
 
 
 @pytest.mark.parametrize("invocation", INVOCATIONS)
 def test_no_arguments_gives_no_extra_arguments(invocation, shim, workdir):
     r = start(command(invocation, shim, []), workdir)
-    assert r.argv == ["-I", "-m", "pipshim", "--shim", str(shim)]
+    assert r.argv == ["-I", "-c", ENTRY, "--shim", str(shim)]
 
 
 @pytest.mark.parametrize("invocation", INVOCATIONS)
@@ -179,7 +180,7 @@ def test_a_copy_found_on_path_passes_the_path_it_was_found_at(shell, name, tmp_p
     assert shims.install(str(bin_dir), str(fake_python), ["pip", "pip3", "pip3.11"]) == 0
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
     r = start([shell_path(shell), "-c", f'{name} "$@"', "sh", "a b", ""], workdir, env)
-    assert r.argv == ["-I", "-m", "pipshim", "--shim", str(bin_dir / name), "a b", ""]
+    assert r.argv == ["-I", "-c", ENTRY, "--shim", str(bin_dir / name), "a b", ""]
 
 
 @pytest.mark.parametrize("shell", ["dash", "bash"])
@@ -212,7 +213,7 @@ def test_an_interpreter_path_with_quotes_and_shell_characters_is_quoted(invocati
     assert f"PIPSHIM_PYTHON='{shims._sh_quote(str(odd))}'" in shim.read_text()
     r = start(command(invocation, shim, ["x"]), workdir)
     assert r.returncode == 0, r.stderr
-    assert r.argv == ["-I", "-m", "pipshim", "--shim", str(shim), "x"]
+    assert r.argv == ["-I", "-c", ENTRY, "--shim", str(shim), "x"]
     assert r.printed_pid == r.pid
 
 
