@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from wheels import build_wheelhouse
 
+from integration.support import base_env
 from pipshim import shims
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -65,19 +66,15 @@ def shim_bin(tmp_path) -> Path:
 @pytest.fixture
 def shim_env(shim_bin, wheelhouse, app_data, hermetic_env) -> dict[str, str]:
     """The environment of a user whose PATH has the shims first, offline, with local wheels."""
-    return {
-        "PATH": f"{shim_bin}:/usr/bin:/bin",
-        "HOME": str(hermetic_env),
-        "LANG": "C.UTF-8",
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
-        # an ordinary user on a host, whatever this machine is; tests about root say so themselves
-        "PIPSHIM_ROOT": "0",
-        "PIPSHIM_CONTAINER": "0",
-    }
+    return base_env(shim_bin, hermetic_env, wheelhouse, app_data)
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A directory that is not a project."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,12 +18,9 @@ MARKER = ".pipshim-incomplete"  # DESIGN.md: "creation marks the venv as in prog
 SITE = Path("lib") / "python3.11" / "site-packages"
 
 
-def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
-    """Like the ``shim_env`` fixture, for module-scoped fixtures: shims in base/bin, HOME in base/home."""
-    bin_dir = base / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
-    home = base / "home"
-    home.mkdir(exist_ok=True)
+def base_env(bin_dir: Path, home: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
+    """A user whose PATH has the shims first, offline with local wheels, an ordinary user on a host
+    whatever this machine is (tests about root or containers say so themselves)."""
     return {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "HOME": str(home),
@@ -32,10 +30,33 @@ def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
         "PIP_FIND_LINKS": str(wheelhouse),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
-        # an ordinary user on a host, whatever this machine is; tests about root say so themselves
         "PIPSHIM_ROOT": "0",
         "PIPSHIM_CONTAINER": "0",
     }
+
+
+def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
+    """Like the ``shim_env`` fixture, for module-scoped fixtures: shims in base/bin, HOME in base/home."""
+    bin_dir = base / "bin"
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    home = base / "home"
+    home.mkdir(exist_ok=True)
+    return base_env(bin_dir, home, wheelhouse, app_data)
+
+
+def user_venv(env: dict[str, str]) -> Path:
+    """The default user environment of the user ``env`` describes."""
+    return Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
+
+
+def pip(shim_bin: Path, env: dict[str, str], cwd: Path, *args):
+    return run([shim_bin / "pip", *args], env, cwd)
+
+
+def explain(shim_bin: Path, env: dict[str, str], cwd: Path, *args) -> dict:
+    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 def make_project(parent: Path, name: str = "proj", marker: str = "pyproject.toml") -> Path:

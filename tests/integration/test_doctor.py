@@ -13,13 +13,6 @@ from pipshim import shims
 
 
 @pytest.fixture
-def work(tmp_path) -> Path:
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
 def env(shim_env) -> dict[str, str]:
     return dict(shim_env, PIPSHIM_ROOT="0", PIPSHIM_CONTAINER="0")
 

@@ -8,7 +8,6 @@ module, through PIPX_SHARED_LIBS, which pipx and pipshim both honour.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from helpers import pipshim_lines, run
 from wheels import make_wheel
 
+from integration.support import explain, pip, user_venv
 from pipshim.realpip import is_our_shim
 
 APPS = "demo-app demo-cli demo-noscript"
@@ -51,32 +51,10 @@ def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
     return e
 
 
-@pytest.fixture
-def work(tmp_path) -> Path:
-    """A directory that is not a project."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-def user_venv(env) -> Path:
-    return Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
-
-
 def pipx_venvs(env) -> list[str]:
     """The venvs pipx holds (not its own .NAME.lock files)."""
     d = Path(env["PIPX_HOME"]) / "venvs"
     return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
-
-
-def pip(shim_bin, env, cwd, *args):
-    return run([shim_bin / "pip", *args], env, cwd)
-
-
-def explain(shim_bin, env, cwd, *args) -> dict:
-    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def sh(env, cwd, script):

@@ -8,7 +8,6 @@ whoever runs it.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -16,18 +15,12 @@ import pytest
 from helpers import distro_module, pipshim_lines, run
 from wheels import make_wheel
 
+from integration.support import explain, pip
+
 
 @pytest.fixture
 def opt_venv(tmp_path) -> Path:
     return tmp_path / "optvenv"
-
-
-@pytest.fixture
-def work(tmp_path) -> Path:
-    """A WORKDIR that is not a project (yet)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
 
 
 @pytest.fixture
@@ -58,16 +51,6 @@ def host_env(shim_env, opt_venv, tmp_path, extra_wheels) -> dict[str, str]:
         PIPX_GLOBAL_MAN_DIR=str(tmp_path / "gman"),
         PIPX_GLOBAL_COMPLETION_DIR=str(tmp_path / "gcompletion"),
     )
-
-
-def pip(shim_bin, env, cwd, *args):
-    return run([shim_bin / "pip", *args], env, cwd)
-
-
-def explain(shim_bin, env, cwd, *args) -> dict:
-    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def python3_imports(env, cwd, module) -> str:

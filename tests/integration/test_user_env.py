@@ -7,7 +7,6 @@ and PIPSHIM_CONTAINER=0 say what they mean on any machine.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from helpers import distro_module, pipshim_lines, run
 from wheels import make_wheel
 
+from integration.support import explain, pip, user_venv
 from pipshim.realpip import is_our_shim
 
 FOREIGN = "#!/bin/sh\necho someone else's demo-tool\n"
@@ -37,28 +37,6 @@ def env(shim_env, extra_wheels) -> dict[str, str]:
         PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
     )
     return e
-
-
-@pytest.fixture
-def work(tmp_path) -> Path:
-    """A directory that is not a project."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-def user_venv(env) -> Path:
-    return Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
-
-
-def pip(shim_bin, env, cwd, *args):
-    return run([shim_bin / "pip", *args], env, cwd)
-
-
-def explain(shim_bin, env, cwd, *args) -> dict:
-    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", *args], env, cwd)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def py_out(python, code, env, cwd):
