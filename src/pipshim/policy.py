@@ -39,7 +39,7 @@ def _enabled(f: Facts, name: str) -> str | None:
 
 
 def safe_target(f: Facts) -> str | None:
-    """Rule 1: why pip may run unchanged (pip itself allows it), or None."""
+    """Rule 1: why pip may run unchanged on its own interpreter, or None."""
     py = f.interp
     if py.in_venv:
         return f"{py.path} is a virtual environment"
@@ -51,13 +51,19 @@ def safe_target(f: Facts) -> str | None:
         where = _enabled(f, "break-system-packages")
         if where:
             return f"explicit consent ({where})"
-    if f.args.command == "install":
-        for name in ("target", "prefix", "root"):
-            value, where = _setting(f, name)
-            if value is not None:  # pip checks "is not None": even --target "" is exempt
-                return f"pip allows {where} on an externally managed Python"
-        if _enabled(f, "dry-run") and _setting(f, "report")[0]:
-            return "pip allows --dry-run --report on an externally managed Python"
+    return None
+
+
+def exemption(f: Facts) -> str | None:
+    """Rule 1, pip's own exemptions: an install that does not touch the interpreter's site-packages."""
+    if f.args.command != "install":
+        return None
+    for name in ("target", "prefix", "root"):
+        value, where = _setting(f, name)
+        if value is not None:  # pip checks "is not None": even --target "" is exempt
+            return f"pip allows {where} on an externally managed Python"
+    if _enabled(f, "dry-run") and _setting(f, "report")[0]:
+        return "pip allows --dry-run --report on an externally managed Python"
     return None
 
 
@@ -127,6 +133,14 @@ def decide(f: Facts):
     reason = safe_target(f)
     if reason:
         return _pass(f, reason)
+    exempt = exemption(f)
+    if exempt:
+        # pip allows it on the system Python; with an existing venv here it runs as if that
+        # venv were activated (resolving against it), without creating anything
+        env, _ = install_env(f)
+        if isinstance(env, Candidate) and env.state == "ok":
+            return _venv_route(f, env, f"{exempt}; {f.interp.real_path} is externally managed", mutating=False)
+        return _pass(f, exempt)
     managed = f"{f.interp.real_path} is externally managed"
     # rule 2: install/uninstall go through every rule; any other command runs in the
     # environment an install would use, if that exists (nothing is created for it)

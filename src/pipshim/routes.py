@@ -54,6 +54,8 @@ def venv_line(route: UseVenv, created: bool, command: str | None, planned: bool 
         verb = "would install into" if planned else "installing into"
         if command == "uninstall":
             verb = "would uninstall from" if planned else "uninstalling from"
+    elif command == "install":  # pip's exemptions (--target, --dry-run --report …): the venv is not changed
+        verb = "would run pip install from" if planned else "running pip install from"
     else:
         pip = f"pip {command}" if command else "pip"
         verb = f"{pip} would read" if planned else f"{pip} reads"

@@ -162,3 +162,24 @@ def test_non_python_real_pip_is_execed_with_the_same_argv(tmp_path, shim_env, pr
     assert (r.returncode, r.stdout, r.stderr) == (42, "fake pip stdout\n", "fake pip stderr\n")
     assert log.read_text().split("\0")[:-1] == [str(fake), *args]
     assert venvs_under(tmp_path) == []
+
+
+def test_exemptions_in_a_project_with_a_venv_run_as_if_it_were_activated(tmp_path, shim_env, project):
+    """--dry-run --report and --target with an existing .venv: the venv's pip runs them (it resolves
+    against the venv, as `pip` would after activating it); nothing in the venv changes."""
+    assert run(["pip", "install", "demo-lib==1.0"], shim_env, project).returncode == 0
+    venv = project / ".venv"
+    before = sorted(p.name for p in (venv / "lib" / "python3.11" / "site-packages").iterdir())
+
+    r = run(["pip", "install", "--dry-run", "--report", "-", "demo-lib"], shim_env, project)
+    assert r.returncode == 0, r.stderr
+    report, _ = json.JSONDecoder().raw_decode(r.stdout[r.stdout.index("{") :])
+    assert report["pip_version"] != "23.0.1"  # the venv's pip, not the system's
+    assert report["install"] == []  # demo-lib is already in the venv
+    assert f"running pip install from project venv {venv}" in "".join(pipshim_lines(r.stderr))
+
+    target = tmp_path / "target"
+    r = run(["pip", "install", "--target", target, "demo-dep"], shim_env, project)
+    assert r.returncode == 0, r.stderr
+    assert (target / "demo_dep" / "__init__.py").exists()
+    assert sorted(p.name for p in (venv / "lib" / "python3.11" / "site-packages").iterdir()) == before

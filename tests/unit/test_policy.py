@@ -570,3 +570,21 @@ def test_the_pipx_fallback_for_an_app_without_commands_is_the_user_env():
     assert isinstance(route.fallback, UseVenv) and route.fallback.venv == USER_VENV
     root = decide(make_facts(argv="install black", is_root=True))
     assert isinstance(root.fallback, Refuse) and root.fallback.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    ["install --target /tmp/t attrs", "install --dry-run --report - attrs", "install --prefix /tmp/p attrs"],
+)
+def test_exemptions_with_an_existing_venv_run_in_that_venv_without_creating(argv):
+    route = decide(make_facts(argv=argv, **EXISTING_VENV))
+    assert isinstance(route, UseVenv)
+    assert (route.venv, route.create, route.mutating) == (PROJ_VENV, False, False)
+    assert "pip allows" in route.reason
+
+
+def test_exemptions_with_no_venv_yet_pass_through_and_create_nothing():
+    route = decide(make_facts(argv="install --target /tmp/t attrs", **NEW_PROJECT))
+    assert isinstance(route, PassThrough)
+    route = decide(make_facts(argv="install --break-system-packages attrs", **EXISTING_VENV))
+    assert isinstance(route, PassThrough), "explicit consent always means the system Python"
