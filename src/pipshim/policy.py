@@ -144,7 +144,7 @@ def decide(f: Facts):
     managed = f"{f.interp.real_path} is externally managed"
     # rule 2: install/uninstall go through every rule; any other command runs in the
     # environment an install would use, if that exists (nothing is created for it)
-    mutating = a.command in MUTATING
+    mutating = a.command in MUTATING and not (a.flag("--help") or a.flag("--dry-run"))
     # rule 4: --user means the user environment, even inside a project (but not over an active venv)
     active = f.active is not None and f.active.state in ("ok", "broken")
     if mutating and not active and (a.flag("--user") or _enabled(f, "user")):
@@ -175,8 +175,8 @@ def decide(f: Facts):
 def _venv_route(f: Facts, env: Candidate, reason: str, mutating: bool, user: bool = False):
     a = f.args
     create = env.state in CREATABLE
-    if create and a.command != "install":
-        # nothing is ever created for a command that does not install
+    if create and not (mutating and a.command == "install"):
+        # nothing is ever created for a command that does not install (--help and --dry-run included)
         hint = f"{env.path} does not exist yet, so there is nothing to uninstall from it" if mutating else None
         return _pass(f, f"{reason}; {env.path} does not exist yet", hint)
     if create and a.problem:

@@ -588,3 +588,18 @@ def test_exemptions_with_no_venv_yet_pass_through_and_create_nothing():
     assert isinstance(route, PassThrough)
     route = decide(make_facts(argv="install --break-system-packages attrs", **EXISTING_VENV))
     assert isinstance(route, PassThrough), "explicit consent always means the system Python"
+
+
+@pytest.mark.parametrize("argv", ["install --help", "install -h", "install --dry-run attrs"])
+def test_help_and_dry_run_never_create_a_venv(argv):
+    route = decide(make_facts(argv=argv, **NEW_PROJECT))
+    assert isinstance(route, PassThrough)
+    assert route.hint is None
+    route = decide(make_facts(argv=argv))  # no project: no user environment either
+    assert isinstance(route, PassThrough)
+
+
+def test_dry_run_with_an_existing_venv_runs_there_without_the_lock():
+    route = decide(make_facts(argv="install --dry-run attrs", **EXISTING_VENV))
+    assert isinstance(route, UseVenv)
+    assert (route.venv, route.create, route.mutating) == (PROJ_VENV, False, False)
