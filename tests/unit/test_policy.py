@@ -168,9 +168,9 @@ CASES = [
         words=("--dry-run --report",),
     ),
     case(
-        "--dry-run alone is not exempt: the install still goes to the project venv",
+        "--dry-run alone is not exempt: it runs in the project venv (installing nothing, so no lock)",
         {**EXISTING_VENV, "argv": "install --dry-run attrs"},
-        venv(PROJ_VENV, NEAREST, create=False, argv=("install", "--dry-run", "attrs")),
+        venv(PROJ_VENV, NEAREST, create=False, argv=("install", "--dry-run", "attrs"), mutating=False),
         words=(MANAGED,),
     ),
     case(
