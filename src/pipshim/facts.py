@@ -231,8 +231,10 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
     info = interp_mod.inspect(python, environ) if python else None
     isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
     managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
-    pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed else {}
-    config = load_settings(environ, with_apps=managed and args.command in ("install", "uninstall"))
+    # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
+    mutating = args.command in ("install", "uninstall")
+    pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed and mutating else {}
+    config = load_settings(environ, with_apps=managed and mutating)
     active_path = environ.get("VIRTUAL_ENV") or ""
     active = venv_candidate(active_path, ACTIVE, uid, environ) if active_path else None
     home = environ.get("HOME", "")

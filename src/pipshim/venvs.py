@@ -9,7 +9,6 @@ filelock are imported here only, and only when a venv is touched.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 
@@ -18,9 +17,14 @@ from pipshim.messages import say
 
 
 def lock_path(venv: str, environ: dict[str, str]) -> str:
+    """One lock file per environment, named after its path (readable in a waiter's message)."""
     base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "/tmp", ".cache")
-    digest = hashlib.sha256(os.path.abspath(venv).encode()).hexdigest()[:20]
-    return os.path.join(base, "pipshim", "locks", f"{digest}.lock")
+    name = os.path.abspath(venv).replace("%", "%25").replace("/", "%2F")
+    if len(name) > 200:  # beyond a file name's length: hashlib (which loads OpenSSL) only then
+        import hashlib
+
+        name = hashlib.sha256(name.encode()).hexdigest()
+    return os.path.join(base, "pipshim", "locks", f"{name}.lock")
 
 
 class EnvLock:
