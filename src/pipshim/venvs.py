@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 
 from pipshim.facts import INCOMPLETE
 from pipshim.messages import say
@@ -104,6 +103,8 @@ def remove(venv: str) -> None:
     """
     if not os.path.lexists(venv):
         return
+    import shutil
+
     trash = f"{venv}{TRASH}{os.getpid()}"
     try:
         os.rename(venv, trash)
@@ -119,6 +120,8 @@ def sweep(venv: str) -> None:
         names = os.listdir(parent or ".")
     except OSError:
         return
+    import shutil
+
     for leftover in names:
         if leftover.startswith(name + TRASH):
             shutil.rmtree(os.path.join(parent, leftover), ignore_errors=True)
