@@ -115,7 +115,12 @@ def _run_in_venv(route: UseVenv, f: Facts) -> int:
         if not silent:
             say(venv_line(route, created, f.args.command))
         before = links.scripts(route.venv)
-        rc = wait_for(venv_command(route.venv, f, route.argv), venv_env(route, f))
+        try:
+            rc = wait_for(venv_command(route.venv, f, route.argv), venv_env(route, f))
+        except BaseException:
+            if created:  # pip did not even start: the new venv goes again
+                venvs.remove(route.venv)
+            raise
         if created:
             if rc == 0:
                 venvs.finish(route.venv)
