@@ -57,7 +57,7 @@ def resolve(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir:
     from pipshim.policy import decide
     from pipshim.routes import describe
 
-    facts = gather(invoked_as, argv, environ, shim_dir)
+    facts = gather(invoked_as, argv, environ, shim_dir, full=False)
     route = decide(facts)
     if environ.get("PIPSHIM_EXPLAIN") == "1":
         print(describe(route, facts.args.command))

@@ -216,7 +216,9 @@ def _req_files(args: PipArgs, cwd: str) -> dict:
     return read_all(requirement, constraint, cwd)
 
 
-def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str) -> Facts:
+def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, full: bool = True) -> Facts:
+    """The facts for ``pip ARGV`` here. ``full=False`` (the shims) skips looking for
+    environments when the decision cannot need them: pip passes through unchanged."""
     args: PipArgs = parse(argv)
     uid = os.getuid()
     try:
@@ -236,11 +238,19 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
     pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed and mutating else {}
     config = load_settings(environ, with_apps=managed and mutating)
     active_path = environ.get("VIRTUAL_ENV") or ""
-    active = venv_candidate(active_path, ACTIVE, uid, environ) if active_path else None
     home = environ.get("HOME", "")
     is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container)
     user_path = user_venv_path(environ, config.user_venv, is_root and in_container)
+    disabled = truthy(environ.get("PIPSHIM_DISABLE")) is True
+    reentered = bool(environ.get(GUARD))
+    if not full and (disabled or reentered or not managed):
+        active, venvs, project, user_venv = None, (), None, Candidate(user_path, USER, "missing", "not looked for")
+    else:
+        active = venv_candidate(active_path, ACTIVE, uid, environ) if active_path else None
+        venvs = find_venvs(cwd, uid, environ)
+        project = find_project(cwd, home, uid)
+        user_venv = venv_candidate(user_path, USER, uid, environ)
     return Facts(
         invoked_as=invoked_as,
         args=args,
@@ -253,14 +263,14 @@ def gather(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: 
         pip_settings=pip_settings,
         config=config,
         active=active,
-        venvs=find_venvs(cwd, uid, environ),
-        project=find_project(cwd, home, uid),
-        user_venv=venv_candidate(user_path, USER, uid, environ),
+        venvs=venvs,
+        project=project,
+        user_venv=user_venv,
         pipx=pipx_facts(environ) if managed else None,
         is_root=is_root,
         in_container=in_container,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
-        disabled=truthy(environ.get("PIPSHIM_DISABLE")) is True,
-        reentered=bool(environ.get(GUARD)),
+        disabled=disabled,
+        reentered=reentered,
         quiet=config.quiet,
     )
