@@ -54,7 +54,7 @@ unit: dev
 	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests/unit
 
 bench: dev
-	"$(DEV_PY)" tools/bench.py
+	"$(DEV_PY)" tools/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf "$(DEV_DIR)" build dist
