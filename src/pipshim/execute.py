@@ -68,11 +68,18 @@ def venv_env(route: UseVenv, f: Facts) -> dict[str, str]:
     return child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
 
 
-def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
-    from pipshim import venvs
+def _venv_pip(venv: str, invoked_as: str) -> str | None:
+    """The venv's own pip script by the name we were called as, else ``pip``."""
+    for name in (invoked_as if invoked_as.startswith("pip") else "pip", "pip"):
+        path = os.path.join(venv, "bin", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
 
+
+def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
     python = os.path.join(venv, "bin", "python")
-    exe = venvs.exe_for(venv, f.invoked_as)
+    exe = _venv_pip(venv, f.invoked_as)
     if exe and f.real_pip.prefix:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
         return [python, *f.real_pip.prefix, *argv]
     if exe:

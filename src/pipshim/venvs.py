@@ -163,12 +163,3 @@ def finish(venv: str) -> None:
 
 def python_runs(venv: str) -> bool:
     return os.path.exists(os.path.join(venv, "bin", "python"))
-
-
-def exe_for(venv: str, invoked_as: str) -> str | None:
-    """The venv's own pip script by the name we were called as, else ``pip``."""
-    for name in (invoked_as if invoked_as.startswith("pip") else "pip", "pip"):
-        path = os.path.join(venv, "bin", name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
