@@ -98,27 +98,29 @@ def venv(recreate: bool, environ: dict[str, str], shim_dir: str) -> int:
     from pipshim.routes import Refuse
 
     facts = gather("pip", ["install"], environ, shim_dir)
-    target, notes = venv_target(facts)
-    if isinstance(target, Refuse) and not recreate:
-        raise PipshimError(target.message, target.exit_code)
-    if target is None:
-        raise PipshimError(f"no project from {facts.cwd} upward, so no venv to show; " + "; ".join(notes), 1)
-    path = target.path if not isinstance(target, Refuse) else os.path.join(facts.project.path)
     if facts.interp is None:
         raise PipshimError("no real pip with a working Python found on PATH to create a venv from", 127)
-    base = os.path.realpath(facts.interp.path)
-    prompt = os.path.basename(os.path.dirname(path))
-    quiet = facts.quiet
-    with venvs.EnvLock(path, environ, quiet):
-        state = venvs.state(path)
-        if recreate and state != "missing":
+    target, _ = venv_target(facts)
+    if isinstance(target, Refuse):  # a .venv that is not a venv: only --recreate replaces it
+        if not recreate:
+            raise PipshimError(target.message, target.exit_code)
+        target = facts.project
+    user = target is None  # no project here: the user environment (rule 9)
+    if user:
+        if facts.is_root and not facts.in_container:
+            raise PipshimError("no project here, and root outside a container has no user environment", 1)
+        target = facts.user_venv
+    if target.state == "broken" and not recreate:
+        raise PipshimError(f"{target.path} is broken: {target.detail}; run `pipshim venv --recreate`", 2)
+    path, base = target.path, facts.interp.path
+    prompt = "pipshim" if user else os.path.basename(os.path.dirname(path))
+    with venvs.EnvLock(path, environ, facts.quiet):
+        if recreate and venvs.state(path) != "missing":
             venvs.remove(path)
-        elif state == "ok" and not venvs.python_runs(path):
-            raise PipshimError(f"{path} is broken: its interpreter no longer exists; run `pipshim venv --recreate`", 2)
-        created = execute.ensure(path, base, prompt, environ)
+        created = execute.ensure(path, base, prompt, environ, system_site=user)
         if created:
             venvs.finish(path)
-            if not quiet:
+            if not facts.quiet:
                 say(f"{'recreated' if recreate else 'created'} {path} from {base}")
     print(path)
     return 0

@@ -295,13 +295,14 @@ def test_pipshim_venv_creates_and_prints_the_venv(tmp_path, shim_env, project):
     assert venvs_under(tmp_path) == [venv]
 
 
-def test_pipshim_venv_without_project_fails(tmp_path, shim_env):
+def test_pipshim_venv_as_root_on_a_host_without_project_fails(tmp_path, shim_env):
     cwd = tmp_path / "work"
     cwd.mkdir()
-    r = subprocess.run(["pipshim", "venv"], env=shim_env, cwd=cwd, capture_output=True, text=True)
+    env = {**shim_env, "PIPSHIM_ROOT": "1", "PIPSHIM_CONTAINER": "0"}
+    r = subprocess.run(["pipshim", "venv"], env=env, cwd=cwd, capture_output=True, text=True)
 
-    assert r.returncode != 0
-    one_pipshim_line(r.stderr)
+    assert r.returncode == 1
+    assert "root outside a container" in one_pipshim_line(r.stderr)
     assert venvs_under(tmp_path) == []
 
 
@@ -320,3 +321,14 @@ def test_pipshim_version_and_usage_errors(tmp_path, shim_env):
     assert unknown.returncode == 2
     assert unknown.stderr.splitlines()[-1].startswith("pipshim:")
     assert venvs_under(tmp_path) == []
+
+
+def test_pipshim_venv_outside_a_project_is_the_user_environment(tmp_path, shim_env):
+    cwd = tmp_path / "nowhere"
+    cwd.mkdir()
+    r = run(["pipshim", "venv"], shim_env, cwd)
+    assert r.returncode == 0, r.stderr
+    user = user_env_dir(shim_env)
+    assert r.stdout == f"{user}\n"
+    assert "include-system-site-packages = true" in (user / "pyvenv.cfg").read_text()
+    assert not (user / MARKER).exists()
