@@ -34,6 +34,16 @@ def hermetic_env(monkeypatch, tmp_path):
     assert os.getcwd() == cwd, "a test changed the working directory"
 
 
+@pytest.fixture
+def shim_bin(tmp_path) -> Path:
+    """A bin dir with the real shims (pip…, pipshim, python…), pointing at the interpreter running the tests."""
+    from pipshim import shims
+
+    bin_dir = tmp_path / "bin"
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    return bin_dir
+
+
 OTHER_USER = "pipshim-other"
 
 

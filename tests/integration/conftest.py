@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from wheels import build_wheelhouse
 
 from integration.support import base_env
-from pipshim import shims
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_PIP = "/usr/bin/pip"
@@ -53,14 +51,6 @@ def wheelhouse(tmp_path_factory) -> Path:
 def app_data(tmp_path_factory) -> Path:
     """virtualenv's seed cache, shared by the session so each new venv is quick."""
     return tmp_path_factory.mktemp("virtualenv-app-data")
-
-
-@pytest.fixture
-def shim_bin(tmp_path) -> Path:
-    """A bin dir with the real shims, pointing at the interpreter running the tests."""
-    bin_dir = tmp_path / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
-    return bin_dir
 
 
 @pytest.fixture

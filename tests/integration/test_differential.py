@@ -40,6 +40,7 @@ from typing import NamedTuple
 import pytest
 from helpers import pipshim_lines
 
+from integration.support import base_env
 from pipshim import shims
 
 SETTINGS = ("project", "active", "plain")
@@ -482,17 +483,8 @@ def lab(tmp_path_factory, wheelhouse, app_data):
     cache_store = base / "pip-cache-store"
     (cache_store / "wheels" / "ab" / "cd").mkdir(parents=True)
     shutil.copy2(wheelhouse / "demo_lib-1.0-py3-none-any.whl", cache_store / "wheels" / "ab" / "cd")
-    common = {
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
-        "PIPSHIM_ROOT": "0",
-        "PIPSHIM_CONTAINER": "0",
-    }
+    common = base_env(shim_bin, home, wheelhouse, app_data)
+    del common["PATH"]  # each setting has its own
 
     # project: its .venv made by the shim, the way a user gets one
     project = base / "proj"

@@ -115,13 +115,6 @@ class World:
 
 
 @pytest.fixture
-def shim_bin(tmp_path) -> Path:
-    bin_dir = tmp_path / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
-    return bin_dir
-
-
-@pytest.fixture
 def world(tmp_path, shim_bin, hermetic_env) -> World:
     return World(tmp_path, shim_bin)
 
