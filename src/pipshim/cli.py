@@ -1,26 +1,27 @@
-"""Entry point: a shim call (argv + facts -> decision -> action) or a ``pipshim`` command.
+"""Entry point: a shim call (argv + facts -> decision -> plan -> action) or a ``pipshim`` command.
 
-Every shim runs ``python -I -c ENTRY --shim "$0" ARGS…`` (ENTRY calls main(); ``-c``
-starts ~5 ms sooner than ``-m``, which loads runpy); the name in ``$0`` says which:
+Every shim runs ``python -I -c ENTRY --shim "$0" ARGS…``; the name in ``$0`` says which:
 ``pip``/``pip3``/``pip3.N`` go to the resolver, ``pipshim`` to the commands, and the
-python shims send ``python -m pip …`` here.
+python shims send ``python [FLAGS] -m pip …`` here.
 This is the one place that catches errors: pipshim's own become one ``pipshim:``
-line and an exit status; anything unexpected fails closed (exit 3), since passing
-through to pip is the unsafe choice.
+line and an exit status; anything unexpected fails closed (exit 3) with a crash log,
+since passing through to pip is the unsafe choice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Mapping
 
-from pipshim.messages import PipshimError, say
+from pipshim.errors import Exit, PipshimError, msg, say
 
 # what the shims run with ``python -I -c``; tests check the templates against it
 ENTRY = "import sys; from pipshim.cli import main; sys.exit(main())"
 
 
-def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
     shim_path = ""
@@ -34,48 +35,89 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
             from pipshim.commands import run_command
 
             return run_command(argv, environ, shim_dir)
-        if name.startswith("python"):
-            # the python shim sends only `python -m pip …` here
-            if argv[:2] != ["-m", "pip"]:
-                raise PipshimError(f"{name} shim: expected -m pip, got {argv[:2]}", 2)
-            argv = argv[2:]
-        return resolve(name, argv, environ, shim_dir)
+        flags: tuple[str, ...] = ()
+        if name.startswith("python"):  # the python shim sends only `python [FLAGS] -m pip …` here
+            split = python_m_pip(argv)
+            if split is None:
+                raise PipshimError(f"{name} shim: expected -m pip, got {' '.join(argv[:3])}", Exit.BROKEN)
+            flags, argv = split
+        return resolve(name, argv, environ, shim_dir, flags)
     except PipshimError as exc:
         say(exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     except Exception as exc:  # fail closed, and leave the details where they can be found
         log = _write_crash_log(environ)
-        say(f"unexpected error ({type(exc).__name__}: {exc}); details in {log}; PIPSHIM_DISABLE=1 bypasses pipshim")
-        return 3
+        say(msg("bug", cause=f"{type(exc).__name__}: {exc}", log=log))
+        return Exit.BUG
 
 
-def resolve(invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str) -> int:
+# python options that take a value (the next word, or the rest of the cluster)
+_PY_VALUE_OPTS = "XWm"
+
+
+def python_m_pip(argv: list[str]) -> tuple[tuple[str, ...], list[str]] | None:
+    """``-I -s -m pip ARGS`` / ``-Impip ARGS`` -> (("-I", "-s"), ARGS); None if not ``-m pip``."""
+    flags: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if not word.startswith("-") or word in ("-", "--") or word.startswith("--"):
+            return None
+        for pos in range(1, len(word)):
+            ch = word[pos]
+            if ch == "c":
+                return None
+            if ch in _PY_VALUE_OPTS:
+                value = word[pos + 1 :]
+                if not value:
+                    i += 1
+                    value = argv[i] if i < len(argv) else ""
+                if ch == "m":
+                    cluster = word[1:pos]
+                    flags += [f"-{cluster}"] if cluster else []
+                    return (tuple(flags), argv[i + 1 :]) if value == "pip" else None
+                flags += [f"-{ch}", value] if word[pos + 1 :] == "" else [f"-{ch}{value}"]
+                break
+        else:
+            flags.append(word)
+        i += 1
+    return None
+
+
+def resolve(
+    invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
+) -> int:
     from pipshim import execute
     from pipshim.facts import gather
-    from pipshim.policy import decide
-    from pipshim.routes import describe
+    from pipshim.plan import describe, plan
+    from pipshim.rules import decide
 
-    facts = gather(invoked_as, argv, environ, shim_dir, full=False)
-    route = decide(facts)
+    facts = gather(invoked_as, argv, environ, shim_dir, full=False, python_flags=python_flags)
+    for warning in facts.config.warnings:
+        say(warning)
+    p = plan(decide(facts), facts)
     if environ.get("PIPSHIM_EXPLAIN") == "1":
-        print(describe(route, facts.args.command))
-        return 0
-    return execute.run(route, facts)
+        print(describe(p, facts.args.command))
+        return Exit.OK
+    return execute.run(p, facts)
 
 
-def _write_crash_log(environ: dict[str, str]) -> str:
+def _write_crash_log(environ: Mapping[str, str]) -> str:
     import traceback
 
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "/tmp", ".cache")
-    path = os.path.join(base, "pipshim", "last-error.log")
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(f"argv: {sys.argv!r}\n")
-            traceback.print_exc(file=fh)
-    except OSError:
-        traceback.print_exc()
-        return "(stderr)"
-    return path
+    from pipshim import paths
+
+    text = f"argv: {sys.argv!r}\n" + traceback.format_exc()
+    base = paths.cache_dir(environ)
+    if base:
+        path = os.path.join(base, "last-error.log")
+        try:
+            paths.write_private(path, text)
+            return path
+        except (OSError, ValueError):
+            pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text)
+    return "(stderr)"

@@ -1,42 +1,33 @@
-"""Carry out a route. The only code that runs pip, creates venvs or takes locks.
+"""Carry out a Plan. With provision.py and pipxrun.py, the only code that runs pip,
+creates venvs or takes locks.
 
-Whenever nothing has to happen afterwards we ``exec`` pip, so its exit code and
-signals are its own. We wait for pip only while holding an environment's lock, or
-to clean up a venv this call created, or to add a hint after pip's own error.
+Whenever nothing has to happen afterwards pip is ``exec``'d, so its exit code and
+signals are its own. We wait only while holding an environment's lock, to link the
+user environment's new commands, or to add a hint after pip's own error.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
-from pipshim.facts import GUARD, Facts
-from pipshim.messages import PipshimError, say
-from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv, venv_line
-
-
-def child_env(environ: dict[str, str], **extra: str) -> dict[str, str]:
-    env = dict(environ, **extra)
-    env[GUARD] = "1"  # a pip shim reached again from below passes straight through
-    return env
+from pipshim.errors import say
+from pipshim.facts import Facts
+from pipshim.plan import Plan
 
 
-def quiet(f: Facts) -> bool:
-    return f.quiet or f.args.count("--quiet") > 0
-
-
-def _exec(cmd: list[str], env: dict[str, str]) -> int:
-    os.execve(cmd[0], cmd, env)
+def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
+    os.execve(cmd[0], list(cmd), dict(env))
     return 0  # not reached
 
 
-def wait_for(cmd: list[str], env: dict[str, str]) -> int:
-    """Run pip and wait; its exit code (or 128+N if signal N killed it) becomes ours.
+def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
+    """Run a command and wait; its exit code (or 128+N if signal N killed it) becomes ours.
 
-    ^C from the terminal reaches pip too, so we only note it and let pip decide;
-    SIGTERM and SIGHUP sent to us alone are passed on to pip. The handlers are set
-    before pip starts (exec gives pip the default ones back), so no ^C can slip
-    between starting pip and waiting for it. posix_spawn, not subprocess: importing
-    subprocess alone costs ~8 ms.
+    ^C from the terminal reaches the child too, so we only note it and let the child
+    decide; SIGTERM and SIGHUP sent to us alone are passed on. The handlers are set
+    before the child starts, so no signal slips between starting it and waiting for it.
+    posix_spawn, not subprocess: importing subprocess alone costs ~8 ms.
     """
     import signal
 
@@ -52,8 +43,8 @@ def wait_for(cmd: list[str], env: dict[str, str]) -> int:
         signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
     }
     try:
-        child.append(os.posix_spawn(cmd[0], cmd, env))
-        _, status = os.waitpid(child[0], 0)  # retried after our handlers run (PEP 475)
+        child.append(os.posix_spawn(cmd[0], list(cmd), dict(env)))
+        _, status = os.waitpid(child[0], 0)
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
@@ -62,104 +53,65 @@ def wait_for(cmd: list[str], env: dict[str, str]) -> int:
     return os.WEXITSTATUS(status)
 
 
-def venv_env(route: UseVenv, f: Facts) -> dict[str, str]:
-    # --user, PIP_USER or pip.conf's user=true sent this to the user environment, a venv:
-    # its pip must not try a user-site install there
-    return child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
+def run(p: Plan, f: Facts) -> int:
+    if p.exit_code is not None:  # a refusal
+        say(p.line)
+        return p.exit_code
+    if p.fallback is not None or len(p.commands) != 1:
+        from pipshim import pipxrun  # imports subprocess: only for pipx
 
-
-def _venv_pip(venv: str, invoked_as: str) -> str | None:
-    """The venv's own pip script by the name we were called as, else ``pip``."""
-    for name in (invoked_as if invoked_as.startswith("pip") else "pip", "pip"):
-        path = os.path.join(venv, "bin", name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
-
-
-def venv_command(venv: str, f: Facts, argv: tuple[str, ...]) -> list[str]:
-    python = os.path.join(venv, "bin", "python")
-    exe = _venv_pip(venv, f.invoked_as)
-    if exe and f.real_pip.prefix:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
-        return [python, *f.real_pip.prefix, *argv]
-    if exe:
-        return [exe, *argv]
-    # a venv made --without-pip: the real pip can still install into it
-    return [f.real_pip.path, *f.real_pip.prefix, "--python", python, *argv]
-
-
-def run(route, f: Facts) -> int:
-    if isinstance(route, Refuse):
-        say(route.message)
-        return route.exit_code
-    if isinstance(route, PassThrough):
-        cmd = [route.exe, *route.argv]
-        if not route.hint:
-            return _exec(cmd, child_env(f.environ))
-        rc = wait_for(cmd, child_env(f.environ))
-        if rc != 0:
-            say(route.hint)
+        rc, then = pipxrun.run(p, f)
+        return run(then, f) if then is not None else rc
+    cmd = p.commands[0]
+    if p.lock is None:
+        if p.line:
+            say(p.line)
+        if not p.waits:
+            return exec_(cmd, p.env)
+        rc = wait_for(cmd, p.env)
+        if rc != 0 and p.hint:
+            say(p.hint)
         return rc
-    if isinstance(route, UseVenv):
-        return _run_in_venv(route, f)
-    if isinstance(route, RouteToPipx):
-        from pipshim import pipxrun
+    from pipshim import links, provision
 
-        return pipxrun.run(route, f, quiet(f))
-    raise TypeError(f"unknown route {route!r}")
-
-
-def _run_in_venv(route: UseVenv, f: Facts) -> int:
-    silent = quiet(f)
-    if not route.mutating:
-        if not silent:
-            say(venv_line(route, False, f.args.command))
-        return _exec(venv_command(route.venv, f, route.argv), venv_env(route, f))
-    from pipshim import links, venvs
-
-    with venvs.EnvLock(route.venv, f.environ, silent):
-        created = ensure(route.venv, route.base_python, route.prompt, f.environ, system_site=route.user_env)
-        if not silent:
-            say(venv_line(route, created, f.args.command))
-        before = links.scripts(route.venv)
-        try:
-            rc = wait_for(venv_command(route.venv, f, route.argv), venv_env(route, f))
-        except BaseException:
-            if created:  # pip did not even start: the new venv goes again
-                venvs.remove(route.venv)
-            raise
-        if created:
-            if rc == 0:
-                venvs.finish(route.venv)
-            else:
-                venvs.remove(route.venv)
-                if not silent:
-                    say(f"removed {route.venv} again: the install that created it failed")
-        if route.user_env and f.shim_dir and os.path.isdir(route.venv):
-            links.link_new(route.venv, before, f.shim_dir, silent)
-            links.prune(route.venv, f.shim_dir)
+    def work(created: bool) -> int:
+        if p.line:
+            say(p.line if created or p.create is None else p.line.replace(" (created)", ""))
+        before = links.scripts(p.lock) if p.link_into else set()
+        rc = wait_for(cmd, p.env)
+        if rc == 0 and getattr(p.route, "user_env", False):
+            remember_user_env(p.lock, f.environ)
+        if p.link_into and os.path.isdir(p.lock):
+            links.link_new(p.lock, before, p.link_into, f.quiet)
+            links.prune(p.lock, p.link_into)
         return rc
 
+    spec = p.create or _recreate_spec(p, f)
+    return provision.transaction(p.lock, spec, f.environ, f.quiet, work)
 
-def ensure(venv: str, base_python: str, prompt: str, environ: dict[str, str], system_site: bool = False) -> bool:
-    """Under the lock: create the venv unless another call already did. True if created."""
-    from pipshim import venvs
 
-    st = venvs.state(venv)
-    if st == "ok":
-        if not venvs.python_runs(venv):
-            raise PipshimError(
-                f"{venv} is broken: its interpreter no longer exists; "
-                f"run `pipshim venv --recreate` in {os.path.dirname(venv)}",
-                2,
-            )
-        return False
-    if st == "not-venv":
-        raise PipshimError(f"{venv} exists but is not a virtual environment; move it away", 2)
+def remember_user_env(path: str, environ: Mapping[str, str]) -> None:
+    """The one-line file the python shim reads the user environment's path from (no TOML in sh)."""
+    import contextlib
+
+    from pipshim import paths
+
+    line = paths.user_env_file(environ)
+    if not line:
+        return
     try:
-        venvs.create(venv, base_python, prompt, environ, system_site=system_site)
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # virtualenv's own errors: one line, nothing left behind
-        raise PipshimError(f"could not create {venv} from {base_python}: {exc}", 2) from exc
-    return True
+        with open(line, encoding="utf-8", errors="surrogateescape") as fh:
+            if fh.read() == path + "\n":
+                return
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        paths.write_private(line, path + "\n")
+
+
+def _recreate_spec(p: Plan, f: Facts):
+    """An existing venv that vanished between the look and the lock is made again the same way."""
+    from pipshim.plan import Create
+
+    r = p.route
+    return Create(r.env.path, f.interp.path, r.prompt, system_site=r.user_env)

@@ -1,38 +1,56 @@
-"""Facts about a Python interpreter: version, prefixes, stdlib dir, and so whether it
-is a venv, a conda env, or externally managed (PEP 668).
+"""Facts about a Python interpreter: version, prefixes, stdlib dir, where its pip lives,
+and so whether it is a venv, a conda env, or externally managed (PEP 668).
 
-Asking an interpreter costs a second Python start (~27 ms), so the answer is cached
-per interpreter, keyed on its resolved path, mtime and size; the EXTERNALLY-MANAGED
-marker and conda-meta are stat'ed fresh on every call, so installing or removing
-them takes effect at once.
+Asking an interpreter costs a second Python start (~25 ms), so the answer is cached
+per interpreter, keyed on its resolved path, mtime and size. The cache is disposable:
+an unreadable or corrupt one is ignored and rewritten. The EXTERNALLY-MANAGED marker,
+conda-meta and pip's version are looked at fresh on every call, so installing or
+removing them takes effect at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections import namedtuple
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipshim import paths
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
+# find_spec locates pip without importing it.
 _QUERY = (
-    "import sys, sysconfig; print('\\t'.join(("
+    "import sys, sysconfig, importlib.util as u; s = u.find_spec('pip'); print('\\t'.join(("
     "'%d.%d' % sys.version_info[:2], sys.prefix, getattr(sys, 'base_prefix', sys.prefix), "
-    "sysconfig.get_path('stdlib'))))"
+    "sysconfig.get_path('stdlib'), "
+    "__import__('os').path.dirname(s.submodule_search_locations[0]) if s and s.submodule_search_locations else '')))"
 )
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
+_FIELDS = 5
 
 
-class Interp(namedtuple("Interp", "path real_path version prefix base_prefix stdlib in_venv externally_managed conda")):
+@dataclass(frozen=True)
+class Interp:
     """An interpreter as pip sees it: ``path`` as pip runs it, ``real_path`` resolved.
 
     Plain values only (resolved here, in the impure step), so decide() never touches the disk.
     """
 
-    __slots__ = ()
+    path: str
+    real_path: str
+    version: str  # "3.12"
+    prefix: str
+    base_prefix: str
+    stdlib: str
+    in_venv: bool
+    externally_managed: bool
+    conda: bool
+    pip_version: str | None = None  # the pip this interpreter imports ("24.0"), None if it has none
 
 
-def _cache_file(environ: dict[str, str]) -> str | None:
-    base = environ.get("XDG_CACHE_HOME") or (os.path.join(environ["HOME"], ".cache") if environ.get("HOME") else None)
-    return os.path.join(base, "pipshim", "interpreters.tsv") if base else None
+def _cache_file(environ: Mapping[str, str]) -> str | None:
+    base = paths.cache_dir(environ)
+    return os.path.join(base, "interpreters.tsv") if base else None
 
 
 def _key(path: str) -> str | None:
@@ -52,13 +70,13 @@ def _read_cache(cache: str | None, key: str) -> list[str] | None:
         return None
     if cache not in _LINES:
         try:
-            with open(cache, encoding="utf-8") as fh:
+            with open(cache, encoding="utf-8", errors="replace") as fh:
                 _LINES[cache] = fh.readlines()
-        except OSError:
+        except (OSError, ValueError):
             _LINES[cache] = []
     for line in _LINES[cache]:
         fields = line.rstrip("\n").split("\t")
-        if fields[0] == key and len(fields) == 5:
+        if fields[0] == key and len(fields) == _FIELDS + 1 and all(fields[1:5]):
             return fields[1:]
     return None
 
@@ -66,25 +84,15 @@ def _read_cache(cache: str | None, key: str) -> list[str] | None:
 def _write_cache(cache: str | None, key: str, fields: list[str]) -> None:
     if not cache:
         return
-    try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        try:
-            with open(cache, encoding="utf-8") as fh:
-                keep = [ln for ln in fh if not ln.startswith(key.rsplit(":", 2)[0] + ":")]
-        except OSError:
-            keep = []
-        tmp = f"{cache}.{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.writelines(keep[-200:])
-            fh.write("\t".join([key, *fields]) + "\n")
-        os.replace(tmp, cache)
-        _LINES.pop(cache, None)
-    except OSError:
-        pass  # a cache we cannot write only costs time
+    same_path = key.rsplit(":", 2)[0] + ":"
+    keep = [ln for ln in _LINES.get(cache, []) if not ln.startswith(same_path) and ln.count("\t") == _FIELDS]
+    with contextlib.suppress(OSError, ValueError):  # a cache we cannot write only costs time
+        paths.write_private(cache, "".join(keep[-200:]) + "\t".join([key, *fields]) + "\n")
+    _LINES.pop(cache, None)
 
 
-def ask(path: str, environ: dict[str, str]) -> list[str] | None:
-    """Run the interpreter once and return [version, prefix, base_prefix, stdlib]."""
+def ask(path: str, environ: Mapping[str, str]) -> list[str] | None:
+    """Run the interpreter once and return [version, prefix, base_prefix, stdlib, pip's site dir]."""
     import subprocess  # only on a cache miss
 
     try:
@@ -93,15 +101,30 @@ def ask(path: str, environ: dict[str, str]) -> list[str] | None:
             capture_output=True,
             text=True,
             timeout=30,
+            stdin=subprocess.DEVNULL,
             env={k: v for k, v in environ.items() if not k.startswith("PYTHON")},
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    fields = out.stdout.strip().split("\t")
-    return fields if out.returncode == 0 and len(fields) == 4 else None
+    fields = out.stdout.rstrip("\n").split("\t")
+    return fields if out.returncode == 0 and len(fields) == _FIELDS else None
 
 
-def inspect(path: str, environ: dict[str, str]) -> Interp | None:
+def pip_version_in(site_dir: str) -> str | None:
+    """The version of the pip installed in ``site_dir``, from its dist-info name."""
+    if not site_dir:
+        return None
+    try:
+        names = os.listdir(site_dir)
+    except OSError:
+        return None
+    for name in names:
+        if name.startswith("pip-") and name.endswith((".dist-info", ".egg-info")):
+            return name[4:].rsplit(".", 1)[0]
+    return None
+
+
+def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
     """The facts of the interpreter at ``path``, or None if it does not run."""
     key = _key(path)
     if key is None:
@@ -113,7 +136,7 @@ def inspect(path: str, environ: dict[str, str]) -> Interp | None:
         if fields is None:
             return None
         _write_cache(cache, key, fields)
-    version, prefix, base_prefix, stdlib = fields
+    version, prefix, base_prefix, stdlib, pip_site = fields
     return Interp(
         path=path,
         real_path=os.path.realpath(path),
@@ -124,4 +147,5 @@ def inspect(path: str, environ: dict[str, str]) -> Interp | None:
         in_venv=os.path.realpath(prefix) != os.path.realpath(base_prefix),
         externally_managed=os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
         conda=os.path.isdir(os.path.join(prefix, "conda-meta")),
+        pip_version=pip_version_in(pip_site),
     )

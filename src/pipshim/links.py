@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import os
 
-from pipshim.messages import say
+from pipshim.errors import say
 
-# what a venv's bin dir has of its own: never linked onto PATH
-_VENV_OWN = ("python", "pip", "activate", "Activate", "deactivate", "easy_install", "wheel")
+# what a venv's bin dir has of its own: never linked onto PATH (pip-audit, pipdeptree are linked)
+_VENV_OWN = frozenset(("python", "python3", "pip", "pip3", "deactivate", "easy_install", "wheel", "pydoc"))
+
+
+def venv_own(name: str) -> bool:
+    """python, python3.12, pip, pip3.12, activate*, easy_install-3.12 …: the venv's, not the user's."""
+    base = name.split("-", 1)[0] if name.startswith("easy_install") else name
+    stem = base.rstrip("0123456789.")
+    return base in _VENV_OWN or stem in _VENV_OWN or name.startswith(("activate", "Activate"))
 
 
 def scripts(venv: str) -> set[str]:
@@ -20,7 +27,7 @@ def scripts(venv: str) -> set[str]:
         names = os.listdir(bin_dir)
     except OSError:
         return set()
-    return {n for n in names if not n.startswith(_VENV_OWN) and os.access(os.path.join(bin_dir, n), os.X_OK)}
+    return {n for n in names if not venv_own(n) and os.access(os.path.join(bin_dir, n), os.X_OK)}
 
 
 def _ours(link: str, venv: str) -> bool:

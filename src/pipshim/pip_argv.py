@@ -91,7 +91,7 @@ def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | N
     return None, None
 
 
-def parse(argv: list[str] | tuple[str, ...]) -> PipArgs:
+def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> PipArgs:
     argv = tuple(argv)
     opts: dict[str, list] = {}
     positionals: list[str] = []

@@ -106,10 +106,17 @@ def _looks_like_python(path: str) -> bool:
     return name.startswith(("python", "pypy"))
 
 
-def find(invoked_as: str, path_var: str, skip_dirs: tuple[str, ...]) -> RealPip | None:
+def find(
+    invoked_as: str, path_var: str, skip_dirs: tuple[str, ...], python_flags: tuple[str, ...] = ()
+) -> RealPip | None:
     if invoked_as.startswith("python"):
-        python = which(invoked_as, path_var, skip_dirs)
-        return RealPip(python, python, ("-m", "pip")) if python else None
+        # `python` where the distribution ships only `python3` (Debian, Ubuntu) means that python3
+        names = (invoked_as, "python3") if invoked_as == "python" else (invoked_as,)
+        for name in names:
+            python = which(name, path_var, skip_dirs)
+            if python:
+                return RealPip(python, python, (*python_flags, "-m", "pip"))
+        return None
     for name in pip_names(invoked_as):
         path = which(name, path_var, skip_dirs)
         if path:

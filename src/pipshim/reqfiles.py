@@ -8,6 +8,7 @@ file that names them, and URLs are not fetched. The impure part of requested.py.
 from __future__ import annotations
 
 import os
+import stat
 
 MAX_FILES = 50
 MAX_BYTES = 1 << 20
@@ -54,9 +55,13 @@ def read_all(requirement: list[str], constraint: list[str], cwd: str) -> dict[st
             found[path] = None
             continue
         try:
+            # only regular files: stdin, a FIFO or /dev/fd/N read here would be gone for pip
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                found[path] = None
+                continue
             with open(path, encoding="utf-8", errors="replace") as fh:
                 text = fh.read(MAX_BYTES)
-        except OSError:
+        except (OSError, ValueError):
             found[path] = None
             continue
         found[path] = tuple(logical_lines(text))

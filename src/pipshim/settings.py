@@ -1,33 +1,36 @@
 """pipshim's own settings: ``PIPSHIM_*`` variables over ``~/.config/pipshim/config.toml``.
 
 config.toml keys: ``apps`` and ``libraries`` (lists of distribution names), ``user_venv``
-(a path), ``quiet`` (bool). The TOML is read with tomllib/tomli only if the file
-exists; nothing in the current directory is ever read as a setting.
+(an absolute path, or one starting with ``~/``), ``quiet`` (bool). The TOML is read with
+tomllib/tomli only if the file exists; nothing in the current directory is ever read as a
+setting. A file that cannot be read, or a value of the wrong type, gives one warning and
+the default: a bad config never stops pip.
 """
 
 from __future__ import annotations
 
 import os
-from collections import namedtuple
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from pipshim import paths
+from pipshim.errors import msg
 from pipshim.pip_argv import truthy
 
 APPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "apps.txt")
 
 
-class Settings(namedtuple("Settings", "apps libraries user_venv quiet")):
-    """apps/libraries: raw names (canonicalised by requested.canonical); user_venv: path or None."""
-
-    __slots__ = ()
-
-
-def config_path(environ: dict[str, str]) -> str:
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME", ""), ".config")
-    return os.path.join(base, "pipshim", "config.toml")
+@dataclass(frozen=True)
+class Settings:
+    apps: dict = field(default_factory=dict)  # canonical-ish name -> pipx options (tuple)
+    libraries: frozenset = frozenset()
+    user_venv: str | None = None
+    quiet: bool = False
+    warnings: tuple = ()  # one line each, printed by the caller
 
 
-def _read_toml(path: str) -> dict:
-    if not os.path.isfile(path):
+def _read_toml(path: str, warnings: list[str]) -> dict:
+    if not path or not os.path.isfile(path):
         return {}
     try:
         import tomllib
@@ -35,30 +38,60 @@ def _read_toml(path: str) -> dict:
         import tomli as tomllib  # type: ignore[no-redef]
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except (OSError, ValueError) as exc:
-        from pipshim.messages import PipshimError
+        warnings.append(msg("config", path=path, cause=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        return {}
+    return data
 
-        raise PipshimError(f"cannot read {path}: {exc}; fix or remove it", 2) from exc
+
+def _names(config: dict, key: str, path: str, warnings: list[str]) -> list[str]:
+    value = config.get(key, [])
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    warnings.append(msg("config", path=path, cause=f"`{key}` must be a list of names"))
+    return []
 
 
 def _words(value: str | None) -> list[str]:
     return (value or "").replace(",", " ").split()
 
 
-def builtin_apps() -> list[str]:
+def builtin_apps() -> dict[str, tuple[str, ...]]:
+    """The data file: one application a line, optionally followed by its pipx options."""
+    apps: dict[str, tuple[str, ...]] = {}
     with open(APPS_FILE, encoding="utf-8") as fh:
-        return [ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")]
+        for line in fh:
+            words = line.split("#", 1)[0].split()
+            if words:
+                apps[words[0]] = tuple(words[1:])
+    return apps
 
 
-def load(environ: dict[str, str], with_apps: bool) -> Settings:
+def load(environ: Mapping[str, str], with_apps: bool) -> Settings:
     """Read the settings; the app list (a data file) only when a decision may need it."""
-    config = _read_toml(config_path(environ))
-    apps: list[str] = []
+    warnings: list[str] = []
+    path = paths.config_file(environ)
+    config = _read_toml(path, warnings)
+    apps: dict[str, tuple[str, ...]] = {}
     if with_apps:
-        apps = builtin_apps() + list(config.get("apps", [])) + _words(environ.get("PIPSHIM_APPS"))
-    libraries = list(config.get("libraries", [])) + _words(environ.get("PIPSHIM_LIBRARIES"))
-    user_venv = environ.get("PIPSHIM_USER_VENV") or config.get("user_venv") or None
-    quiet_env = truthy(environ.get("PIPSHIM_QUIET"))
-    quiet = quiet_env if quiet_env is not None else bool(config.get("quiet", False))
-    return Settings(frozenset(apps), frozenset(libraries), user_venv, quiet)
+        apps = builtin_apps()
+        for name in _names(config, "apps", path, warnings) + _words(environ.get("PIPSHIM_APPS")):
+            apps.setdefault(name, ())
+    libraries = frozenset(_names(config, "libraries", path, warnings) + _words(environ.get("PIPSHIM_LIBRARIES")))
+    user_venv = environ.get("PIPSHIM_USER_VENV") or None
+    if user_venv is None and "user_venv" in config:
+        if isinstance(config["user_venv"], str) and config["user_venv"]:
+            user_venv = config["user_venv"]
+        else:
+            warnings.append(msg("config", path=path, cause="`user_venv` must be a path"))
+    quiet = truthy(environ.get("PIPSHIM_QUIET"))
+    if quiet is None:
+        value = config.get("quiet", False)
+        if isinstance(value, bool):
+            quiet = value
+        else:
+            quiet = bool(truthy(str(value)))
+            if truthy(str(value)) is None:
+                warnings.append(msg("config", path=path, cause="`quiet` must be true or false"))
+    return Settings(apps, libraries, user_venv, bool(quiet), tuple(warnings))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pipshim.messages import say
+from pipshim.errors import say
 from pipshim.realpip import SHIM_ID, is_our_shim
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
@@ -37,7 +37,10 @@ def render(python: str, template: str = "pip", bin_dir: str = "") -> str:
         text = fh.read()
     if SHIM_ID not in text.split("\n", 2)[1]:
         raise ValueError(f"{template_path(template)} lacks the {SHIM_ID} marker")
-    return text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
+    from pipshim.shimrender import render_block
+
+    text = text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
+    return render_block(text)
 
 
 def default_names(version: str | None = None, python_shims: bool = True) -> list[str]:

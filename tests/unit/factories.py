@@ -1,7 +1,7 @@
 """Facts built by hand for the decision tests: the one place that knows the Facts fields.
 
-The defaults describe an ordinary user on Debian 12: ``/usr/bin/pip`` runs on an
-externally managed ``/usr/bin/python3`` (3.11), the shell is in ``/home/ada/proj``,
+The defaults describe an ordinary user on a Debian-like system: ``/usr/bin/pip`` runs on an
+externally managed ``/usr/bin/python3`` (3.12), the shell is in ``/home/ada/proj``,
 there is no venv, no project, no active virtualenv and no pip setting. A test
 overrides only what its rule is about.
 """
@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import shlex
 
-from pipshim.facts import USER, Candidate, Facts, PipxFacts
+import os
+from dataclasses import replace
+
+from pipshim.discovery import Candidate, Project, Source, State
+from pipshim.facts import Facts, PipxFacts
 from pipshim.interp import Interp
 from pipshim.pip_argv import parse
 from pipshim.realpip import RealPip
 from pipshim.settings import Settings
+
+ACTIVE, NEAREST, PROJECT, USER = Source.ACTIVE, Source.NEAREST, Source.PROJECT, Source.USER
+STATES = {
+    "ok": State.OK,
+    "broken": State.BROKEN,
+    "incomplete": State.INCOMPLETE,
+    "empty": State.EMPTY,
+    "not-venv": State.NOT_VENV,
+    "foreign": State.FOREIGN,
+    "missing": State.MISSING,
+}
 
 HOME = "/home/ada"
 CWD = f"{HOME}/proj"
@@ -40,7 +55,7 @@ def make_interp(
     path: str = SYSTEM_PYTHON,
     *,
     real_path: str | None = None,
-    version: str = "3.11",
+    version: str = "3.12",
     prefix: str = "/usr",
     base_prefix: str | None = None,
     stdlib: str | None = None,
@@ -62,9 +77,15 @@ def make_interp(
     )
 
 
-def cand(path: str, source: str, state: str, detail: str | None = None) -> Candidate:
-    """An environment candidate (facts.ACTIVE / NEAREST / PROJECT) in a given state."""
-    return Candidate(path, source, state, DETAILS[state] if detail is None else detail)
+def cand(path: str, source: Source, state: str, detail: str | None = None, pips=("pip", "pip3")) -> Candidate:
+    """An environment candidate (ACTIVE / NEAREST / PROJECT / USER) in a given state."""
+    return Candidate(path, source, STATES[state], DETAILS[state] if detail is None else detail,
+                     pips if state == "ok" else ())
+
+
+def project(venv: Candidate, marker: str = "pyproject.toml") -> Project:
+    """The project whose ROOT/.venv is ``venv``."""
+    return Project(os.path.dirname(venv.path), marker, venv)
 
 
 def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), **overrides) -> Facts:
@@ -84,7 +105,7 @@ def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), *
         real_pip=RealPip(SYSTEM_PIP, SYSTEM_PYTHON, ()),
         interp=make_interp(),
         pip_settings={},
-        config=Settings(apps=frozenset(APPS), libraries=frozenset(), user_venv=None, quiet=False),
+        config=Settings(apps={a: () for a in APPS}, libraries=frozenset(), user_venv=None, quiet=False),
         active=None,
         venvs=(),
         project=None,
@@ -95,6 +116,7 @@ def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), *
         req_files={},
         disabled=False,
         reentered=False,
-        quiet=False,
     )
-    return facts._replace(**overrides)
+    if isinstance(overrides.get("project"), Candidate):
+        overrides["project"] = project(overrides["project"])
+    return replace(facts, **overrides)

@@ -8,8 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from pipshim import facts, realpip
-from pipshim.facts import INCOMPLETE, NEAREST, PROJECT, find_project, find_venvs, owner_problem, venv_candidate
+from pipshim import discovery, realpip
+from pipshim.discovery import INCOMPLETE, Source, State, find_venvs, owner_problem
+from pipshim.discovery import classify as _classify
+from pipshim.discovery import find_project as _find_project
+
+NEAREST, PROJECT = Source.NEAREST, Source.PROJECT
+SHARED_GID = 100  # Debian's `users`: a group not named after the user, so never a private group
+
+
+def venv_candidate(path, source, uid):
+    return _classify(path, source, uid)
+
+
+def find_project(cwd, home, uid):
+    found = _find_project(cwd, home, uid)
+    return found.venv if found else None
+
+
+def shared_group(path) -> None:
+    os.chown(path, -1, SHARED_GID)
 from pipshim.pipconf import TARGET_SETTINGS, read_settings
 
 ME = os.getuid()
@@ -36,9 +54,13 @@ def make_venv(path: Path, python: str = sys.executable) -> Path:
     return path
 
 
+STATE_WORDS = {State.OK: "ok", State.BROKEN: "broken", State.INCOMPLETE: "incomplete", State.EMPTY: "empty",
+               State.NOT_VENV: "not-venv", State.FOREIGN: "foreign", State.MISSING: "missing"}
+
+
 def under(found, root: Path) -> list[tuple[str, str]]:
     """(path relative to root, state) for the candidates inside root (ancestors of tmp_path are not ours)."""
-    return [(os.path.relpath(c.path, root), c.state) for c in found if c.path.startswith(str(root) + os.sep)]
+    return [(os.path.relpath(c.path, root), STATE_WORDS[c.state]) for c in found if c.path.startswith(str(root) + os.sep)]
 
 
 @pytest.fixture
@@ -90,34 +112,35 @@ def test_a_venv_with_the_incomplete_marker_is_incomplete(root):
 def test_a_venv_whose_python_link_is_dangling_is_broken(root):
     make_venv(root / ".venv", python="/usr/bin/python3.0-gone")
     found = find_venvs(str(root), ME)[0]
-    assert found.state == "broken"
+    assert found.state is State.BROKEN
     assert "/usr/bin/python3.0-gone" in found.detail
 
 
 def test_a_file_named_venv_is_not_a_candidate(root):
     (root / ".venv").write_text("not a directory")
     assert under(find_venvs(str(root), ME), root) == []
-    assert venv_candidate(str(root / ".venv"), NEAREST, ME).state == "not-venv"
+    assert venv_candidate(str(root / ".venv"), NEAREST, ME).state is State.NOT_VENV
 
 
 def test_a_missing_directory_is_missing(root):
     c = venv_candidate(str(root / "nope"), PROJECT, ME)
-    assert (c.state, c.source, c.python) == ("missing", PROJECT, str(root / "nope" / "bin" / "python"))
+    assert (c.state, c.source, c.python) == (State.MISSING, PROJECT, str(root / "nope" / "bin" / "python"))
 
 
 def test_a_group_writable_venv_is_foreign(root):
     make_venv(root / ".venv")
     os.chmod(root / ".venv", 0o775)
+    shared_group(root / ".venv")
     found = find_venvs(str(root), ME)[0]
-    assert found.state == "foreign"
-    assert "mode 775" in found.detail
+    assert found.state is State.FOREIGN
+    assert "drwxrwxr-x" in found.detail
 
 
 def test_a_venv_planted_by_another_user_is_foreign(root, other_uid):
     make_venv(root / ".venv")
     os.chown(root / ".venv", other_uid, -1)
     found = find_venvs(str(root), ME)[0]
-    assert (found.state, found.detail) == ("foreign", f"owned by uid {other_uid}")
+    assert (found.state, found.detail) == (State.FOREIGN, f"owned by uid {other_uid}")
 
 
 # --- find_project ---------------------------------------------------------------
@@ -132,7 +155,8 @@ def test_a_python_marker_makes_the_nearest_project_root(root, marker):
     (proj / marker).write_text("")
     cwd = mkdir(proj / "src" / "pkg")
     found = find_project(str(cwd), str(root), ME)
-    assert found == (str(proj / ".venv"), PROJECT, "missing", "does not exist")
+    assert (found.path, found.source, found.state, found.detail) == (
+        str(proj / ".venv"), PROJECT, State.MISSING, "does not exist")
 
 
 @pytest.mark.parametrize("name", ["README.md", "requirements.in", "package.json", ".git", "reqs.txt"])
@@ -152,7 +176,7 @@ def test_the_nearest_project_wins_over_an_outer_one(root):
 def test_a_project_with_a_venv_reports_the_venv_state(root):
     (root / "pyproject.toml").write_text("")
     make_venv(root / ".venv")
-    assert find_project(str(root), "", ME).state == "ok"
+    assert find_project(str(root), "", ME).state is State.OK
 
 
 def test_home_itself_is_never_a_project(root):
@@ -165,18 +189,19 @@ def test_home_itself_is_never_a_project(root):
 
 
 def test_root_is_never_a_project(root, monkeypatch):
-    monkeypatch.setattr(facts, "is_project_dir", lambda d: d == "/")
+    monkeypatch.setattr(discovery, "project_marker", lambda d: "setup.py" if d == "/" else None)
     assert find_project(str(root), "", ME) is None
-    monkeypatch.setattr(facts, "is_project_dir", lambda d: d == str(root.parent))
+    monkeypatch.setattr(discovery, "project_marker", lambda d: "setup.py" if d == str(root.parent) else None)
     assert find_project(str(root), "", ME).path == str(root.parent / ".venv")
 
 
 def test_a_group_writable_project_is_foreign(root):
-    proj = mkdir(root / "proj", 0o777)
+    proj = mkdir(root / "proj", 0o775)
+    shared_group(proj)
     (proj / "pyproject.toml").write_text("")
     found = find_project(str(proj), str(root), ME)
-    assert (found.path, found.state) == (str(proj / ".venv"), "foreign")
-    assert f"project {proj} is writable by group or others" in found.detail
+    assert (found.path, found.state) == (str(proj / ".venv"), State.FOREIGN)
+    assert f"project {proj} is writable by group {SHARED_GID}" in found.detail
 
 
 def test_a_project_owned_by_another_user_is_foreign(root, other_uid):
@@ -184,7 +209,7 @@ def test_a_project_owned_by_another_user_is_foreign(root, other_uid):
     (proj / "pyproject.toml").write_text("")
     os.chown(proj, other_uid, -1)
     found = find_project(str(proj), str(root), ME)
-    assert found.state == "foreign"
+    assert found.state is State.FOREIGN
     assert f"owned by uid {other_uid}" in found.detail
 
 
@@ -206,10 +231,24 @@ def test_owner_problem_rejects_another_non_root_users_directory(root, other_uid)
     assert owner_problem(os.stat(d), 1000) == f"owned by uid {other_uid}"
 
 
-@pytest.mark.parametrize("mode", [0o775, 0o757, 0o777, 0o1777])
-def test_owner_problem_rejects_group_or_other_writable_directories(root, mode):
+@pytest.mark.parametrize("mode", [0o757, 0o777, 0o1777])
+def test_owner_problem_rejects_other_writable_directories(root, mode):
     d = mkdir(root / "d", mode)
-    assert owner_problem(os.stat(d), ME) == f"writable by group or others (mode {mode & 0o777:o})"
+    assert owner_problem(os.stat(d), ME).startswith("writable by others (d")
+
+
+def test_owner_problem_rejects_a_directory_writable_by_a_shared_group(root):
+    d = mkdir(root / "d", 0o775)
+    shared_group(d)
+    assert owner_problem(os.stat(d), ME) == f"writable by group {SHARED_GID} (drwxrwxr-x)"
+
+
+def test_owner_problem_accepts_group_write_by_the_owners_private_group(root, other_user):
+    """umask 002 (Ubuntu, Fedora): a directory the user made is 775, group = their private group."""
+    uid, gid = other_user
+    d = mkdir(root / "d", 0o775)
+    os.chown(d, uid, gid)
+    assert owner_problem(os.stat(d), uid) is None
 
 
 # --- realpip ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The decision path stays cheap: it imports none of the heavy runtime dependencies (nor json)."""
+"""The decision path (decide and plan) stays cheap: it imports none of the heavy runtime dependencies."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ HEAVY = ("virtualenv", "filelock", "packaging", "json")
 PROBE = f"""
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
-import pipshim.facts, pipshim.policy
-from factories import cand, make_facts
-from pipshim.facts import NEAREST, PROJECT
-routes = [
-    pipshim.policy.decide(make_facts(project=cand("/p/.venv", PROJECT, "missing"))),
-    pipshim.policy.decide(make_facts(argv="list", venvs=(cand("/p/.venv", NEAREST, "ok"),))),
-    pipshim.policy.decide(make_facts(venvs=(cand("/p/.venv", NEAREST, "broken"),))),
-    pipshim.policy.decide(make_facts(argv="install --target /t x")),
-    pipshim.policy.decide(make_facts(real_pip=None, interp=None)),
+import pipshim.facts, pipshim.rules, pipshim.plan
+from factories import NEAREST, PROJECT, cand, make_facts
+facts = [
+    make_facts(project=cand("/p/.venv", PROJECT, "missing")),
+    make_facts(argv="list", venvs=(cand("/p/.venv", NEAREST, "ok"),)),
+    make_facts(venvs=(cand("/p/.venv", NEAREST, "broken"),)),
+    make_facts(argv="install --target /t x"),
+    make_facts(real_pip=None, interp=None),
 ]
+routes = [pipshim.rules.decide(f) for f in facts]
+plans = [pipshim.plan.plan(r, f) for r, f in zip(routes, facts)]
 print(",".join(type(r).__name__ for r in routes))
 print(",".join(m for m in {HEAVY!r} if m in sys.modules))
 """

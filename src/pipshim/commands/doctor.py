@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 from pipshim import realpip
+from pipshim.discovery import State
 from pipshim.facts import gather
-from pipshim.policy import venv_target
 
 OK, BAD, NOTE = "✓", "✗", "ℹ"
 
@@ -37,7 +37,10 @@ def _shim_python(path: str) -> str | None:
     return None
 
 
-def run(environ: dict[str, str], bin_dir: str) -> int:
+def run(args, environ, shim_dir: str) -> int:
+    from pipshim import paths
+
+    bin_dir = shim_dir or paths.default_bin_dir(environ)
     r = Report()
     path_var = environ.get("PATH", "")
     init = f'eval "$({os.path.join(bin_dir, "pipshim")} shell-init bash)" in your shell rc file'
@@ -71,12 +74,12 @@ def run(environ: dict[str, str], bin_dir: str) -> int:
         "run `make install` again",
     )
     for label, cand in (("user environment", facts.user_venv), ("this directory's venv", _here(facts))):
-        if cand is None or cand.state in ("missing",):
+        if cand is None or cand.state is State.MISSING:
             r.note(f"{label}: {cand.path if cand else 'none'} (not created yet)")
             continue
         r.line(
-            cand.state == "ok",
-            f"{label}: {cand.path} ({cand.state}{': ' + cand.detail if cand.detail else ''})",
+            cand.state is State.OK,
+            f"{label}: {cand.path} ({cand.state.value}{': ' + cand.detail if cand.detail else ''})",
             f"`pipshim venv --recreate` (from {os.path.dirname(cand.path)})",
         )
     if facts.is_root or os.path.exists("/etc/sudoers"):
@@ -89,5 +92,9 @@ def run(environ: dict[str, str], bin_dir: str) -> int:
 
 def _here(facts):
     """The venv this directory's installs use, if any (rules 3, 5, 6)."""
-    target, _ = venv_target(facts)
-    return target if hasattr(target, "state") else None
+    from pipshim.rules import existing_env
+
+    env = existing_env(facts)
+    if env is None and facts.project is not None:
+        env = facts.project.venv
+    return env

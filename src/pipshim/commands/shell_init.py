@@ -6,7 +6,12 @@ nothing) and make the shell forget the command paths it has cached.
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
+from collections.abc import Mapping
+
+from pipshim import paths
 
 SHELLS = ("bash", "zsh", "sh", "fish")
 
@@ -28,3 +33,8 @@ def lines(shell: str, bin_dir: str) -> str:
     if shell == "zsh":
         text += "rehash\n"
     return text
+
+
+def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+    sys.stdout.write(lines(args.shell, os.path.abspath(shim_dir or paths.default_bin_dir(environ))))
+    return 0

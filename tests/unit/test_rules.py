@@ -6,12 +6,49 @@ import os
 
 import pytest
 
-from pipshim.facts import ACTIVE, NEAREST, PROJECT, USER, PipxFacts
-from pipshim.policy import decide
+from dataclasses import replace
+from types import SimpleNamespace
+
+from pipshim import rules
+from pipshim.facts import PipxFacts
+from pipshim.plan import plan
 from pipshim.realpip import RealPip
 from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv
 
-from .factories import CWD, HOME, SHIM_DIR, SYSTEM_PIP, SYSTEM_PYTHON, USER_VENV, cand, make_facts, make_interp
+from .factories import (
+    ACTIVE,
+    CWD,
+    HOME,
+    NEAREST,
+    PROJECT,
+    SHIM_DIR,
+    SYSTEM_PIP,
+    SYSTEM_PYTHON,
+    USER,
+    USER_VENV,
+    cand,
+    make_facts,
+    make_interp,
+)
+
+
+class View(SimpleNamespace):
+    """A route with the plan's command spread over the old fields, so each case states exe/argv."""
+
+
+def decide(facts):
+    route = rules.decide(facts)
+    if isinstance(route, (Refuse, RouteToPipx)):
+        return route
+    cmd = plan(route, facts).commands[0]
+    if isinstance(route, PassThrough):
+        return View(kind=PassThrough, exe=cmd[0], argv=cmd[1 + len(facts.real_pip.prefix) :], hint=route.hint,
+                    reason=route.reason)
+    p = plan(route, facts)
+    argv = cmd[1:] if cmd[0].startswith(route.env.path) else cmd[4:]
+    return View(kind=UseVenv, venv=route.env.path, source=route.env.source, create=route.create, argv=argv,
+                mutating=route.mutating, reason=route.reason, prompt=route.prompt,
+                base_python=p.create.base_python if p.create else facts.interp.path, fallback=None)
 
 PROJ_VENV = f"{CWD}/.venv"
 ENV = f"{HOME}/envs/tools"  # an activated virtualenv
@@ -51,9 +88,9 @@ CASES = [
     # --- rule 0: no real pip, opt-out, recursion guard, a pip that is not Python ---
     case(
         "with no real pip on PATH pipshim refuses with exit 127 naming the pips it looked for",
-        {"real_pip": None, "interp": None, "invoked_as": "pip3.11"},
+        {"real_pip": None, "interp": None, "invoked_as": "pip3.12"},
         refuse(127),
-        words=("pip3.11 or pip3 or pip", SHIM_DIR, "python3-pip"),
+        words=("pip3.12 or pip3 or pip", SHIM_DIR, "python3-pip"),
     ),
     case(
         "PIPSHIM_DISABLE passes through unchanged even inside a project",
@@ -248,10 +285,10 @@ CASES = [
         venv(ENV, ACTIVE, create=False, argv=("install", "--user", "attrs")),
     ),
     case(
-        "--user as root outside a container is refused: root has no user environment there",
+        "sudo pip install --user on a host goes to root's own user environment (rule 4 before rule 8)",
         {"argv": "install --user attrs", "is_root": True},
-        refuse(1),
-        words=("root", "--break-system-packages"),
+        venv(USER_VENV, USER, create=True),
+        words=("--user",),
     ),
     case(
         "--user then --no-user is not --user: the install goes to the project venv",
@@ -330,7 +367,7 @@ CASES = [
         "a project .venv that exists but is not a venv is refused with exit 2",
         {"venvs": (cand(PROJ_VENV, NEAREST, "not-venv"),), "project": cand(PROJ_VENV, PROJECT, "not-venv")},
         refuse(2),
-        words=(PROJ_VENV, "not a virtual environment", RECREATE),
+        words=(PROJ_VENV, "not a virtual environment", "move it away"),
     ),
     case(
         "a foreign project is not used: the user environment is, and the reason says why",
@@ -431,7 +468,8 @@ CASES = [
 def test_decide(facts, expect, words, hint_words):
     route = decide(make_facts(**facts))
     expect = dict(expect)
-    assert type(route) is expect.pop("type"), route
+    kind = expect.pop("type")
+    assert getattr(route, "kind", type(route)) is kind or type(route) is kind, route
     assert {name: getattr(route, name) for name in expect} == expect
     text = route.message if isinstance(route, Refuse) else route.reason
     for word in words:
@@ -441,28 +479,24 @@ def test_decide(facts, expect, words, hint_words):
 
 
 def test_project_venv_is_made_from_the_real_pips_interpreter_with_the_project_name_as_prompt():
-    interp = make_interp("/usr/bin/python3.11")
-    route = decide(make_facts(invoked_as="pip3.11", interp=interp, **NEW_PROJECT))
-    assert isinstance(route, UseVenv)
-    assert route.base_python == "/usr/bin/python3.11"
+    interp = make_interp("/usr/bin/python3.12")
+    route = decide(make_facts(invoked_as="pip3.12", interp=interp, **NEW_PROJECT))
+    assert route.kind is UseVenv
+    assert route.base_python == "/usr/bin/python3.12"
     assert route.prompt == "proj"
-    assert "/usr/bin/python3.11 is externally managed" in route.reason
+    assert "/usr/bin/python3.12 is externally managed" in route.reason
 
 
 def test_a_venv_route_names_the_interpreter_it_came_from_and_the_prompt_of_its_directory():
     route = decide(make_facts(venvs=(cand(f"{HOME}/work/.venv", NEAREST, "ok"),)))
-    assert isinstance(route, UseVenv)
+    assert route.kind is UseVenv
     assert route.base_python == SYSTEM_PYTHON
     assert route.prompt == "work"
 
 
-def test_at_least_35_cases_cover_rules_0_to_9():
-    assert len(CASES) >= 35
-
-
 def test_user_flag_is_rule_4_and_comes_before_a_broken_nearest_venv():
     route = decide(make_facts(argv="install --user attrs", venvs=(cand(PROJ_VENV, NEAREST, "broken"),)))
-    assert isinstance(route, UseVenv)
+    assert route.kind is UseVenv
     assert (route.venv, route.argv) == (USER_VENV, INSTALL)
     assert "--user" in route.reason
 
@@ -482,7 +516,7 @@ def test_decide_does_not_touch_the_file_system(monkeypatch):
         monkeypatch.setattr(os, name, spy(name, getattr(os, name)))
     route = decide(facts)
     monkeypatch.undo()
-    assert isinstance(route, UseVenv)
+    assert route.kind is UseVenv
     assert touched == []
 
 
@@ -554,20 +588,20 @@ def test_applications_go_to_pipx(argv, overrides, expect):
 )
 def test_not_applications_stay_with_pip(argv, overrides, venv_path):
     route = decide(make_facts(argv=argv, **overrides))
-    assert isinstance(route, UseVenv), route
+    assert route.kind is UseVenv, route
     assert route.venv == venv_path
 
 
 def test_the_libraries_setting_takes_a_name_off_the_app_list():
     facts = make_facts(argv="install black")
-    facts = facts._replace(config=facts.config._replace(libraries=frozenset({"Black"})))
+    facts = facts.replace(config=replace(facts.config, libraries=frozenset({"Black"})))
     route = decide(facts)
-    assert isinstance(route, UseVenv) and route.venv == USER_VENV
+    assert route.kind is UseVenv and route.venv == USER_VENV
 
 
 def test_the_pipx_fallback_for_an_app_without_commands_is_the_user_env():
     route = decide(make_facts(argv="install black"))
-    assert isinstance(route.fallback, UseVenv) and route.fallback.venv == USER_VENV
+    assert isinstance(route.fallback, UseVenv) and route.fallback.env.path == USER_VENV
     root = decide(make_facts(argv="install black", is_root=True))
     assert isinstance(root.fallback, Refuse) and root.fallback.exit_code == 1
 
@@ -578,28 +612,28 @@ def test_the_pipx_fallback_for_an_app_without_commands_is_the_user_env():
 )
 def test_exemptions_with_an_existing_venv_run_in_that_venv_without_creating(argv):
     route = decide(make_facts(argv=argv, **EXISTING_VENV))
-    assert isinstance(route, UseVenv)
+    assert route.kind is UseVenv
     assert (route.venv, route.create, route.mutating) == (PROJ_VENV, False, False)
     assert "pip allows" in route.reason
 
 
 def test_exemptions_with_no_venv_yet_pass_through_and_create_nothing():
     route = decide(make_facts(argv="install --target /tmp/t attrs", **NEW_PROJECT))
-    assert isinstance(route, PassThrough)
+    assert route.kind is PassThrough
     route = decide(make_facts(argv="install --break-system-packages attrs", **EXISTING_VENV))
-    assert isinstance(route, PassThrough), "explicit consent always means the system Python"
+    assert route.kind is PassThrough, "explicit consent always means the system Python"
 
 
 @pytest.mark.parametrize("argv", ["install --help", "install -h", "install --dry-run attrs"])
 def test_help_and_dry_run_never_create_a_venv(argv):
     route = decide(make_facts(argv=argv, **NEW_PROJECT))
-    assert isinstance(route, PassThrough)
+    assert route.kind is PassThrough
     assert route.hint is None
     route = decide(make_facts(argv=argv))  # no project: no user environment either
-    assert isinstance(route, PassThrough)
+    assert route.kind is PassThrough
 
 
 def test_dry_run_with_an_existing_venv_runs_there_without_the_lock():
     route = decide(make_facts(argv="install --dry-run attrs", **EXISTING_VENV))
-    assert isinstance(route, UseVenv)
+    assert route.kind is UseVenv
     assert (route.venv, route.create, route.mutating) == (PROJ_VENV, False, False)

@@ -1,0 +1,47 @@
+"""The ``pipshim`` command: one module per subcommand, dispatched from here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+
+from pipshim import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pipshim", description="pip install that works on an externally managed Python")
+    p.add_argument("--version", action="version", version=f"pipshim {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    e = sub.add_parser("explain", help="show where `pip ARGS…` would go and why, without acting")
+    e.add_argument("--json", action="store_true", help="machine-readable output")
+    e.add_argument("pip", nargs=argparse.REMAINDER, help="-- pip ARGS…")
+    v = sub.add_parser("venv", help="show or create the venv this directory's installs use")
+    v.add_argument("--recreate", action="store_true", help="build it again, keeping its packages")
+    i = sub.add_parser("install-shims", help="write the shims into a bin directory")
+    i.add_argument("--bin-dir", default=None, help="default: ~/.local/bin")
+    i.add_argument("--python", default=sys.executable, help="the interpreter pipshim runs on")
+    i.add_argument("--pip-version", default=None, help="X.Y for the pipX.Y shim (default: this Python's)")
+    i.add_argument("--no-python", action="store_true", help="do not place the python shims")
+    u = sub.add_parser("uninstall-shims", help="remove the shims pipshim wrote")
+    u.add_argument("--bin-dir", default=None, help="default: ~/.local/bin")
+    s = sub.add_parser("shell-init", help="print the lines for a shell rc file")
+    s.add_argument("shell", choices=("bash", "zsh", "fish", "sh"))
+    sub.add_parser("doctor", help="check the set-up; exit 1 on a problem")
+    return p
+
+
+def run_command(argv: list[str], environ: Mapping[str, str], shim_dir: str) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "explain":
+        from pipshim.commands.explain import run
+    elif args.command == "venv":
+        from pipshim.commands.venv import run
+    elif args.command == "doctor":
+        from pipshim.commands.doctor import run
+    elif args.command == "shell-init":
+        from pipshim.commands.shell_init import run
+    else:
+        from pipshim.commands.shims import run
+    return run(args, environ, shim_dir)

@@ -1,0 +1,40 @@
+"""``pipshim explain [--json] -- pip ARGS…``: the decision and the plan, without acting."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+from pipshim.errors import Exit, PipshimError, msg
+
+PIP_NAMES = ("pip", "pip3", "python", "python3")
+
+
+def split_pip(words: list[str]) -> tuple[str, list[str]]:
+    """``-- pip3 install x`` -> ("pip3", ["install", "x"]); anything not naming pip is a usage error."""
+    if words[:1] == ["--"]:
+        words = words[1:]
+    name = os.path.basename(words[0]) if words else ""
+    if not (name.startswith(PIP_NAMES)):
+        raise PipshimError(msg("usage-explain"), Exit.BROKEN)
+    return name, words[1:]
+
+
+def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+    from pipshim.cli import python_m_pip
+    from pipshim.facts import gather
+    from pipshim.plan import as_dict, describe, plan
+    from pipshim.rules import decide
+
+    name, pip_args = split_pip(args.pip)
+    flags: tuple[str, ...] = ()
+    if name.startswith("python"):
+        split = python_m_pip(pip_args)
+        if split is None:
+            raise PipshimError(msg("usage-explain"), Exit.BROKEN)
+        flags, pip_args = split
+    facts = gather(name, pip_args, environ, shim_dir, python_flags=flags)
+    p = plan(decide(facts), facts)
+    print(json.dumps(as_dict(p), indent=2) if args.json else describe(p, facts.args.command))
+    return Exit.OK

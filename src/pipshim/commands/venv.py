@@ -1,0 +1,129 @@
+"""``pipshim venv [--recreate]``: the environment this directory's installs use.
+
+Not a second policy: it asks decide() about ``pip install`` here and runs the provisioning
+transaction on the answer. ``--recreate`` keeps the packages: it records what was
+installed (editables as editables), moves the old venv aside, builds the new one in its
+place, reinstalls, and only then deletes the old one; if anything fails the old one is
+put back. It deletes only what it can prove is a venv pipshim may replace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+from pipshim import paths, provision, venvs
+from pipshim.discovery import Candidate, Source, State
+from pipshim.errors import Exit, PipshimError, say
+from pipshim.facts import Facts
+from pipshim.plan import Create, child_env
+from pipshim.routes import PassThrough, Refuse, UseVenv
+
+SEEDED = frozenset(("pip", "setuptools", "wheel", "distribute"))  # pip freeze leaves these out too
+
+
+def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+    from pipshim.facts import gather
+    from pipshim.rules import decide
+
+    facts = gather("pip", ["install"], environ, shim_dir)
+    route = decide(facts)
+    if isinstance(route, PassThrough):
+        raise PipshimError(f"no venv to show: pip runs unchanged here ({route.reason})", Exit.REFUSED)
+    env = route.env if isinstance(route, UseVenv) else getattr(route, "env", None)
+    if isinstance(route, Refuse) and not (args.recreate and env is not None):
+        raise PipshimError(route.message, route.exit_code)
+    user = env.source is Source.USER
+    prompt = "pipshim" if user else os.path.basename(os.path.dirname(env.path))
+    spec = Create(env.path, facts.interp.path, prompt, system_site=user)
+    if args.recreate and env.state not in (State.MISSING, State.EMPTY):
+        return recreate(facts, env, spec)
+    rc = provision.transaction(env.path, spec, environ, facts.quiet, lambda created: _created(created, env, facts))
+    print(env.path)
+    return rc
+
+
+def _created(created: bool, env: Candidate, facts: Facts) -> int:
+    if created and not facts.quiet:
+        say(f"created {env.path} from {facts.interp.path}")
+    return 0
+
+
+def installed(venv: str) -> list[str]:
+    """What a venv holds, as pip requirements, read from its dist-info (its python need not run)."""
+    reqs = []
+    for lib in ("lib", "lib64"):
+        try:
+            versions = sorted(os.listdir(os.path.join(venv, lib)))
+        except OSError:
+            continue
+        for v in versions:
+            site = os.path.join(venv, lib, v, "site-packages")
+            try:
+                names = sorted(os.listdir(site))
+            except OSError:
+                continue
+            for n in names:
+                if not n.endswith(".dist-info"):
+                    continue
+                name, _, version = n[: -len(".dist-info")].partition("-")
+                if name.lower().replace("_", "-") in SEEDED:
+                    continue
+                reqs.append(_requirement(os.path.join(site, n), name, version))
+        break  # lib64 is a link to lib in most venvs
+    return list(dict.fromkeys(reqs))
+
+
+def _requirement(dist_info: str, name: str, version: str) -> str:
+    try:
+        with open(os.path.join(dist_info, "direct_url.json"), encoding="utf-8") as fh:
+            direct = json.load(fh)
+    except (OSError, ValueError):
+        return f"{name}=={version}"
+    url = direct.get("url", "")
+    if direct.get("dir_info", {}).get("editable") and url.startswith("file://"):
+        return f"-e {url[len('file://') :]}"
+    return f"{name} @ {url}" if url else f"{name}=={version}"
+
+
+def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
+    protected = (paths.home(facts.environ), facts.cwd if env.path != facts.cwd else "")
+    if facts.project is not None:
+        protected += (facts.project.root,)
+    why = venvs.removable(env.path, protected)
+    if why is not None or os.path.realpath(env.path) in {os.path.realpath(p) for p in protected if p}:
+        raise PipshimError(
+            f"will not recreate {env.path}: {why or 'it is protected'}; move it away yourself", Exit.REFUSED
+        )
+    reqs = installed(env.path)
+    aside = f"{env.path}.pipshim-old-{os.getpid()}"
+    with venvs.EnvLock(env.path, facts.quiet):
+        os.rename(env.path, aside)
+        try:
+            provision.ensure(env.path, spec, facts.environ)
+            rc = _reinstall(env.path, reqs, facts)
+            if rc != 0:
+                raise PipshimError(f"reinstalling into the new {env.path} failed (pip exit {rc}); kept the old one", rc)
+            venvs.finish(env.path)
+        except BaseException:
+            venvs.remove(env.path)
+            os.rename(aside, env.path)
+            raise
+    venvs.remove(aside)
+    if not facts.quiet:
+        what = f"; reinstalled {len(reqs)}: {', '.join(reqs)}" if reqs else ""
+        say(f"recreated {env.path} from {spec.base_python}{what}")
+    print(env.path)
+    return Exit.OK
+
+
+def _reinstall(venv: str, reqs: list[str], facts: Facts) -> int:
+    if not reqs:
+        return 0
+    from pipshim.execute import wait_for
+
+    argv: list[str] = []
+    for r in reqs:
+        argv += r.split(" ", 1) if r.startswith("-e ") else [r]
+    return wait_for((os.path.join(venv, "bin", "python"), "-m", "pip", "install", *argv), child_env(facts.environ))

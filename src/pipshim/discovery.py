@@ -1,0 +1,228 @@
+"""Where an environment can be, and what state it is in: one classification, one walk.
+
+Each candidate carries its Source (where it was found: uv's PythonSource, rbenv's
+"set by") and its State with the words that explain it, so every message can say
+where a choice came from. classify() is used while gathering facts and again under
+the environment's lock (provision.py); the python shim applies the same checks in sh,
+with the constants below rendered into it (shimrender.py).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from pipshim.errors import msg
+
+VENV_NAMES = (".venv", "venv")  # rule 5: looked at in every directory, in this order
+OTHER_VENV_NAMES = ("env", ".env")  # rule 5 too, but only when they hold a pyvenv.cfg (.env is often dotenv)
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")  # and requirements*.txt
+PROJECT_MARKER_GLOB = ("requirements", ".txt")  # requirements*.txt
+NEW_VENV_NAME = ".venv"  # rule 6 creates ROOT/.venv
+INCOMPLETE = ".pipshim-incomplete"  # written first when creating a venv, removed last
+TRASH = ".pipshim-removing-"  # a venv being removed is renamed to NAME + TRASH + pid first
+
+
+class Source(Enum):
+    """Where a candidate came from; ``words`` is how messages name it."""
+
+    ACTIVE = "VIRTUAL_ENV"  # rule 3: an activated virtualenv
+    NEAREST = "nearest-venv"  # rule 5: found walking up from the current directory
+    PROJECT = "project-root"  # rule 6: ROOT/.venv of the nearest project root, made on first install
+    USER = "user-env"  # rules 4 and 9: the user environment
+
+    @property
+    def words(self) -> str:
+        return _SOURCE_WORDS[self]
+
+
+_SOURCE_WORDS = {
+    Source.ACTIVE: "active virtualenv",
+    Source.NEAREST: "project venv",
+    Source.PROJECT: "project venv",
+    Source.USER: "user environment",
+}
+
+
+class State(Enum):
+    """A candidate's state; ``usable`` ones are run, ``creatable`` ones made first."""
+
+    OK = "ok"
+    BROKEN = "broken"  # a venv whose interpreter no longer runs: never reused nor deleted silently
+    INCOMPLETE = "incomplete"  # ours, its creation was killed: made again
+    EMPTY = "empty"  # an empty directory: made into a venv
+    NOT_VENV = "not a venv"  # holds something else: never touched
+    FOREIGN = "foreign"  # another user's, or writable by others: never used
+    MISSING = "missing"
+
+    @property
+    def creatable(self) -> bool:
+        return self in (State.MISSING, State.EMPTY, State.INCOMPLETE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str
+    source: Source
+    state: State
+    detail: str = ""  # why, for messages ("" when ok)
+    # the pip scripts in bin/; none: a --without-pip venv, installed into with the real pip's --python
+    pips: tuple = ()
+
+    @property
+    def python(self) -> str:
+        return os.path.join(self.path, "bin", "python")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: str
+    marker: str  # the file that made ROOT a project, for explain
+    venv: Candidate  # ROOT/.venv
+
+
+def _private_group(gid: int, uid: int) -> bool:
+    """The user's own private group (umask 002 on Ubuntu, Fedora): named after the user, no other member."""
+    import grp
+    import pwd
+
+    try:
+        user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
+def owner_problem(st: os.stat_result, uid: int) -> str | None:
+    """Another non-root user's directory, or one others may write to, is never used."""
+    if st.st_uid not in (uid, 0):
+        return msg("owner", uid=st.st_uid)
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o002:
+        return msg("writable", who="others", mode=stat.filemode(st.st_mode))
+    if mode & 0o020 and not (st.st_uid == uid and _private_group(st.st_gid, uid)):
+        return msg("writable", who=f"group {st.st_gid}", mode=stat.filemode(st.st_mode))
+    return None
+
+
+Probe = Callable[[str], "object | None"]  # interp.inspect bound to an environ: facts of a python, or None
+
+
+def _cfg_ok(path: str) -> bool:
+    try:
+        with open(os.path.join(path, "pyvenv.cfg"), "rb") as fh:
+            fh.read(65536).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _versions(path: str) -> list[str]:
+    try:
+        return [n[len("python") :] for n in os.listdir(os.path.join(path, "lib")) if n.startswith("python3")]
+    except OSError:
+        return []
+
+
+def classify(path: str, source: Source, uid: int, probe: Probe | None = None) -> Candidate:
+    """The state of a venv directory. With ``probe``, its interpreter is also asked (cached)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return Candidate(path, source, State.MISSING, msg("missing"))
+    if not stat.S_ISDIR(st.st_mode):
+        return Candidate(path, source, State.NOT_VENV, msg("not-dir"))
+    problem = owner_problem(st, uid)
+    if problem:
+        return Candidate(path, source, State.FOREIGN, problem)
+    if os.path.lexists(os.path.join(path, INCOMPLETE)):
+        return Candidate(path, source, State.INCOMPLETE, msg("incomplete"))
+    if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        try:
+            empty = not os.listdir(path)
+        except OSError:
+            empty = False
+        return Candidate(path, source, State.EMPTY if empty else State.NOT_VENV, msg("no-cfg"))
+    if not _cfg_ok(path):
+        return Candidate(path, source, State.BROKEN, msg("bad-cfg"))
+    python = os.path.join(path, "bin", "python")
+    for version in _versions(path):  # the base Python moved to another minor version
+        if not os.access(os.path.join(path, "bin", f"python{version}"), os.X_OK):
+            return Candidate(path, source, State.BROKEN, msg("python-gone", python=f"python{version}"))
+    if not os.access(python, os.X_OK):
+        return Candidate(path, source, State.BROKEN, msg("python-gone", python=os.path.realpath(python)))
+    if probe is not None:
+        info = probe(python)
+        if info is None:
+            return Candidate(path, source, State.BROKEN, msg("python-fails", python=os.path.realpath(python)))
+        if not os.path.isdir(os.path.join(path, "lib", f"python{info.version}")):
+            return Candidate(path, source, State.BROKEN, msg("other-python", python=info.real_path))
+    try:
+        pips = tuple(sorted(n for n in os.listdir(os.path.join(path, "bin")) if n.startswith("pip")))
+    except OSError:
+        pips = ()
+    return Candidate(path, source, State.OK, "", pips)
+
+
+def parents(cwd: str):
+    d = cwd
+    while True:
+        yield d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return
+        d = parent
+
+
+def find_venvs(cwd: str, uid: int, probe: Probe | None = None) -> tuple[Candidate, ...]:
+    """Every venv-like directory from cwd upward, nearest first (rule 5).
+
+    A directory that is itself a venv counts (we are inside it), then its .venv, venv,
+    and env/.env when they hold a pyvenv.cfg.
+    """
+    found = []
+    for d in parents(cwd):
+        if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
+            found.append(classify(d, Source.NEAREST, uid, probe))
+        for name in VENV_NAMES + OTHER_VENV_NAMES:
+            path = os.path.join(d, name)
+            if name in OTHER_VENV_NAMES and not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+                continue
+            if os.path.isdir(path) and all(c.path != path for c in found):
+                found.append(classify(path, Source.NEAREST, uid, probe))
+    return tuple(found)
+
+
+def project_marker(d: str) -> str | None:
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return None
+    for n in names:
+        if n in PROJECT_MARKERS or (n.startswith(PROJECT_MARKER_GLOB[0]) and n.endswith(PROJECT_MARKER_GLOB[1])):
+            return n
+    return None
+
+
+def find_project(cwd: str, home: str, uid: int) -> Project | None:
+    """The nearest project root (rule 6), never $HOME itself or /."""
+    stop = {os.path.realpath(home)} if home else set()
+    for d in parents(cwd):
+        if d == "/" or os.path.realpath(d) in stop:
+            return None
+        marker = project_marker(d)
+        if marker is None:
+            continue
+        venv = classify(os.path.join(d, NEW_VENV_NAME), Source.PROJECT, uid)
+        try:
+            problem = owner_problem(os.stat(d), uid)
+        except OSError:
+            problem = "unreadable"
+        if problem:
+            detail = msg("project-foreign", root=d, problem=problem)
+            venv = Candidate(venv.path, Source.PROJECT, State.FOREIGN, detail)
+        return Project(d, marker, venv)
+    return None

@@ -1,0 +1,80 @@
+"""Exit codes, pipshim's one error type, and the table of every message a user reads.
+
+Every ``pipshim:`` line is built from MESSAGES, so a wording lives in one place and the
+tests can hold each text (tests/unit/test_messages.py). The python shim gets the texts
+it prints rendered in from this table at install time (shimrender.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """pipshim's own exit statuses; pip's stay pip's."""
+
+    OK = 0
+    REFUSED = 1  # pipshim will not do this (root on a host, a foreign environment …)
+    BROKEN = 2  # a broken environment, a bad setting, or usage
+    BUG = 3  # an unexpected error in pipshim itself (fails closed, writes a crash log)
+    NO_PIP = 127  # no real pip (or python) found on PATH
+    INTERRUPTED = 130  # ^C
+
+
+MESSAGES = {
+    # discovery: why a candidate is not used (see discovery.State)
+    "missing": "does not exist",
+    "not-dir": "is not a directory",
+    "no-cfg": "has no pyvenv.cfg",
+    "bad-cfg": "has an unreadable pyvenv.cfg",
+    "incomplete": "its creation was interrupted",
+    "python-gone": "its interpreter {python} no longer exists",
+    "python-fails": "its interpreter {python} no longer runs",
+    "other-python": "it was made for another Python than {python}",
+    "owner": "owned by uid {uid}",
+    "writable": "writable by {who} ({mode})",
+    "project-foreign": "project {root} is {problem}",
+    # refusals and broken environments
+    "broken": "{path} is broken: {detail}; run `pipshim venv --recreate` in {where}",
+    "not-venv": "{path} exists but is not a virtual environment ({detail}); move it away",
+    "user-env-unusable": "the user environment {path} {detail}; set PIPSHIM_USER_VENV or move it away",
+    "root-host": (
+        "refusing to install libraries into {python} as root outside a container (it is externally "
+        "managed): use the distribution's package (apt install python3-NAME), a project venv (run pip "
+        "inside a project directory), pipx for applications, or --break-system-packages if you mean it"
+    ),
+    "no-pip": "no real {names} found on PATH outside {shim_dir}; install your distribution's python3-pip",
+    "create-failed": "could not create {path} from {python}: {cause}",
+    "removed-again": "removed {path} again: the install that created it failed",
+    "waiting": "waiting for another pip run on {path} to finish",
+    "nothing-to-uninstall": "{path} does not exist yet, so there is nothing to uninstall from it",
+    "config": "ignoring {path}: {cause}",
+    "bug": "unexpected error ({cause}); details in {log}; PIPSHIM_DISABLE=1 bypasses pipshim",
+    "usage-explain": "usage: pipshim explain [--json] -- pip ARGS…",
+    "venv-none": "no environment here: root outside a container has no user environment",
+    "shim-missing": "{python} is missing; run 'make install' again, or delete {shim}",
+    "no-python": "no {name} found on PATH outside {shim_dir}",
+}
+
+
+def msg(key: str, **fields: object) -> str:
+    return MESSAGES[key].format(**fields)
+
+
+class PipshimError(Exception):
+    """A failure of pipshim itself: one line for the user, and the exit status."""
+
+    def __init__(self, message: str, exit_code: int = Exit.BROKEN) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = int(exit_code)
+
+
+def say(message: str) -> None:
+    """One ``pipshim:`` line on stderr; a closed stderr is not an error worth dying for."""
+    try:
+        sys.stderr.write(f"pipshim: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass

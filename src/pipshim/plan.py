@@ -1,0 +1,181 @@
+"""plan(route, facts) -> Plan: the exact commands, environment, lock and creation, worked out once.
+
+``pipshim explain`` prints describe(plan) and execute.py runs the very same Plan, so what
+explain says is what runs (tests/unit/test_plan.py holds that for every route kind).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipshim.facts import GUARD, Facts
+from pipshim.routes import PassThrough, Refuse, Route, RouteToPipx, UseVenv
+
+
+@dataclass(frozen=True)
+class Create:
+    """A venv to create (under its lock) before the command runs."""
+
+    path: str
+    base_python: str
+    prompt: str
+    system_site: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    route: Route
+    line: str | None  # the one `pipshim:` line printed first (None: quiet, or a pass-through)
+    commands: tuple = ()  # argv tuples, run in order; one, except for pipx (one per package)
+    env: Mapping[str, str] = None  # the children's environment
+    lock: str | None = None  # the environment whose lock is held while the commands run
+    create: Create | None = None
+    link_into: str | None = None  # the user environment's new console scripts are linked here
+    hint: str | None = None  # printed if the command fails
+    fallback: Plan | None = None  # pipx: for the packages that have no commands
+    exit_code: int | None = None  # a refusal's status (no command runs)
+
+    @property
+    def waits(self) -> bool:
+        """Whether pipshim waits for the command (something happens afterwards) or execs it."""
+        return bool(self.lock or self.hint or self.link_into or len(self.commands) != 1 or self.fallback)
+
+
+def child_env(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
+    env = dict(environ, **extra)
+    env[GUARD] = "1"  # a pip shim reached again from below passes straight through
+    return env
+
+
+def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
+    """pip of the venv by the name we were called as (its texts then say `pip3 …` as pip's would)."""
+    argv = f.args.without_python_option()
+    if route.user_env:
+        argv = tuple(x for x in argv if x != "--user")  # a venv has no user site
+    venv = route.env.path
+    python = os.path.join(venv, "bin", "python")
+    pips = ("pip",) if route.create else route.env.pips
+    if f.real_pip.prefix and pips:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
+        return (python, *f.real_pip.prefix, *argv)
+    for name in (f.invoked_as, "pip"):
+        if name in pips:
+            return (os.path.join(venv, "bin", name), *argv)
+    # a venv made --without-pip: the real pip can still install into it
+    return (f.real_pip.path, *f.real_pip.prefix, "--python", python, *argv)
+
+
+def venv_line(route: UseVenv, command: str | None, planned: bool) -> str:
+    """The one stderr line a routed call prints."""
+    if route.mutating:
+        verb = "would install into" if planned else "installing into"
+        if command == "uninstall":
+            verb = "would uninstall from" if planned else "uninstalling from"
+    elif command == "install":  # pip's exemptions (--target, --dry-run --report …): the venv is not changed
+        verb = "would run pip install from" if planned else "running pip install from"
+    else:
+        pip = f"pip {command}" if command else "pip"
+        verb = f"{pip} would read" if planned else f"{pip} reads"
+    suffix = (" (to be created)" if planned else " (created)") if route.create else ""
+    return f"{route.reason}; {verb} {route.env.source.words} {route.env.path}{suffix}"
+
+
+def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
+    env = child_env(f.environ)
+    env.setdefault("PIPX_DEFAULT_PYTHON", f.interp.path)
+    if f.shim_dir and not route.global_:
+        env["PIPX_BIN_DIR"] = f.shim_dir
+    for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):
+        env.pop(var, None)  # they would make pipx's own pip calls fail
+    return env
+
+
+def pipx_line(route: RouteToPipx) -> str:
+    where = "pipx --global" if route.global_ else "pipx"
+    return f"{route.reason}; {route.action}ing with {where}: {' '.join(route.specs)}"
+
+
+def plan(route: Route, f: Facts) -> Plan:
+    quiet = f.quiet
+    if isinstance(route, Refuse):
+        return Plan(route, route.message, exit_code=route.exit_code)
+    if isinstance(route, PassThrough):
+        cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv)
+        note = None if quiet else route.note
+        return Plan(route, note, (cmd,), child_env(f.environ), hint=route.hint)
+    if isinstance(route, UseVenv):
+        env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
+        create = None
+        if route.create:
+            create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.user_env)
+        return Plan(
+            route,
+            None if quiet else venv_line(route, f.args.command, planned=False),
+            (venv_command(f, route),),
+            env,
+            lock=route.env.path if route.mutating else None,
+            create=create,
+            link_into=f.shim_dir if (route.user_env and route.mutating and f.shim_dir) else None,
+        )
+    if isinstance(route, RouteToPipx):
+        tool = (sys.executable, "-m", "pipx", route.action, *(["--global"] if route.global_ else []), *route.options)
+        return Plan(
+            route,
+            None if quiet else pipx_line(route),
+            tuple((*tool, spec) for spec in route.specs),
+            pipx_env(f, route),
+            fallback=plan(route.fallback, f) if route.fallback is not None else None,
+        )
+    raise TypeError(f"unknown route {route!r}")
+
+
+def describe(p: Plan, command: str | None = None) -> str:
+    """Human text for ``pipshim explain``: the line, then each command exactly as it runs."""
+    import shlex
+
+    r = p.route
+    if isinstance(r, Refuse):
+        return f"refuse (exit {p.exit_code}): {r.message}"
+    if isinstance(r, PassThrough):
+        head = f"pass through to {p.commands[0][0]}: {r.reason}"
+    elif isinstance(r, UseVenv):
+        head = venv_line(r, command, planned=True)
+    else:
+        head = pipx_line(r)
+    lines = [head, *(f"run: {shlex.join(cmd)}" for cmd in p.commands)]
+    if p.create:
+        lines.insert(
+            1,
+            f"create: {p.create.path} from {p.create.base_python}"
+            + (" (with system site-packages)" if p.create.system_site else ""),
+        )
+    if p.lock:
+        lines.append(f"lock: {p.lock} (held while pip runs)")
+    if p.hint:
+        lines.append(f"if pip fails: {p.hint}")
+    if p.fallback is not None:
+        lines.append("if pipx finds no apps in a package: " + describe(p.fallback, command).split("\n")[0])
+    return "\n".join(lines)
+
+
+def as_dict(p: Plan) -> dict:
+    """Machine form for ``pipshim explain --json``."""
+    r = p.route
+    data: dict = {"route": r.kind, "reason": getattr(r, "reason", None) or getattr(r, "message", None)}
+    if isinstance(r, UseVenv):
+        data.update(
+            venv=r.env.path, source=r.env.source.value, create=r.create, mutating=r.mutating, user_env=r.user_env
+        )
+    if isinstance(r, RouteToPipx):
+        data.update(action=r.action, specs=list(r.specs), options=list(r.options), **{"global": r.global_})
+    if isinstance(r, Refuse):
+        data["exit_code"] = r.exit_code
+    data["commands"] = [list(c) for c in p.commands]
+    data["lock"] = p.lock
+    data["create"] = p.create.path if p.create else None
+    data["hint"] = p.hint
+    if p.fallback is not None:
+        data["fallback"] = as_dict(p.fallback)
+    return data

@@ -1,0 +1,75 @@
+"""One provisioning transaction: lock, ensure, run, then finish or roll back.
+
+Installs into a venv, ``pipshim venv`` and pipx's shared venv all go through
+transaction(), so the order that keeps environments whole is written once:
+
+1. take the environment's lock (venvs.EnvLock);
+2. classify the directory again under it (another call may have made it meanwhile);
+3. create it if it is missing, empty, or left incomplete by a killed call (marker first);
+4. run the work;
+5. on success mark it complete; if the work failed or was interrupted, remove a venv
+   made in this very call, so a typo leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+
+from pipshim import venvs
+from pipshim.discovery import Source, State, classify
+from pipshim.errors import Exit, PipshimError, msg, say
+from pipshim.plan import Create
+
+
+def ensure(path: str, spec: Create | None, environ: Mapping[str, str]) -> bool:
+    """Under the lock: make the venv at ``path`` usable; True if this call created it."""
+    c = classify(path, Source.PROJECT, os.getuid())
+    if c.state is State.OK:
+        return False
+    if c.state is State.BROKEN:
+        raise PipshimError(msg("broken", path=path, detail=c.detail, where=os.path.dirname(path)), Exit.BROKEN)
+    if not c.state.creatable or spec is None:
+        raise PipshimError(msg("not-venv", path=path, detail=c.detail), Exit.BROKEN)
+    venvs.sweep(path)
+    if c.state is State.INCOMPLETE:
+        venvs.remove(path)
+    try:
+        venvs.create(path, spec.base_python, spec.prompt, environ, system_site=spec.system_site)
+    except BaseException as exc:  # ^C included: nothing half-made stays behind
+        venvs.remove(path) if c.state is not State.EMPTY else _empty(path)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        cause = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise PipshimError(msg("create-failed", path=path, python=spec.base_python, cause=cause), Exit.BROKEN) from None
+    return True
+
+
+def _empty(path: str) -> None:
+    """Put an empty directory that was there before back the way it was."""
+    venvs.remove(path)
+    with contextlib.suppress(OSError):
+        os.mkdir(path)
+
+
+def transaction(
+    path: str, spec: Create | None, environ: Mapping[str, str], quiet: bool, work: Callable[[bool], int]
+) -> int:
+    """Lock, ensure, run ``work(created)``, then finish or roll back; returns work's status."""
+    with venvs.EnvLock(path, quiet):
+        created = ensure(path, spec, environ)
+        try:
+            rc = work(created)
+        except BaseException:
+            if created:  # the work did not even finish: the new venv goes again
+                venvs.remove(path)
+            raise
+        if created:
+            if rc == 0:
+                venvs.finish(path)
+            else:
+                venvs.remove(path)
+                if not quiet:
+                    say(msg("removed-again", path=path))
+        return rc

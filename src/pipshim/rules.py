@@ -1,0 +1,321 @@
+"""decide(facts) -> route: the design's rules as an ordered table; the first that answers wins.
+
+Pure: no file reads, no environment lookups, no subprocess. Everything a rule needs is
+in Facts, so each is tested with constructed values (tests/unit/test_rules.py), and
+tests/unit/test_readme_rules.py holds the README's table against RULES.
+
+After the table, one step applies to every answer: reads never create (a command that
+does not install runs in an environment only if it exists already).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from pipshim.discovery import Candidate, State
+from pipshim.errors import Exit, msg
+from pipshim.facts import Facts
+from pipshim.pip_argv import truthy
+from pipshim.routes import PassThrough, Refuse, Route, RouteToPipx, UseVenv
+
+MUTATING = ("install", "uninstall")
+
+
+@dataclass(frozen=True)
+class Rule:
+    number: str  # as the README's table numbers it
+    when: str  # the README row's condition, word for word
+    check: Callable[[Facts], Route | None]
+
+
+# --- small readings of the facts -------------------------------------------------------
+
+
+def setting(f: Facts, name: str):
+    """An option's effective value and where it was set: the command line first, then pip's env/config."""
+    if f"--{name}" in f.args.opts:
+        return f.args.last(f"--{name}"), f"--{name}"
+    if name in f.pip_settings:
+        return f.pip_settings[name]
+    return None, None
+
+
+def enabled(f: Facts, name: str) -> str | None:
+    """Where a true flag came from, or None."""
+    value, where = setting(f, name)
+    return where if value is True or (isinstance(value, str) and truthy(value)) else None
+
+
+def mutating(f: Facts) -> bool:
+    """An install or uninstall that changes an environment (not --help, not --dry-run)."""
+    a = f.args
+    return a.command in MUTATING and not (a.flag("--help") or a.flag("--dry-run"))
+
+
+def managed(f: Facts) -> str:
+    return f"{f.interp.real_path} is externally managed"
+
+
+def _usable(c: Candidate | None) -> bool:
+    return c is not None and c.state in (State.OK, State.BROKEN)
+
+
+def ignored(f: Facts) -> list[str]:
+    """The candidates passed over on the way to an answer, for the reason's text."""
+    notes = []
+    if f.active is not None and not _usable(f.active):
+        notes.append(f"ignored VIRTUAL_ENV={f.active.path} ({f.active.detail})")
+    for c in f.venvs:
+        if c.state in (State.OK, State.BROKEN, State.INCOMPLETE):
+            break
+        notes.append(f"ignored {c.path} ({c.detail})")
+    if f.project is not None and f.project.venv.state is State.FOREIGN:
+        notes.append(f"ignored {f.project.venv.path} ({f.project.venv.detail})")
+    return notes
+
+
+def _reason(f: Facts, *parts: str) -> str:
+    notes = ignored(f)
+    text = managed(f) + (f" ({'; '.join(notes)})" if notes else "")
+    return "; ".join([text, *parts])
+
+
+def _broken(c: Candidate) -> Refuse:
+    return Refuse(msg("broken", path=c.path, detail=c.detail, where=os.path.dirname(c.path)), Exit.BROKEN, c)
+
+
+def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False) -> Route:
+    """Use candidate ``c``: a broken one is a refusal, never silently reused or deleted."""
+    if c.state is State.BROKEN:
+        return _broken(c)
+    prompt = "pipshim" if user_env else os.path.basename(os.path.dirname(c.path))
+    return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt)
+
+
+def _user_env(f: Facts, reason: str) -> Route:
+    u = f.user_venv
+    if u is None:
+        return Refuse(msg("user-env-unusable", path="(none)", detail="has no home directory"), Exit.BROKEN)
+    if u.state in (State.NOT_VENV, State.FOREIGN):
+        return Refuse(msg("user-env-unusable", path=u.path, detail=u.detail), Exit.BROKEN, u)
+    return _venv(f, u, reason, user_env=True)
+
+
+def _refuse_root(f: Facts) -> Refuse:
+    return Refuse(msg("root-host", python=f.interp.real_path), Exit.REFUSED)
+
+
+def existing_env(f: Facts) -> Candidate | None:
+    """The environment an install here would use, if it exists and works (rules 3, 5)."""
+    if _usable(f.active):
+        return f.active
+    for c in f.venvs:
+        if c.state in (State.OK, State.BROKEN, State.INCOMPLETE):
+            return c
+    return None
+
+
+# --- the rules, in order ------------------------------------------------------------------
+
+
+def no_real_pip(f: Facts) -> Route | None:
+    if f.real_pip is None:
+        from pipshim.realpip import pip_names
+
+        names = " or ".join(pip_names(f.invoked_as))
+        return Refuse(msg("no-pip", names=names, shim_dir=f.shim_dir or "the shims"), Exit.NO_PIP)
+    return None
+
+
+def switched_off(f: Facts) -> Route | None:
+    if f.disabled:
+        return PassThrough("PIPSHIM_DISABLE is set")
+    if f.reentered:
+        return PassThrough("called from within pipshim")
+    return None
+
+
+def not_python(f: Facts) -> Route | None:
+    if f.interp is None:
+        why = "is not a Python script" if f.real_pip.python is None else "runs on a Python that does not start"
+        return PassThrough(f"{f.real_pip.path} {why}")
+    return None
+
+
+def safe_interpreter(f: Facts) -> Route | None:
+    py = f.interp
+    if py.in_venv:
+        return PassThrough(f"{py.path} is a virtual environment")
+    if py.conda:
+        return PassThrough(f"{py.path} is a conda environment")
+    if not py.externally_managed:
+        return PassThrough(f"{py.path} is not externally managed")
+    return None
+
+
+def consent(f: Facts) -> Route | None:
+    where = enabled(f, "break-system-packages") if f.args.command in MUTATING else None
+    return PassThrough(f"explicit consent ({where})") if where else None
+
+
+def exemption(f: Facts) -> Route | None:
+    """pip's own exemptions; with an existing venv here they run there, as if it were activated."""
+    if f.args.command != "install":
+        return None
+    why = None
+    for name in ("target", "prefix", "root"):
+        value, where = setting(f, name)
+        if value is not None:  # pip checks "is not None": even --target "" is exempt
+            why = f"pip allows {where} on an externally managed Python"
+            break
+    if why is None and enabled(f, "dry-run") and setting(f, "report")[0]:
+        why = "pip allows --dry-run --report on an externally managed Python"
+    if why is None:
+        return None
+    env = existing_env(f)
+    if env is not None and env.state is State.OK:
+        return UseVenv(env, f"{why}; {managed(f)}", mutating=False, create=False)
+    return PassThrough(why)
+
+
+def active_venv(f: Facts) -> Route | None:
+    return _venv(f, f.active, _reason(f)) if _usable(f.active) else None
+
+
+def user_flag(f: Facts) -> Route | None:
+    if mutating(f) and (f.args.flag("--user") or enabled(f, "user")):
+        return _user_env(f, _reason(f, "--user asks for the user environment"))
+    return None
+
+
+def nearest_venv(f: Facts) -> Route | None:
+    for c in f.venvs:
+        if c.state in (State.OK, State.BROKEN, State.INCOMPLETE):  # incomplete: ours, made again
+            return _venv(f, c, _reason(f))
+    return None
+
+
+def project_root(f: Facts) -> Route | None:
+    p = f.project
+    if p is None or p.venv.state is State.FOREIGN:
+        return None
+    if p.venv.state is State.NOT_VENV:
+        return Refuse(msg("not-venv", path=p.venv.path, detail=p.venv.detail), Exit.BROKEN, p.venv)
+    return _venv(f, p.venv, _reason(f, f"{p.root} is a project ({p.marker})"))
+
+
+def applications(f: Facts) -> Route | None:
+    return _pipx_route(f) if mutating(f) else None
+
+
+def root_on_host(f: Facts) -> Route | None:
+    if not f.root_on_host:
+        return None
+    if mutating(f):
+        return _refuse_root(f)
+    return PassThrough(f"{managed(f)}; root outside a container has no user environment")
+
+
+def user_environment(f: Facts) -> Route:
+    return _user_env(f, _reason(f))
+
+
+RULES = (
+    Rule("0", "no real pip on `PATH`", no_real_pip),
+    Rule("0", "`PIPSHIM_DISABLE=1`, or called from inside pipshim", switched_off),
+    Rule("0", "the real pip is not a Python script, or its Python does not start", not_python),
+    Rule("1", "pip's interpreter is a venv, a conda env, or not externally managed", safe_interpreter),
+    Rule("1", "`--break-system-packages`, `PIP_BREAK_SYSTEM_PACKAGES` or pip.conf consent", consent),
+    Rule("1", "`install` with `--target`, `--prefix`, `--root`, or `--dry-run --report`", exemption),
+    Rule("3", "an active venv (`VIRTUAL_ENV`) whose pip is not first on `PATH`", active_venv),
+    Rule("4", "`--user` (or `PIP_USER`, pip.conf `user`)", user_flag),
+    Rule("5", "a venv in the current directory or a parent", nearest_venv),
+    Rule("6", "inside a project", project_root),
+    Rule("7", "no project, every requirement is a known application", applications),
+    Rule("8", "root outside a container", root_on_host),
+    Rule("9", "anything else", user_environment),
+)
+
+
+def decide(f: Facts) -> Route:
+    for rule in RULES:
+        route = rule.check(f)
+        if route is not None:
+            return reads_never_create(f, route)
+    raise AssertionError("the last rule always answers")
+
+
+def reads_never_create(f: Facts, route: Route) -> Route:
+    """Rule 2: a command that does not install runs where an install would, but only if that exists."""
+    if isinstance(route, RouteToPipx) and route.fallback is not None:
+        return replace(route, fallback=reads_never_create(f, route.fallback))
+    if not (isinstance(route, UseVenv) and route.create):
+        return route
+    if f.args.problem:  # pip rejects this command line before doing anything: let it say so
+        return PassThrough(f"{route.reason}; pip cannot read this command line ({f.args.problem})")
+    if route.mutating and f.args.command == "install":
+        return route
+    if route.mutating:  # uninstall from an environment that does not exist
+        return PassThrough(
+            f"{route.reason}; {route.env.path} does not exist yet",
+            hint=msg("nothing-to-uninstall", path=route.env.path),
+        )
+    return PassThrough(f"{route.reason}; {route.env.path} does not exist yet")
+
+
+# --- rule 7: applications go to pipx ---------------------------------------------------------
+
+
+def _pipx_route(f: Facts) -> Route | None:
+    """For a call with no project: applications to pipx, pipx's own apps out of it."""
+    from pipshim.requested import canonical, requested
+
+    wanted = requested(f.args, f.cwd, f.req_files)
+    names = [w.name for w in wanted]
+    if not names or None in names:
+        return None
+    glob = f.root_on_host
+    if f.args.command == "uninstall":
+        apps = f.pipx.global_managed if glob else f.pipx.managed
+        if all(n in apps for n in names):
+            return RouteToPipx("uninstall", tuple(names), (), glob, _reason(f, f"pipx manages {', '.join(names)}"))
+        return None
+    apps = {canonical(n) for n in f.config.apps} - {canonical(n) for n in f.config.libraries}
+    if not all(n in apps for n in names):
+        return None
+    what = "is an application" if len(names) == 1 else "are applications"
+    reason = _reason(f, f"{', '.join(names)} {what}")
+    fallback = _refuse_root(f) if glob else _user_env(f, _reason(f))
+    return RouteToPipx("install", tuple(w.spec for w in wanted), pipx_options(f.args), glob, reason, fallback)
+
+
+# pip options that pipx takes itself, and those it hands on to pip with --pip-args
+_PIPX_OWN = ("--index-url", "--python")
+_PIP_ARGS_VALUE = ("--extra-index-url", "--find-links", "--trusted-host", "--constraint")
+_PIP_ARGS_FLAG = ("--pre", "--no-index")
+
+
+def pipx_options(a) -> tuple[str, ...]:
+    """pipx install's options for a pip command line: -U -> --force, index options carried over."""
+    out: list[str] = []
+    if a.flag("--upgrade") or a.flag("--force-reinstall"):
+        out.append("--force")
+    for name in _PIPX_OWN:
+        if a.last(name):
+            out += [name, a.last(name)]
+    pip_args: list[str] = []
+    for name in _PIP_ARGS_VALUE:
+        for value in a.values(name):
+            pip_args += [name, value]
+    pip_args += [name for name in _PIP_ARGS_FLAG if a.flag(name)]
+    if pip_args:
+        import shlex
+
+        out.append("--pip-args=" + shlex.join(pip_args))
+    if a.count("--quiet"):
+        out.append("--quiet")
+    if a.count("--verbose"):
+        out.append("--verbose")
+    return tuple(out)
