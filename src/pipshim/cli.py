@@ -97,6 +97,7 @@ def resolve(
     facts = gather(invoked_as, argv, environ, shim_dir, full=False, python_flags=python_flags)
     for warning in facts.config.warnings:
         say(warning)
+    facts.remember_user_env()
     p = plan(decide(facts), facts)
     if environ.get("PIPSHIM_EXPLAIN") == "1":
         print(describe(p, facts.args.command))

@@ -79,8 +79,6 @@ def run(p: Plan, f: Facts) -> int:
             say(p.line if created or p.create is None else p.line.replace(" (created)", ""))
         before = links.scripts(p.lock) if p.link_into else set()
         rc = wait_for(cmd, p.env)
-        if rc == 0 and getattr(p.route, "user_env", False):
-            remember_user_env(p.lock, f.environ)
         if p.link_into and os.path.isdir(p.lock):
             links.link_new(p.lock, before, p.link_into, f.quiet)
             links.prune(p.lock, p.link_into)
@@ -88,25 +86,6 @@ def run(p: Plan, f: Facts) -> int:
 
     spec = p.create or _recreate_spec(p, f)
     return provision.transaction(p.lock, spec, f.environ, f.quiet, work)
-
-
-def remember_user_env(path: str, environ: Mapping[str, str]) -> None:
-    """The one-line file the python shim reads the user environment's path from (no TOML in sh)."""
-    import contextlib
-
-    from pipshim import paths
-
-    line = paths.user_env_file(environ)
-    if not line:
-        return
-    try:
-        with open(line, encoding="utf-8", errors="surrogateescape") as fh:
-            if fh.read() == path + "\n":
-                return
-    except OSError:
-        pass
-    with contextlib.suppress(OSError, ValueError):
-        paths.write_private(line, path + "\n")
 
 
 def _recreate_spec(p: Plan, f: Facts):

@@ -66,6 +66,12 @@ class Facts:
     def quiet(self) -> bool:
         return self.config.quiet or self.args.count("--quiet") > 0
 
+    def remember_user_env(self) -> None:
+        """Tell the python shim where the user environment is (paths.sync_user_env_file)."""
+        if self.user_venv is not None:
+            default = paths.user_venv(self.environ, None, self.is_root and self.in_container)
+            paths.sync_user_env_file(self.environ, self.user_venv.path, default)
+
     @property
     def root_on_host(self) -> bool:
         """Root outside a container: has no user environment, never installs libraries system-wide."""

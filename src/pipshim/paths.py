@@ -69,9 +69,9 @@ def user_env_file(environ: Mapping[str, str]) -> str:
 def user_venv(environ: Mapping[str, str], configured: str | None, root_in_container: bool) -> str:
     """rules 4 and 9: PIPSHIM_USER_VENV / user_venv (absolute only), /opt/venv, or the XDG data dir."""
     if configured:
-        path = os.path.expanduser(configured) if configured.startswith("~") else configured
-        if configured.startswith("~") and not os.path.isabs(path):
-            path = os.path.join(home(environ), configured[2:]) if configured.startswith("~/") else ""
+        path = configured  # a relative value is ignored: never "the user environment" under the cwd
+        if configured == "~" or configured.startswith("~/"):
+            path = os.path.join(home(environ), configured[2:]) if home(environ) else ""
         if os.path.isabs(path):
             return os.path.normpath(path)
     if root_in_container:
@@ -108,3 +108,25 @@ def write_private(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def sync_user_env_file(environ: Mapping[str, str], path: str, default: str) -> None:
+    """Keep the python shim's one-line file naming the user environment in step with the settings.
+
+    Written only when the path is not the one the shim would work out itself, or the file
+    says something else; a file that cannot be written only leaves the shim on the default.
+    """
+    line = user_env_file(environ)
+    if not line or not path:
+        return
+    try:
+        with open(line, encoding="utf-8", errors="surrogateescape") as fh:
+            current: str | None = fh.read()
+    except OSError:
+        current = None
+    if current == path + "\n" or (current is None and path == default):
+        return
+    try:
+        write_private(line, path + "\n")
+    except (OSError, ValueError):
+        pass

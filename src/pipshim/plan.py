@@ -171,10 +171,10 @@ def as_dict(p: Plan) -> dict:
     if isinstance(r, RouteToPipx):
         data.update(action=r.action, specs=list(r.specs), options=list(r.options), **{"global": r.global_})
     if isinstance(r, Refuse):
-        data["exit_code"] = r.exit_code
+        data.update(message=r.message, exit_code=r.exit_code)
     data["commands"] = [list(c) for c in p.commands]
     data["lock"] = p.lock
-    data["create"] = p.create.path if p.create else None
+    data["creates"] = p.create.path if p.create else None
     data["hint"] = p.hint
     if p.fallback is not None:
         data["fallback"] = as_dict(p.fallback)

@@ -23,6 +23,7 @@ def sh_quote(text: str) -> str:
 
 def _case_pattern(words: frozenset) -> str:
     """pip's words as a case-insensitive sh pattern: yes -> [yY][eE][sS]."""
+
     def one(word: str) -> str:
         return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
 

@@ -62,6 +62,16 @@ def make_venv(path: Path) -> Path:
     return path
 
 
+SHARED_GID = 100  # Debian's `users`: not named after anyone, so never a private group
+
+
+def shared_group(path: Path) -> Path:
+    """Group-writable by a group that is not the owner's private one (umask 002 is fine otherwise)."""
+    path.chmod(0o775)
+    os.chown(path, -1, SHARED_GID)
+    return path
+
+
 def make_broken_venv(path: Path) -> Path:
     """pyvenv.cfg present, bin/python a dangling link (the system Python was upgraded away)."""
     (path / "bin").mkdir(parents=True)
@@ -176,8 +186,7 @@ def active_virtualenv_broken(w, uid):
 
 @case
 def active_virtualenv_group_writable(w, uid):
-    active = make_venv(w.tmp / "envs" / "shared")
-    active.chmod(0o775)
+    active = shared_group(make_venv(w.tmp / "envs" / "shared"))
     proj = w.project("proj")
     venv = make_venv(proj / ".venv")
     return proj, {"VIRTUAL_ENV": str(active)}, ("venv", venv)
@@ -271,15 +280,14 @@ def broken_dotvenv(w, uid):
 def group_writable_dotvenv(w, uid):
     user = w.user_env()
     proj = w.project("proj")
-    make_venv(proj / ".venv").chmod(0o775)
+    shared_group(make_venv(proj / ".venv"))
     return proj, {}, ("venv", user)
 
 
 @case
 def group_writable_project_dir(w, uid):
     user = w.user_env()
-    proj = w.project("proj")
-    proj.chmod(0o775)
+    proj = shared_group(w.project("proj"))
     return proj, {}, ("venv", user)
 
 
@@ -464,9 +472,10 @@ def active_virtualenv_trailing_slash(w, uid):
 
 @case
 def user_env_relative_variable(w, uid):
+    """A relative PIPSHIM_USER_VENV is ignored: never "the user environment" under the cwd."""
     cwd = w.dir("work")
     make_venv(cwd / "envs" / "rel")
-    return cwd, {"PIPSHIM_USER_VENV": "envs/rel"}, ("venv", cwd / "envs" / "rel")
+    return cwd, {"PIPSHIM_USER_VENV": "envs/rel"}, ("venv", w.user_env())
 
 
 # Cases where the shim and explain are known to disagree (see the reasons).

@@ -8,9 +8,8 @@ overrides only what its rule is about.
 
 from __future__ import annotations
 
-import shlex
-
 import os
+import shlex
 from dataclasses import replace
 
 from pipshim.discovery import Candidate, Project, Source, State
@@ -79,8 +78,9 @@ def make_interp(
 
 def cand(path: str, source: Source, state: str, detail: str | None = None, pips=("pip", "pip3")) -> Candidate:
     """An environment candidate (ACTIVE / NEAREST / PROJECT / USER) in a given state."""
-    return Candidate(path, source, STATES[state], DETAILS[state] if detail is None else detail,
-                     pips if state == "ok" else ())
+    return Candidate(
+        path, source, STATES[state], DETAILS[state] if detail is None else detail, pips if state == "ok" else ()
+    )
 
 
 def project(venv: Candidate, marker: str = "pyproject.toml") -> Project:

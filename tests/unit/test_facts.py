@@ -28,6 +28,8 @@ def find_project(cwd, home, uid):
 
 def shared_group(path) -> None:
     os.chown(path, -1, SHARED_GID)
+
+
 from pipshim.pipconf import TARGET_SETTINGS, read_settings
 
 ME = os.getuid()
@@ -54,13 +56,22 @@ def make_venv(path: Path, python: str = sys.executable) -> Path:
     return path
 
 
-STATE_WORDS = {State.OK: "ok", State.BROKEN: "broken", State.INCOMPLETE: "incomplete", State.EMPTY: "empty",
-               State.NOT_VENV: "not-venv", State.FOREIGN: "foreign", State.MISSING: "missing"}
+STATE_WORDS = {
+    State.OK: "ok",
+    State.BROKEN: "broken",
+    State.INCOMPLETE: "incomplete",
+    State.EMPTY: "empty",
+    State.NOT_VENV: "not-venv",
+    State.FOREIGN: "foreign",
+    State.MISSING: "missing",
+}
 
 
 def under(found, root: Path) -> list[tuple[str, str]]:
     """(path relative to root, state) for the candidates inside root (ancestors of tmp_path are not ours)."""
-    return [(os.path.relpath(c.path, root), STATE_WORDS[c.state]) for c in found if c.path.startswith(str(root) + os.sep)]
+    return [
+        (os.path.relpath(c.path, root), STATE_WORDS[c.state]) for c in found if c.path.startswith(str(root) + os.sep)
+    ]
 
 
 @pytest.fixture
@@ -156,7 +167,11 @@ def test_a_python_marker_makes_the_nearest_project_root(root, marker):
     cwd = mkdir(proj / "src" / "pkg")
     found = find_project(str(cwd), str(root), ME)
     assert (found.path, found.source, found.state, found.detail) == (
-        str(proj / ".venv"), PROJECT, State.MISSING, "does not exist")
+        str(proj / ".venv"),
+        PROJECT,
+        State.MISSING,
+        "does not exist",
+    )
 
 
 @pytest.mark.parametrize("name", ["README.md", "requirements.in", "package.json", ".git", "reqs.txt"])

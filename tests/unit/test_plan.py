@@ -60,7 +60,9 @@ def ran(monkeypatch):
 def test_explain_lists_exactly_the_commands_execute_runs(overrides, ran):
     facts = make_facts(**overrides)
     p = plan(rules.decide(facts), facts)
-    explained = [tuple(shlex.split(line[len("run: ") :])) for line in describe(p).splitlines() if line.startswith("run: ")]
+    explained = [
+        tuple(shlex.split(line[len("run: ") :])) for line in describe(p).splitlines() if line.startswith("run: ")
+    ]
     execute.run(p, facts)
     assert ran == explained
     assert (p.exit_code is not None) == (ran == [])

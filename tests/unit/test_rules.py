@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-
-import pytest
-
 from dataclasses import replace
 from types import SimpleNamespace
+
+import pytest
 
 from pipshim import rules
 from pipshim.facts import PipxFacts
@@ -42,13 +41,28 @@ def decide(facts):
         return route
     cmd = plan(route, facts).commands[0]
     if isinstance(route, PassThrough):
-        return View(kind=PassThrough, exe=cmd[0], argv=cmd[1 + len(facts.real_pip.prefix) :], hint=route.hint,
-                    reason=route.reason)
+        return View(
+            kind=PassThrough,
+            exe=cmd[0],
+            argv=cmd[1 + len(facts.real_pip.prefix) :],
+            hint=route.hint,
+            reason=route.reason,
+        )
     p = plan(route, facts)
     argv = cmd[1:] if cmd[0].startswith(route.env.path) else cmd[4:]
-    return View(kind=UseVenv, venv=route.env.path, source=route.env.source, create=route.create, argv=argv,
-                mutating=route.mutating, reason=route.reason, prompt=route.prompt,
-                base_python=p.create.base_python if p.create else facts.interp.path, fallback=None)
+    return View(
+        kind=UseVenv,
+        venv=route.env.path,
+        source=route.env.source,
+        create=route.create,
+        argv=argv,
+        mutating=route.mutating,
+        reason=route.reason,
+        prompt=route.prompt,
+        base_python=p.create.base_python if p.create else facts.interp.path,
+        fallback=None,
+    )
+
 
 PROJ_VENV = f"{CWD}/.venv"
 ENV = f"{HOME}/envs/tools"  # an activated virtualenv

@@ -35,6 +35,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
             raise PipshimError(msg("usage-explain"), Exit.BROKEN)
         flags, pip_args = split
     facts = gather(name, pip_args, environ, shim_dir, python_flags=flags)
+    facts.remember_user_env()
     p = plan(decide(facts), facts)
     print(json.dumps(as_dict(p), indent=2) if args.json else describe(p, facts.args.command))
     return Exit.OK

@@ -28,6 +28,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim.rules import decide
 
     facts = gather("pip", ["install"], environ, shim_dir)
+    facts.remember_user_env()
     route = decide(facts)
     if isinstance(route, PassThrough):
         raise PipshimError(f"no venv to show: pip runs unchanged here ({route.reason})", Exit.REFUSED)

@@ -1,0 +1,190 @@
+"""The python shim and `pipshim explain` agree on every candidate state × source × rule context.
+
+Generated, not hand-picked: the cases are the product of discovery.State, discovery.Source
+and the rule contexts below, so a new state or source without a builder here fails by
+itself. Each case lays out one candidate, then compares what the shim runs (dash, bash,
+and busybox ash when installed) with the route `pipshim explain -- pip list` gives in the
+same directory and environment: a venv route must be the shim's sys.prefix, a pass-through
+the real python's, a refusal the same exit status with one `pipshim:` line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines
+
+from pipshim import cli
+from pipshim.discovery import INCOMPLETE, Source, State
+
+PYTHON = "/usr/bin/python3"
+SHELLS = [s for s in ("/bin/dash", "/bin/bash", shutil.which("busybox") and "busybox-ash") if s]
+PRINT_PREFIX = "import sys; print(sys.prefix)"
+VERSION = subprocess.run(
+    [PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+).stdout.strip()
+
+
+def fake_venv(path: Path, python: str = PYTHON) -> Path:
+    """pyvenv.cfg + bin/python* links: Python itself takes it for a venv (fast, no pip)."""
+    (path / "bin").mkdir(parents=True)
+    (path / "lib" / f"python{VERSION}" / "site-packages").mkdir(parents=True)
+    (path / "pyvenv.cfg").write_text(f"home = {os.path.dirname(PYTHON)}\ninclude-system-site-packages = false\n")
+    for name in ("python", "python3", f"python{VERSION}"):
+        (path / "bin" / name).symlink_to(python)
+    path.chmod(0o755)
+    return path
+
+
+def _ok(p: Path) -> None:
+    fake_venv(p)
+
+
+def _broken(p: Path) -> None:
+    fake_venv(p, python=str(p.parent / "gone" / "python3"))
+
+
+def _incomplete(p: Path) -> None:
+    fake_venv(p)
+    (p / INCOMPLETE).write_text("pid 1\n")
+
+
+def _empty(p: Path) -> None:
+    p.mkdir(parents=True)
+    p.chmod(0o755)
+
+
+def _not_venv(p: Path) -> None:
+    _empty(p)
+    (p / "notes.txt").write_text("mine\n")
+
+
+def _foreign(p: Path) -> None:
+    fake_venv(p)
+    p.chmod(0o757)  # writable by others: never used, whoever runs the tests
+
+
+def _missing(p: Path) -> None:
+    pass
+
+
+BUILD_STATE = {
+    State.OK: _ok,
+    State.BROKEN: _broken,
+    State.INCOMPLETE: _incomplete,
+    State.EMPTY: _empty,
+    State.NOT_VENV: _not_venv,
+    State.FOREIGN: _foreign,
+    State.MISSING: _missing,
+}
+
+CONTEXTS = {
+    "user": {"PIPSHIM_ROOT": "0"},
+    "root-on-host": {"PIPSHIM_ROOT": "1", "PIPSHIM_CONTAINER": "0"},
+    "root-in-container": {"PIPSHIM_ROOT": "1", "PIPSHIM_CONTAINER": "1"},
+    "disabled": {"PIPSHIM_ROOT": "0", "PIPSHIM_DISABLE": "1"},
+}
+
+
+def place(source: Source, tmp: Path, context: str) -> tuple[Path, Path, dict[str, str]]:
+    """(candidate path, cwd, extra env) for a candidate coming from ``source``."""
+    plain = tmp / "plain"
+    plain.mkdir()
+    if source is Source.ACTIVE:
+        cand = tmp / "envs" / "active"
+        return cand, plain, {"VIRTUAL_ENV": str(cand)}
+    if source is Source.NEAREST:
+        work = tmp / "work"
+        work.mkdir()
+        return work / ".venv", work, {}
+    if source is Source.PROJECT:
+        proj = tmp / "proj"
+        (proj / "src").mkdir(parents=True)
+        (proj / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+        return proj / ".venv", proj / "src", {}
+    if source is Source.USER:
+        cand = tmp / "data" / "pipshim" / "venv"
+        # the default path for a user; root in a container would use /opt/venv: name it instead
+        return cand, plain, ({"PIPSHIM_USER_VENV": str(cand)} if context.startswith("root") else {})
+    raise AssertionError(f"no placement for {source}")
+
+
+CASES = [
+    pytest.param(source, state, context, id=f"{source.name.lower()}-{state.name.lower()}-{context}")
+    for source in Source
+    for state in State
+    for context in CONTEXTS
+]
+
+
+def explain(cwd: Path, env: dict[str, str]) -> dict:
+    """`pipshim explain --json -- pip list`, in-process (milliseconds), from ``cwd``."""
+    back = os.getcwd()
+    out = io.StringIO()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["explain", "--json", "--", "pip", "list"], environ=env) == 0
+    finally:
+        os.chdir(back)
+    return json.loads(out.getvalue())
+
+
+def run_shim(shell: str, shim: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    cmd = ["busybox", "ash"] if shell == "busybox-ash" else [shell]
+    return subprocess.run(
+        [*cmd, str(shim), "-c", PRINT_PREFIX], cwd=cwd, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.fixture(scope="module")
+def real_prefix() -> str:
+    return subprocess.run([PYTHON, "-c", PRINT_PREFIX], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.mark.parametrize(("source", "state", "context"), CASES)
+def test_the_python_shim_runs_what_explain_names(source, state, context, tmp_path, shim_bin, real_prefix):
+    cand, cwd, extra = place(source, tmp_path, context)
+    BUILD_STATE[state](cand)
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": f"{shim_bin}:/usr/bin:/bin",
+        "HOME": str(home),
+        "PWD": str(cwd),
+        "LANG": "C.UTF-8",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PIP_CONFIG_FILE": os.devnull,
+        **CONTEXTS[context],
+        **extra,
+    }
+    route = explain(cwd, env)
+    for shell in SHELLS:
+        shim = run_shim(shell, shim_bin / "python3", cwd, env)
+        where = (
+            f"{shell}: explain {json.dumps(route)}\nshim rc={shim.returncode} out={shim.stdout!r} err={shim.stderr!r}"
+        )
+        if route["route"] == "venv":
+            assert (shim.returncode, shim.stdout.strip()) == (0, route["venv"]), where
+        elif route["route"] == "passthrough":
+            assert (shim.returncode, shim.stdout.strip()) == (0, real_prefix), where
+        else:
+            assert route["route"] == "refuse", where
+            assert (shim.returncode, shim.stdout) == (route["exit_code"], ""), where
+            assert len(pipshim_lines(shim.stderr)) == 1, where
+
+
+def test_every_state_has_a_builder_and_every_source_a_placement(tmp_path):
+    assert set(BUILD_STATE) == set(State)
+    for n, source in enumerate(Source):
+        (tmp_path / str(n)).mkdir()
+        place(source, tmp_path / str(n), "user")
