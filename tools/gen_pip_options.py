@@ -300,9 +300,10 @@ def scopes(data: dict) -> dict[str, set[str]]:
     """scope -> its entries: "" the main parser's (the general options, read before the
     subcommand), COMMON the options every subcommand's parser has (the general ones, read
     again with the subcommand's; pip 26.3's lack --version), each command its own others."""
+    general = entries(data["general"])
     commands = {name: entries(options) for name, options in data["commands"].items()}
-    common = set.intersection(*commands.values()) if commands else set()
-    out = {"": entries(data["general"]), COMMON: common}
+    common = general.intersection(*commands.values())
+    out = {"": general, COMMON: common}
     for name, lines in commands.items():
         out[name] = lines - common
     return out
