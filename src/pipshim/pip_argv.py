@@ -1,50 +1,122 @@
-"""Read a pip command line the way pip's optparse parser reads it (pure, no pip import).
+"""Read a pip command line the way a given pip's optparse parser reads it (pure, no pip import).
 
-pip parses general options up to the first positional (the subcommand), then the
-subcommand's options and the general ones, interspersed with positionals, with
-optparse's rules: unique-prefix abbreviation of long options, ``--opt=value`` and
-``--opt value``, clustered short flags (``-Uq``, ``-tDIR``), and ``--`` ending options.
-Anything we cannot read exactly is recorded in ``unknown``/``problem`` so the
-caller can hand the command to pip unchanged instead of guessing.
+pip reads its command line in two passes (``pip._internal.cli.main_parser.parse_command``):
+the general options up to the first positional, which names the subcommand; then the whole
+line minus that name, with the subcommand's parser (its own options and the general ones,
+interspersed with positionals). Both follow optparse's rules: unique-prefix abbreviation of
+long options, ``--opt=value`` and ``--opt value``, clustered short flags (``-Uq``, ``-tDIR``),
+and ``--`` ending options. Which options exist, and so which prefixes are unique, depends on
+the pip version: ``parse(argv, "25.1.1")`` reads as pip 25.1.1 does, from the per-version
+tables in ``pipshim.pip_options``. Anything we cannot read exactly is recorded in
+``unknown``/``problem`` so the caller can hand the command to pip unchanged instead of guessing.
+Values pip checks after reading them (choices, numbers, ``-C KEY=VAL``) are left to pip.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 
-from pipshim.pip_options import COMMANDS, GENERAL
+from pipshim import pip_options
 
 _Table = namedtuple("_Table", "longs shorts")
-
-
-def _table(entries: tuple[str, ...]) -> tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]]]:
-    longs: dict[str, tuple[str, bool]] = {}
-    shorts: dict[str, tuple[str, bool]] = {}
-    for entry in entries:
-        names, _, value = entry.rpartition("=")
-        parts = names.split()
-        canonical, takes_value = parts[0], value == "1"
-        for name in parts:
-            (longs if name.startswith("--") else shorts)[name] = (canonical, takes_value)
-    return longs, shorts
-
-
-_TABLES: dict[str, _Table] = {}
 
 # store_false twins: recorded under the option they switch off, so "last one wins" holds
 _NEGATIONS = {"--no-user": "--user"}
 
 
-def _options_for(command: str | None) -> _Table:
-    key = command or ""
-    if key not in _TABLES:
-        g_long, g_short = _table(GENERAL)
-        if command in COMMANDS:
-            c_long, c_short = _table(COMMANDS[command])
-            g_long = {**g_long, **c_long}
-            g_short = {**g_short, **c_short}
-        _TABLES[key] = _Table(g_long, g_short)
-    return _TABLES[key]
+def version_key(version: str) -> tuple[int, ...]:
+    """The numeric release of a pip version: ``25.1.1`` -> (25, 1, 1), ``26.0b1`` -> (26, 0)."""
+    parts = []
+    for piece in version.split("."):
+        end = 0
+        while end < len(piece) and piece[end].isdigit():
+            end += 1
+        if not end:
+            break
+        parts.append(int(piece[:end]))
+        if end != len(piece):
+            break
+    return tuple(parts)
+
+
+_KEYS: list[tuple[int, ...]] = []
+_VERSION_INDEX: dict[str | None, int] = {}
+
+
+def table_version(pip_version: str | None) -> str:
+    """The version whose table reads ``pip_version``'s command lines: the newest known release
+    not newer than it; the oldest table for older pips, the newest for None and newer pips."""
+    return pip_options.VERSIONS[_version_index(pip_version)]
+
+
+def _version_index(pip_version: str | None) -> int:
+    index = _VERSION_INDEX.get(pip_version)
+    if index is None:
+        if not _KEYS:
+            _KEYS.extend(version_key(v) for v in pip_options.VERSIONS)
+        index = len(_KEYS) - 1
+        if pip_version is not None:
+            key = version_key(pip_version)
+            while index > 0 and _KEYS[index] > key:
+                index -= 1
+        _VERSION_INDEX[pip_version] = index
+    return index
+
+
+_POSITIONS: dict[str, int] = {}
+
+
+def _has(spans: tuple, index: int) -> bool:
+    """Whether the version at ``index`` lies in one of the (first, last) runs of ``spans``."""
+    if not _POSITIONS:
+        _POSITIONS.update((v, i) for i, v in enumerate(pip_options.VERSIONS))
+    for k in range(0, len(spans), 2):
+        last = spans[k + 1]
+        if _POSITIONS[spans[k]] <= index and (last is None or index <= _POSITIONS[last]):
+            return True
+    return False
+
+
+_TABLES: dict[tuple[int, str], _Table] = {}
+
+
+def _add(entries: dict[str, tuple], index: int, longs: dict, shorts: dict) -> None:
+    for entry, spans in entries.items():
+        if not _has(spans, index):
+            continue
+        names, _, value = entry.rpartition("=")
+        parts = names.split()
+        canonical, takes_value = parts[0], value == "1"
+        for name in parts:
+            (longs if name.startswith("--") else shorts)[name] = (canonical, takes_value)
+
+
+def has_command(command: str | None, index: int) -> bool:
+    spans = pip_options.COMMANDS.get(command)  # type: ignore[arg-type]
+    return spans is not None and _has(spans, index)
+
+
+def _options_for(command: str | None, index: int) -> _Table:
+    """The options pip (the version at ``index``) reads: its main parser's for None or an
+    unknown command, else the command's parser's (the common ones and its own)."""
+    key = (index, command or "")
+    table = _TABLES.get(key)
+    if table is None:
+        longs: dict[str, tuple[str, bool]] = {}
+        shorts: dict[str, tuple[str, bool]] = {}
+        if command is not None and has_command(command, index):
+            _add(pip_options.COMMON, index, longs, shorts)
+            _add(pip_options.COMMAND_OPTIONS[command], index, longs, shorts)
+        else:
+            _add(pip_options.GENERAL, index, longs, shorts)
+        table = _TABLES[key] = _Table(longs, shorts)
+    return table
+
+
+def options_for(command: str | None, pip_version: str | None = None) -> dict[str, tuple[str, bool]]:
+    """Every option name pip ``pip_version`` reads for ``command`` -> (canonical name, takes a value)."""
+    table = _options_for(command, _version_index(pip_version))
+    return {**table.longs, **table.shorts}
 
 
 class PipArgs(namedtuple("PipArgs", "argv command opts positionals unknown problem python_at")):
@@ -91,85 +163,111 @@ def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | N
     return None, None
 
 
-def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> PipArgs:
-    argv = tuple(argv)
+class _Pass(namedtuple("_Pass", "opts positionals unknown problem python_at stop")):
+    """One optparse pass: stop is the index of the first positional when options stop there."""
+
+
+def _read(argv: tuple[str, ...], at: tuple[int, ...], table: _Table, interspersed: bool) -> _Pass:
+    """Read ``argv`` like optparse's _process_args; ``at`` maps each token to its index in the
+    caller's argv (for python_at). Unlike optparse it reads on after a problem, best effort."""
     opts: dict[str, list] = {}
     positionals: list[str] = []
     unknown: list[str] = []
     problem: str | None = None
     python_at: list[int] = []
-    command: str | None = None
-    table = _options_for(None)
+    longs, shorts = table
+    n = len(argv)
     i = 0
-    only_positionals = False
-
-    def take(name: str, value) -> None:
-        opts.setdefault(name, []).append(value)
-
-    while i < len(argv):
+    while i < n:
         arg = argv[i]
         start = i
         i += 1
-        if only_positionals or arg == "-" or not arg.startswith("-"):
-            if command is None:
-                command = arg
-                table = _options_for(command)
-            else:
-                positionals.append(arg)
-            continue
         if arg == "--":
-            only_positionals = True
+            positionals.extend(argv[i:])
+            return _Pass(opts, positionals, unknown, problem, python_at, i if not interspersed else None)
+        if arg[:1] != "-" or arg == "-":
+            if not interspersed:
+                return _Pass(opts, list(argv[start:]), unknown, problem, python_at, start)
+            positionals.append(arg)
             continue
-        if arg.startswith("--"):
-            name, _, inline = arg.partition("=")
-            full, why = _match_long(name, table.longs)
+        if arg[1] == "-":
+            name, eq, inline = arg.partition("=")
+            full, why = _match_long(name, longs)
             if full is None:
                 unknown.append(arg)
                 problem = problem or why or f"no such option: {name}"
                 continue
-            canonical, takes_value = table.longs[full]
+            canonical, takes_value = longs[full]
             if takes_value:
-                if "=" in arg:
+                if eq:
                     value = inline
-                elif i < len(argv):
+                elif i < n:
                     value = argv[i]
                     i += 1
                 else:
                     problem = problem or f"{full} option requires an argument"
                     continue
-                take(canonical, value)
-            elif "=" in arg:
+                opts.setdefault(canonical, []).append(value)
+            elif eq:
                 problem = problem or f"{full} option does not take a value"
             elif canonical in _NEGATIONS:
-                take(_NEGATIONS[canonical], False)
+                opts.setdefault(_NEGATIONS[canonical], []).append(False)
             else:
-                take(canonical, True)
+                opts.setdefault(canonical, []).append(True)
             if canonical == "--python":
-                python_at.extend(range(start, i))
+                python_at.extend(at[start:i])
             continue
         # a cluster of short options: -Uq, -qqq, -tDIR, -r file
         for pos in range(1, len(arg)):
             short = "-" + arg[pos]
-            if short not in table.shorts:
+            hit = shorts.get(short)
+            if hit is None:
                 unknown.append(arg)
                 problem = problem or f"no such option: {short}"
                 break
-            canonical, takes_value = table.shorts[short]
+            canonical, takes_value = hit
             if not takes_value:
-                take(canonical, True)
+                opts.setdefault(canonical, []).append(True)
                 continue
             rest = arg[pos + 1 :]
             if rest:
-                take(canonical, rest)
-            elif i < len(argv):
-                take(canonical, argv[i])
+                opts.setdefault(canonical, []).append(rest)
+            elif i < n:
+                opts.setdefault(canonical, []).append(argv[i])
                 i += 1
             else:
                 problem = problem or f"{short} option requires an argument"
             break
-    if command is not None and command not in COMMANDS:
+    return _Pass(opts, positionals, unknown, problem, python_at, None)
+
+
+def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> PipArgs:
+    """Read ``argv`` (after the program name) as pip ``pip_version`` does; None: the newest pip known."""
+    argv = tuple(argv)
+    index = _version_index(pip_version)
+    everywhere = tuple(range(len(argv)))
+    # pass 1, pip's main parser: general options up to the first positional, the subcommand
+    first = _read(argv, everywhere, _options_for(None, index), interspersed=False)
+    if first.stop is None or first.stop >= len(argv):
+        return PipArgs(argv, None, first.opts, (), tuple(first.unknown), first.problem, frozenset(first.python_at))
+    command = argv[first.stop]
+    problem = first.problem
+    if not has_command(command, index):
         problem = problem or f"unknown command {command!r}"
-    return PipArgs(argv, command, opts, tuple(positionals), tuple(unknown), problem, frozenset(python_at))
+    # pass 2, the subcommand's parser, over the whole line minus the first word equal to the
+    # command's name (pip's cmd_args.remove(cmd_name): a general option's value, if it is that word)
+    cut = argv.index(command)
+    rest_at = everywhere[:cut] + everywhere[cut + 1 :]
+    second = _read(argv[:cut] + argv[cut + 1 :], rest_at, _options_for(command, index), interspersed=True)
+    return PipArgs(
+        argv,
+        command,
+        second.opts,
+        tuple(second.positionals),
+        tuple(second.unknown),
+        problem or second.problem,
+        frozenset(second.python_at),
+    )
 
 
 TRUE_WORDS = frozenset(("y", "yes", "t", "true", "on", "1"))

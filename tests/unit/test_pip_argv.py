@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import timeit
+
 import pytest
 
-from pipshim.pip_argv import parse, truthy
+from pipshim import pip_options
+from pipshim.pip_argv import parse, table_version, truthy
 
 
 def case(rule: str, argv: str, **expect):
@@ -82,10 +85,30 @@ CASES = [
         positionals=("attrs",),
     ),
     case(
-        "--pyth before the subcommand is --python (only general options there)",
-        "--pyth /usr/bin/python3 install",
+        "--pyth before list is --python: read again by list's parser, still unique",
+        "--pyth /usr/bin/python3 list",
+        command="list",
         opts={"--python": ["/usr/bin/python3"]},
     ),
+    case(
+        "--pyth before install is read again by install's parser, where it is ambiguous",
+        "--pyth /usr/bin/python3 install",
+        unknown=("--pyth",),
+        positionals=("/usr/bin/python3",),
+        problem="ambiguous option: --pyth (--python, --python-version?)",
+    ),
+    case(
+        "general options before the command are read again with the command: -q -q counts two",
+        "-q install -q",
+        opts={"--quiet": [True, True]},
+    ),
+    case(
+        "pip takes out the first word equal to the command: a general option's value, if it is one",
+        "--cache-dir install -q install attrs",
+        opts={"--cache-dir": ["-q"]},
+        positionals=("install", "attrs"),
+    ),
+    case("-- before the command: the command is the next word", "-- install -q", positionals=("-q",)),
     # ambiguous prefixes: pip's exact text
     case(
         "--upgr is ambiguous between --upgrade and --upgrade-strategy",
@@ -196,6 +219,75 @@ CASES = [
         opts={"--user": [True, False]},
     ),
 ]
+
+
+def vcase(version: str, argv: str, **expect):
+    return pytest.param(version, argv.split(), expect, id=f"pip {version}: {argv}")
+
+
+# The same line, read by the pips that will run it (pip_options records which pips know what).
+VERSION_CASES = [
+    vcase("23.0.1", "install --in U attrs", problem="ambiguous option: --in (--index-url, --install-option?)"),
+    vcase("24.0", "install --in U attrs", opts={"--index-url": ["U"]}),
+    vcase("25.1.1", "install --in U attrs", opts={"--index-url": ["U"]}),
+    vcase("25.1.1", "install --b attrs", opts={"--break-system-packages": [True]}),
+    vcase(
+        "25.3",
+        "install --b attrs",
+        problem="ambiguous option: --b (--break-system-packages, --build-constraint?)",
+    ),
+    vcase("23.0.1", "install -C k=v attrs", problem="no such option: -C"),
+    vcase("23.1", "install -C k=v attrs", opts={"--config-settings": ["k=v"]}),
+    vcase("24.3.1", "install --group dev attrs", problem="no such option: --group"),
+    vcase("25.1", "install --group dev attrs", opts={"--group": ["dev"]}),
+    vcase("24.3.1", "lock attrs", command="lock", problem="unknown command 'lock'"),
+    vcase("25.1.1", "lock --no-use-pep517 attrs", command="lock", opts={"--no-use-pep517": [True]}),
+    vcase("25.3", "lock --no-use-pep517 attrs", command="lock", problem="no such option: --no-use-pep517"),
+    vcase("25.2", "install --global-option=x attrs", opts={"--global-option": ["x"]}),
+    vcase("25.3", "install --global-option=x attrs", problem="no such option: --global-option"),
+    vcase("23.0.1", "install --install-option=x attrs", opts={"--install-option": ["x"]}),
+    vcase("23.1", "install --install-option=x attrs", problem="no such option: --install-option"),
+    # versions outside the table: older reads as the oldest, newer as the newest
+    vcase("22.3.1", "install --in U attrs", problem="ambiguous option: --in (--index-url, --install-option?)"),
+    vcase("99.0", "lock --no-use-pep517 attrs", command="lock", problem="no such option: --no-use-pep517"),
+]
+
+
+@pytest.mark.parametrize(("version", "argv", "expect"), VERSION_CASES)
+def test_parse_as_a_given_pip_reads_it(version, argv, expect):
+    args = parse(argv, version)
+    assert args.command == expect.get("command", "install")
+    assert args.opts == expect.get("opts", {})
+    assert args.problem == expect.get("problem")
+    if args.problem is None:
+        assert args.positionals == ("attrs",)
+
+
+@pytest.mark.parametrize(
+    ("given", "table"),
+    [
+        (None, pip_options.VERSIONS[-1]),
+        ("23.0.1", "23.0.1"),
+        ("25.1.1", "25.1.1"),
+        ("25.1.1+debian", "25.1.1"),
+        ("25.1.2", "25.1.1"),  # not a release: the newest one before it
+        ("26.0b1", "26.0"),
+        ("1.5", pip_options.VERSIONS[0]),
+        ("999.1", pip_options.VERSIONS[-1]),
+        ("", pip_options.VERSIONS[0]),
+    ],
+)
+def test_a_pip_version_is_read_with_the_table_of_the_newest_release_not_newer(given, table):
+    assert table_version(given) == table
+
+
+def test_parse_is_fast():
+    """It runs on every pip call: well under a millisecond for a typical line."""
+    argv = ["install", "--user", "-r", "requirements.txt", "--target=/tmp/t", "-Uq", "--in", "U", "attrs"]
+    parse(argv, "25.1.1")
+    rounds = 2000
+    took = min(timeit.repeat(lambda: parse(argv, "25.1.1"), number=rounds, repeat=3)) / rounds
+    assert took < 0.0005, f"parse() took {took * 1e6:.0f} µs"
 
 
 @pytest.mark.parametrize(("argv", "expect"), CASES)

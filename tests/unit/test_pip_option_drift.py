@@ -1,55 +1,38 @@
-"""Option-table drift (issue 5, item 5): pipshim's copy of pip's option tables still matches pip.
+"""Option-table drift (issue 5, item 5; issue 10): pipshim's copy of pip's option tables matches the pips here.
 
-pipshim reads a pip command line without importing pip, from the tables in
-``pipshim.pip_options``. If a pip it supports grows an option, or an alias, that can move an
-install or change how the command line splits into requirements, and the table lacks it,
-pipshim would read ``pip install --new-opt VALUE pkg`` as two requirements, or miss a target.
+pipshim reads a pip command line without importing pip, from the per-version tables in
+``pipshim.pip_options``. If a pip grows an option, or an alias, that can move an install or
+change how the command line splits into requirements, and the table lacks it, pipshim would
+read ``pip install --new-opt VALUE pkg`` as two requirements, or miss a target; if a pip drops
+one, a prefix that was ambiguous may now be unique.
 
-The tables of the pips pipshim supports are read here from the pips themselves, in a
-subprocess (the way tools/gen_pip_options.py reads them): Debian's pip 23.0.1 on
-/usr/bin/python3 and the newest pip, installed in the test environment (sys.executable's).
+The pips under test are the ones this machine runs, whatever their versions: the system pip
+(``/usr/bin/python3 -m pip``: Debian 12's 23.0.1, Debian 13's 25.1.1, sid's 26.x...) and the
+newest pip, installed in the test environment (sys.executable's). Each is read in a subprocess
+by the same script tools/gen_pip_options.py runs, and pipshim's table for that exact version
+must equal it: the main parser's options, the options every subcommand has, the commands, and
+each command's own options.
 """
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from pipshim.pip_argv import _options_for, parse
+from pipshim import pip_options
+from pipshim.pip_argv import _has, _version_index, parse, table_version
 
-DEBIAN_PYTHON = "/usr/bin/python3"
-PYTHONS = {"debian-pip": DEBIAN_PYTHON, "newest-pip": sys.executable}
-SCOPES = ("general", "install", "uninstall")
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("gen_pip_options", REPO / "tools" / "gen_pip_options.py")
+gen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen)
 
-# Run under the pip's own interpreter with -I: every option's names, dest and takes_value().
-DUMP = """
-import json
-import os
-
-import pip
-from pip._internal.cli.main_parser import create_main_parser
-from pip._internal.commands import create_command
-
-
-def describe(parser):
-    return [
-        {"names": [*o._long_opts, *o._short_opts], "dest": o.dest, "takes_value": o.takes_value()}
-        for o in parser._get_all_options()
-    ]
-
-
-print(json.dumps({
-    "version": pip.__version__,
-    "location": os.path.dirname(pip.__file__),
-    "general": describe(create_main_parser()),
-    "install": describe(create_command("install").parser),
-    "uninstall": describe(create_command("uninstall").parser),
-}))
-"""
+SYSTEM_PYTHON = "/usr/bin/python3"
+PYTHONS = {"system-pip": SYSTEM_PYTHON, "newest-pip": sys.executable}
 
 # The dests of pip's options that move an install's target or decide whether pip may install
 # at all; pipshim's routing depends on reading every one of them.
@@ -68,59 +51,62 @@ TARGET_DESTS = frozenset(
 )
 
 REGENERATE = (
-    "pipshim.pip_options is out of date: run "
-    f"`tools/gen_pip_options.py --write {DEBIAN_PYTHON} {sys.executable}` "
-    "(each pip pipshim supports) to regenerate src/pipshim/pip_options.py"
+    "pipshim.pip_options is out of date: run `tools/gen_pip_options.py --write` "
+    "(it reads every pip release on PyPI) to regenerate src/pipshim/pip_options.py"
 )
 
 
 @pytest.fixture(scope="module", params=sorted(PYTHONS), ids=sorted(PYTHONS))
-def pip_table(request) -> dict:
+def pip_dump(request) -> dict:
     python = PYTHONS[request.param]
     if not os.path.exists(python):
         pytest.fail(f"{python} is missing: the drift test needs {request.param}")
-    out = subprocess.run([python, "-I", "-c", DUMP], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, f"reading pip's options from {python} failed:\n{out.stderr}"
-    table = json.loads(out.stdout)
-    table["python"] = python
-    if request.param == "debian-pip":
-        assert table["location"].startswith("/usr/lib/python3/dist-packages/"), table["location"]
-    return table
+    try:
+        data = gen.dump(python)
+    except gen.GenError as exc:
+        pytest.fail(f"reading pip's options from {python} failed: {exc}")
+    data["python"] = python
+    return data
 
 
-def pipshim_table(scope: str) -> dict[str, tuple[str, bool]]:
-    """name -> (canonical name, takes a value), as pipshim's parser reads that scope."""
-    table = _options_for(None if scope == "general" else scope)
-    return {**table.longs, **table.shorts}
+def where(data: dict) -> str:
+    return f"pip {data['version']} ({data['python']}, read with pipshim's table for {table_version(data['version'])})"
 
 
-def _kind(takes_value: bool) -> str:
-    return "takes a value" if takes_value else "is a flag"
+def pipshim_scopes(version: str) -> dict[str, set[str]]:
+    """The table pipshim reads ``version``'s command lines with, in the shape of gen.scopes()."""
+    index = _version_index(version)
+    out = {
+        "": {e for e, spans in pip_options.GENERAL.items() if _has(spans, index)},
+        gen.COMMON: {e for e, spans in pip_options.COMMON.items() if _has(spans, index)},
+    }
+    for command, spans in pip_options.COMMANDS.items():
+        if _has(spans, index):
+            out[command] = {e for e, s in pip_options.COMMAND_OPTIONS[command].items() if _has(s, index)}
+    return out
 
 
-@pytest.mark.parametrize("scope", SCOPES)
-def test_pipshim_knows_every_option_and_whether_it_takes_a_value(pip_table, scope):
-    known = pipshim_table(scope)
+def test_the_pip_is_not_newer_than_the_table(pip_dump):
+    newest = pip_options.VERSIONS[-1]
+    assert gen.version_key(pip_dump["version"]) <= gen.version_key(newest), (
+        f"{where(pip_dump)} is newer than the newest pip in the table ({newest})\n{REGENERATE}"
+    )
+
+
+def test_pipshims_table_for_that_version_equals_pips_own(pip_dump):
+    pip_side, ours = gen.scopes(pip_dump), pipshim_scopes(pip_dump["version"])
+    assert sorted(ours) == sorted(pip_side), f"{where(pip_dump)}: commands differ\n{REGENERATE}"
     problems = []
-    for opt in pip_table[scope]:
-        names, takes_value = opt["names"], opt["takes_value"]
-        for name in names:
-            if name not in known:
-                problems.append(f"{name} ({_kind(takes_value)}, dest {opt['dest']}) is not in pipshim's table")
-            elif known[name][1] != takes_value:
-                problems.append(
-                    f"{name} {_kind(takes_value)} in pip, but pipshim's table says it {_kind(not takes_value)}"
-                )
-        canonical = {known[n][0] for n in names if n in known}
-        if len(canonical) > 1:
-            problems.append(f"{' '.join(names)} are one option in pip, but pipshim reads them as {sorted(canonical)}")
-    where = f"pip {pip_table['version']} ({pip_table['python']})"
-    assert not problems, f"{where}, {scope} options:\n  " + "\n  ".join(problems) + f"\n{REGENERATE}"
+    for scope, lines in pip_side.items():
+        name = {"": "main parser", gen.COMMON: "every command"}.get(scope, scope)
+        problems += [f"{name}: pip has {line}, pipshim does not" for line in sorted(lines - ours[scope])]
+        problems += [f"{name}: pipshim has {line}, pip does not" for line in sorted(ours[scope] - lines)]
+    assert not problems, f"{where(pip_dump)}:\n  " + "\n  ".join(problems) + f"\n{REGENERATE}"
 
 
-def _reads(argv: list[str], command: str, name: str, value: str | None) -> str | None:
-    """Why pipshim's parser does not read ``name`` in ``argv`` as one option, or None."""
-    args = parse(argv)
+def _reads(argv: list[str], version: str, command: str, value: str | None) -> str | None:
+    """Why pipshim's parser does not read the one option in ``argv`` as one option, or None."""
+    args = parse(argv, version)
     if args.unknown or args.problem:
         return f"{argv}: unknown {list(args.unknown)}, problem {args.problem!r}"
     if args.command != command or args.positionals != ("demo-lib",):
@@ -131,16 +117,17 @@ def _reads(argv: list[str], command: str, name: str, value: str | None) -> str |
     return None
 
 
-def test_parser_reads_every_option_that_moves_an_install(pip_table):
+def test_parser_reads_every_option_that_moves_an_install(pip_dump):
     """Each name of every option whose dest moves an install, before and after the command."""
-    seen, problems = set(), []
-    for scope in SCOPES:
-        command = "install" if scope == "general" else scope
-        for opt in pip_table[scope]:
+    version, seen, problems = pip_dump["version"], set(), []
+    scopes = [("general", "install", pip_dump["general"])]
+    scopes += [(c, c, pip_dump["commands"][c]) for c in ("install", "uninstall")]
+    for scope, command, options in scopes:
+        for opt in options:
             if opt["dest"] not in TARGET_DESTS:
                 continue
             seen.add(opt["dest"])
-            for name in opt["names"]:
+            for name in (*opt["long"], *opt["short"]):
                 value = "VALUE" if opt["takes_value"] else None
                 given = [name, value] if value else [name]
                 forms = [[command, *given, "demo-lib"], [command, "demo-lib", *given]]
@@ -148,8 +135,9 @@ def test_parser_reads_every_option_that_moves_an_install(pip_table):
                     forms.append([command, f"{name}={value}", "demo-lib"])
                 if scope == "general":
                     forms.append([*given, command, "demo-lib"])
-                problems += [why for argv in forms if (why := _reads(argv, command, name, value))]
-    where = f"pip {pip_table['version']} ({pip_table['python']})"
+                problems += [why for argv in forms if (why := _reads(argv, version, command, value))]
     missing = sorted(TARGET_DESTS - seen)
-    assert not missing, f"{where} has no option with dest {missing} any more: review how pipshim reads targets"
-    assert not problems, f"{where}:\n  " + "\n  ".join(problems) + f"\n{REGENERATE}"
+    assert not missing, (
+        f"{where(pip_dump)} has no option with dest {missing} any more: review how pipshim reads targets"
+    )
+    assert not problems, f"{where(pip_dump)}:\n  " + "\n  ".join(problems) + f"\n{REGENERATE}"
