@@ -126,7 +126,7 @@ def sync_user_env_file(environ: Mapping[str, str], path: str, default: str) -> N
         current = None
     if current == path + "\n" or (current is None and path == default):
         return
-    try:
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):
         write_private(line, path + "\n")
-    except (OSError, ValueError):
-        pass

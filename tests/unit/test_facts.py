@@ -12,6 +12,7 @@ from pipshim import discovery, realpip
 from pipshim.discovery import INCOMPLETE, Source, State, find_venvs, owner_problem
 from pipshim.discovery import classify as _classify
 from pipshim.discovery import find_project as _find_project
+from pipshim.pipconf import TARGET_SETTINGS, read_settings
 
 NEAREST, PROJECT = Source.NEAREST, Source.PROJECT
 SHARED_GID = 100  # Debian's `users`: a group not named after the user, so never a private group
@@ -29,8 +30,6 @@ def find_project(cwd, home, uid):
 def shared_group(path) -> None:
     os.chown(path, -1, SHARED_GID)
 
-
-from pipshim.pipconf import TARGET_SETTINGS, read_settings
 
 ME = os.getuid()
 
