@@ -207,7 +207,12 @@ def project_root(f: Facts) -> Route | None:
 
 
 def applications(f: Facts) -> Route | None:
-    return _pipx_route(f) if mutating(f) else None
+    if not mutating(f):
+        return None
+    from pipshim.apps import pipx_route
+
+    fallback = _refuse_root(f) if f.root_on_host else _user_env(f, _reason(f))
+    return pipx_route(f, _reason, fallback)
 
 
 def root_on_host(f: Facts) -> Route | None:
@@ -263,59 +268,3 @@ def reads_never_create(f: Facts, route: Route) -> Route:
             hint=msg("nothing-to-uninstall", path=route.env.path),
         )
     return PassThrough(f"{route.reason}; {route.env.path} does not exist yet")
-
-
-# --- rule 7: applications go to pipx ---------------------------------------------------------
-
-
-def _pipx_route(f: Facts) -> Route | None:
-    """For a call with no project: applications to pipx, pipx's own apps out of it."""
-    from pipshim.requested import canonical, requested
-
-    wanted = requested(f.args, f.cwd, f.req_files)
-    names = [w.name for w in wanted]
-    if not names or None in names:
-        return None
-    glob = f.root_on_host
-    if f.args.command == "uninstall":
-        apps = f.pipx.global_managed if glob else f.pipx.managed
-        if all(n in apps for n in names):
-            return RouteToPipx("uninstall", tuple(names), (), glob, _reason(f, f"pipx manages {', '.join(names)}"))
-        return None
-    apps = {canonical(n) for n in f.config.apps} - {canonical(n) for n in f.config.libraries}
-    if not all(n in apps for n in names):
-        return None
-    what = "is an application" if len(names) == 1 else "are applications"
-    reason = _reason(f, f"{', '.join(names)} {what}")
-    fallback = _refuse_root(f) if glob else _user_env(f, _reason(f))
-    return RouteToPipx("install", tuple(w.spec for w in wanted), pipx_options(f.args), glob, reason, fallback)
-
-
-# pip options that pipx takes itself, and those it hands on to pip with --pip-args
-_PIPX_OWN = ("--index-url", "--python")
-_PIP_ARGS_VALUE = ("--extra-index-url", "--find-links", "--trusted-host", "--constraint")
-_PIP_ARGS_FLAG = ("--pre", "--no-index")
-
-
-def pipx_options(a) -> tuple[str, ...]:
-    """pipx install's options for a pip command line: -U -> --force, index options carried over."""
-    out: list[str] = []
-    if a.flag("--upgrade") or a.flag("--force-reinstall"):
-        out.append("--force")
-    for name in _PIPX_OWN:
-        if a.last(name):
-            out += [name, a.last(name)]
-    pip_args: list[str] = []
-    for name in _PIP_ARGS_VALUE:
-        for value in a.values(name):
-            pip_args += [name, value]
-    pip_args += [name for name in _PIP_ARGS_FLAG if a.flag(name)]
-    if pip_args:
-        import shlex
-
-        out.append("--pip-args=" + shlex.join(pip_args))
-    if a.count("--quiet"):
-        out.append("--quiet")
-    if a.count("--verbose"):
-        out.append("--verbose")
-    return tuple(out)
