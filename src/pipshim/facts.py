@@ -67,8 +67,11 @@ class Facts:
         return self.config.quiet or self.args.count("--quiet") > 0
 
     def remember_user_env(self) -> None:
-        """Tell the python shim where the user environment is (paths.sync_user_env_file)."""
-        if self.user_venv is not None:
+        """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
+
+        PIPSHIM_USER_VENV is read by the shim itself, so it needs no file.
+        """
+        if self.user_venv is not None and not self.environ.get("PIPSHIM_USER_VENV"):
             default = paths.user_venv(self.environ, None, self.is_root and self.in_container)
             paths.sync_user_env_file(self.environ, self.user_venv.path, default)
 

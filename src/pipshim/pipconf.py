@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from pipshim import paths
+
 # Option names (pip's long names without dashes) that can change the install target.
 TARGET_SETTINGS = ("break-system-packages", "target", "prefix", "root", "user", "dry-run", "report")
 
@@ -23,7 +25,7 @@ def config_files(environ: dict[str, str], prefix: str | None, isolated: bool) ->
         return []
     config_dirs = (environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
     files = [os.path.join(d, "pip", "pip.conf") for d in config_dirs if d] + ["/etc/pip.conf"]
-    home = environ.get("HOME", "")
+    home = paths.home(environ)
     if not isolated and not (env_file and os.path.exists(env_file)):
         config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]

@@ -161,21 +161,30 @@ def describe(p: Plan, command: str | None = None) -> str:
 
 
 def as_dict(p: Plan) -> dict:
-    """Machine form for ``pipshim explain --json``."""
+    """Machine form for ``pipshim explain --json``: the route's fields, then the plan's."""
     r = p.route
-    data: dict = {"route": r.kind, "reason": getattr(r, "reason", None) or getattr(r, "message", None)}
-    if isinstance(r, UseVenv):
+    data: dict = {"route": r.kind}
+    if isinstance(r, PassThrough):
+        cmd = p.commands[0]
+        data.update(exe=cmd[0], argv=list(cmd[1:]), reason=r.reason, hint=r.hint)
+    elif isinstance(r, UseVenv):
         data.update(
-            venv=r.env.path, source=r.env.source.value, create=r.create, mutating=r.mutating, user_env=r.user_env
+            venv=r.env.path,
+            source=r.env.source.value,
+            create=r.create,
+            mutating=r.mutating,
+            user_env=r.user_env,
+            prompt=r.prompt,
+            argv=list(p.commands[0][1:]),
+            reason=r.reason,
         )
-    if isinstance(r, RouteToPipx):
-        data.update(action=r.action, specs=list(r.specs), options=list(r.options), **{"global": r.global_})
-    if isinstance(r, Refuse):
+    elif isinstance(r, RouteToPipx):
+        data.update(action=r.action, specs=list(r.specs), options=list(r.options), global_=r.global_, reason=r.reason)
+    else:
         data.update(message=r.message, exit_code=r.exit_code)
     data["commands"] = [list(c) for c in p.commands]
     data["lock"] = p.lock
     data["creates"] = p.create.path if p.create else None
-    data["hint"] = p.hint
     if p.fallback is not None:
         data["fallback"] = as_dict(p.fallback)
     return data

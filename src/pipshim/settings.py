@@ -60,11 +60,14 @@ def _words(value: str | None) -> list[str]:
 def builtin_apps() -> dict[str, tuple[str, ...]]:
     """The data file: one application a line, optionally followed by its pipx options."""
     apps: dict[str, tuple[str, ...]] = {}
-    with open(APPS_FILE, encoding="utf-8") as fh:
-        for line in fh:
-            words = line.split("#", 1)[0].split()
-            if words:
-                apps[words[0]] = tuple(words[1:])
+    try:
+        with open(APPS_FILE, encoding="utf-8") as fh:
+            for line in fh:
+                words = line.split("#", 1)[0].split()
+                if words:
+                    apps[words[0]] = tuple(words[1:])
+    except (OSError, ValueError):  # a damaged install: no built-in apps, pip still works
+        pass
     return apps
 
 
