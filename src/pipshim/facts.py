@@ -112,17 +112,17 @@ def _read(path: str) -> str:
         return ""
 
 
-def detect_container() -> bool:
+def detect_container(read=_read, exists=os.path.exists) -> bool:
     """/.dockerenv or /run/.containerenv; else WSL is a host; else PID 1 decides: an init system
     is a host, anything else (BuildKit's RUN, `docker run CMD`, tini, a Kubernetes pod) a container."""
-    if any(os.path.exists(p) for p in CONTAINER_FILES):
+    if any(exists(p) for p in CONTAINER_FILES):
         return True
-    if "microsoft" in _read("/proc/sys/kernel/osrelease").lower():
+    if "microsoft" in read("/proc/sys/kernel/osrelease").lower():
         return False
-    comm = _read("/proc/1/comm").strip()
+    comm = read("/proc/1/comm").strip()
     if not comm:  # no /proc (macOS: launchd) or hidden: a host, the safe answer
         return False
-    if any(word in _read("/proc/1/cgroup") for word in CONTAINER_CGROUPS):
+    if any(word in read("/proc/1/cgroup") for word in CONTAINER_CGROUPS):
         return True
     return comm not in INIT_SYSTEMS
 
