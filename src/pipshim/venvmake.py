@@ -93,7 +93,7 @@ def create(
         raise VenvCreateError(f"{venv!r} exists and is not a directory")
     before = set() if made_root else set(os.listdir(venv))
     try:
-        info = probe(base_python, env)
+        info = probe_cached(base_python, env)
         if info["impl"] == "cpython":
             write_layout(venv, info, prompt=prompt, system_site=system_site)
         else:
@@ -158,6 +158,44 @@ def probe(base_python: str, env: Mapping[str, str]) -> dict:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         why = err[-1] if err else f"exit status {proc.returncode}"
         raise VenvCreateError(f"the base Python {base_python!r} does not work: {why}") from None
+
+
+def _probe_key(base_python: str) -> str:
+    """What the probe's answer depends on: the interpreter file and any pyvenv.cfg beside it."""
+    real = os.path.realpath(base_python)
+    st = os.stat(real)
+    parts = [base_python, real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    here = os.path.dirname(os.path.abspath(base_python))
+    for cfg in (os.path.join(here, "pyvenv.cfg"), os.path.join(os.path.dirname(here), "pyvenv.cfg")):
+        try:
+            c = os.stat(cfg)
+            parts += [c.st_ino, c.st_size, c.st_mtime_ns]
+        except OSError:
+            parts.append(None)
+    return json.dumps(parts, default=str)
+
+
+def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
+    """probe(), remembered per interpreter file (like virtualenv's py_info cache): saves a start."""
+    import hashlib
+
+    try:
+        key = _probe_key(base_python)
+    except OSError:
+        return probe(base_python, env)  # it does not exist: probe() names the cause
+    cache = os.path.join(cache_root(env), "venvseed", f"interp-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json")
+    try:
+        with open(cache, encoding="utf-8") as fh:
+            record = json.load(fh)
+        if record["key"] == key and os.path.exists(record["info"]["exe"]):
+            return record["info"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    info = probe(base_python, env)
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        _write_atomic(cache, json.dumps({"key": key, "info": info}).encode())
+    return info
 
 
 def _umask() -> int:

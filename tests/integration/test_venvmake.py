@@ -129,7 +129,15 @@ def test_system_site_packages(system_site, tmp_path, env):
     run([venv / "bin" / "python", "-m", "pip", "--version"], env)
 
 
-AWKWARD = ["-starts-with-dash", "with space", "quo'te\"s and \\back", "new\nline", "tab\there", "x" * 120]
+AWKWARD = [
+    "-starts-with-dash",
+    "with space",
+    "quo'te\"s and \\back",
+    "q'''t $HOME `id`",
+    "new\nline",
+    "tab\there",
+    "x" * 120,
+]
 
 
 @pytest.mark.parametrize("name", [*AWKWARD, b"non-utf8-\xff\xfe"], ids=lambda n: repr(n)[:30])
