@@ -4,7 +4,8 @@
 
 Each run is a fresh process (the shim creates a venv in a fresh process too); the child
 reports the time spent importing its machinery and creating, the parent the wall time
-of the whole process. Every candidate gets one untimed warm-up run (fills its cache).
+of the whole process and its CPU time (user+sys, children included: on a busy machine
+the wall time mostly measures the queue). Every candidate gets one untimed warm-up run (fills its cache).
 The venvs go under ~/.cache by default: on this machine /tmp makes every mkdir ~1 ms.
 Each created venv is checked: ``bin/python -m pip --version`` must work.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,13 +97,14 @@ def main() -> int:
     py_kinds = ["virtualenv-app-data", "virtualenv-symlink-app-data", "venv+link", "pipshim"]
     shell = shell_candidates(opts.python, wheel)
     names = py_kinds + list(shell)
-    results: dict[str, dict[str, list[float]]] = {n: {"import": [], "create": [], "wall": []} for n in names}
+    results: dict[str, dict[str, list[float]]] = {n: {"import": [], "create": [], "wall": [], "cpu": []} for n in names}
     counter = 0
     try:
         for run in range(opts.runs + 1):  # run 0 is the warm-up
             for name in names:
                 counter += 1
                 path = os.path.join(work, f"v{counter}")
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 if name in py_kinds:
                     proc = subprocess.run(
@@ -118,6 +121,8 @@ def main() -> int:
                         subprocess.run([a.replace("{path}", path) for a in argv], env=env, check=True)
                     wall = (time.perf_counter() - t0) * 1000
                     parts = {"import": float("nan"), "create": wall}
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
                 if "no pip" not in name:
                     subprocess.run([f"{path}/bin/python", "-m", "pip", "--version"], env=env, check=True,
                                    capture_output=True)  # fmt: skip
@@ -126,18 +131,20 @@ def main() -> int:
                     results[name]["import"].append(parts["import"])
                     results[name]["create"].append(parts["create"])
                     results[name]["wall"].append(wall)
+                    results[name]["cpu"].append(cpu)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"base {opts.python} (Python {info['version']}), {opts.runs} interleaved warm runs, medians in ms")
-    print("| candidate | imports | create | whole process |")
-    print("|---|---:|---:|---:|")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("| candidate | imports | create | whole process (wall) | whole process (CPU user+sys) |")
+    print("|---|---:|---:|---:|---:|")
     medians = {}
     for name in names:
         m = {k: statistics.median(v) for k, v in results[name].items()}
         medians[name] = m
         imp = "—" if m["import"] != m["import"] else f"{m['import']:.0f}"
-        print(f"| {name} | {imp} | {m['create']:.0f} | {m['wall']:.0f} |")
+        print(f"| {name} | {imp} | {m['create']:.0f} | {m['wall']:.0f} | {m['cpu']:.0f} |")
     if not shutil.which("uv"):
         print("(uv is not installed here: no uv row)")
     if opts.json:

@@ -5,6 +5,8 @@ The layout is written here (what ``python -m venv --without-pip`` writes, for CP
 byte-compiled pip kept in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``. The pip
 comes from a local wheel: virtualenv's bundled ones, or ``pip-*.whl`` put in
 ``.../pipshim/wheels/``; the newest whose Requires-Python admits the target wins.
+The base interpreter's answers (real executable, version, cache tag) are remembered per
+interpreter file, so a warm creation starts no interpreter at all.
 The RECORD, INSTALLER and console scripts are written per venv, so ``pip uninstall
 pip`` and pip upgrades work as in any venv. Measurements: docs/venv-creation.md.
 
@@ -137,7 +139,7 @@ def _child_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def probe(base_python: str, env: Mapping[str, str]) -> dict:
-    """What the layout needs from ``base_python``: one interpreter start (-I -S, ~10 ms)."""
+    """What the layout needs from ``base_python``: one interpreter start (-I -S, ~10 ms idle)."""
     try:
         proc = subprocess.run(
             [base_python, "-I", "-S", "-c", _PROBE],
