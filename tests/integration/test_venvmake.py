@@ -285,3 +285,20 @@ def test_base_python_inside_a_venv_uses_the_real_base(version, tmp_path, env):
     out = run([second / "bin" / "python", "-c", "import sys; print(sys.prefix)"], env).stdout.decode().strip()
     assert out == str(second)
     run([second / "bin" / "pip", "--version"], env)
+
+
+def test_remembered_probe_follows_a_changed_interpreter(tmp_path, env):
+    if len(PYTHONS) < 2:
+        pytest.skip("needs two Python versions on this machine")
+    (v1, py1), (v2, py2) = sorted(PYTHONS.items())[:2]
+    base = tmp_path / "base"
+    for version, python in ((v1, py1), (v2, py2)):  # the same base path, now another interpreter
+        if base.exists():
+            import shutil
+
+            shutil.rmtree(base)
+        create(str(base), python, prompt="base", environ=env)
+        child = tmp_path / f"child-{version}"
+        create(str(child), str(base / "bin" / "python"), prompt="child", environ=env)
+        assert f"version = {version}." in (child / "pyvenv.cfg").read_text()
+        assert run([child / "bin" / "pip", "--version"], env).stdout.decode().endswith(f"(python {version})\n")
