@@ -1,0 +1,304 @@
+"""pipshim.venvmake: venvs with a working pip, from every Python 3.9+ on this machine, offline."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from wheels import make_wheel
+
+from pipshim import venvmake
+from pipshim.venvmake import VenvCreateError, create
+
+pytestmark = pytest.mark.integration
+VERSIONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _version(python: str) -> str | None:
+    try:
+        out = subprocess.run([python, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=30)  # fmt: skip
+    except OSError:
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _pythons() -> dict[str, str]:
+    """The interpreters on this machine by X.Y: the system one first, then pyenv's, then PATH's."""
+    found: dict[str, str] = {}
+    candidates = [SYSTEM_PYTHON, *sorted(glob.glob("/root/.pyenv/versions/*/bin/python"))]
+    candidates += [f"{d}/python{v}" for v in VERSIONS for d in os.get_exec_path()]
+    for python in candidates:
+        if os.access(python, os.X_OK) and (v := _version(python)) in VERSIONS:
+            found.setdefault(v, python)
+    return found
+
+
+PYTHONS = _pythons()
+
+
+def python_for(version: str) -> str:
+    if version not in PYTHONS:
+        pytest.skip(f"no Python {version} on this machine (looked at {SYSTEM_PYTHON}, pyenv's versions and PATH)")
+    return PYTHONS[version]
+
+
+@pytest.fixture(scope="session")
+def seed_cache(tmp_path_factory) -> Path:
+    """One pipshim cache for the session, so each (Python, umask) pays its seed build once."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
+@pytest.fixture
+def env(seed_cache, hermetic_env) -> dict[str, str]:
+    return dict(os.environ, XDG_CACHE_HOME=str(seed_cache))
+
+
+@pytest.fixture(scope="session")
+def wheel_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("venvmake-wheels")
+    make_wheel(d, "demo-app", "1.0", scripts={"demo-app": "demo_app:main"})
+    return d
+
+
+def run(argv, env, **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run(argv, capture_output=True, env=env, **kw)
+    assert proc.returncode == 0, (argv, proc.stdout, proc.stderr)
+    return proc
+
+
+def pip_version(venv: Path, env) -> str:
+    return run([venv / "bin" / "pip", "--version"], env).stdout.decode().split()[1]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_create_works_for_each_python(version, tmp_path, env, wheel_dir):
+    python = python_for(version)
+    venv = tmp_path / "proj" / ".venv"
+    create(str(venv), python, prompt="proj", environ=env)
+    vpy = str(venv / "bin" / "python")
+    run([vpy, "-c", "import sys; assert sys.prefix != sys.base_prefix, sys.prefix"], env)
+    out = run([vpy, "-c", f"import sys; assert sys.version.startswith('{version}.'); print(sys.prefix)"], env)
+    assert out.stdout.decode().strip() == str(venv)
+    cfg = dict(line.split(" = ", 1) for line in (venv / "pyvenv.cfg").read_text().splitlines())
+    assert {"home", "include-system-site-packages", "version"} <= cfg.keys()
+    assert cfg["include-system-site-packages"] == "false" and cfg["version"].startswith(version + ".")
+    for script in ("pip", "pip3", f"pip{version}"):
+        first = (venv / "bin" / script).read_bytes().split(b"\n", 1)[0]
+        assert first == b"#!" + os.fsencode(vpy)
+    assert "pip " in run([venv / "bin" / "pip", "--version"], env).stdout.decode()
+    assert f"{venv}" in run([vpy, "-m", "pip", "--version"], env).stdout.decode()
+    names = {p.name.split("-")[0] for p in (venv / "lib").glob("python*/site-packages/*")}
+    assert names == {"pip"}, names  # no setuptools, no wheel
+    run([venv / "bin" / "pip", "install", "--no-index", "--find-links", wheel_dir, "demo-app"], env)
+    assert run([venv / "bin" / "demo-app"], env).stdout == b"demo-app 1.0\n"
+    listed = json.loads(run([vpy, "-m", "pip", "list", "--format=json"], env).stdout)
+    assert sorted(p["name"] for p in listed) == ["demo-app", "pip"]
+    run([vpy, "-m", "pip", "check"], env)
+
+
+def _system_only_module(python: str) -> str | None:
+    """A top-level package in the base's own site-packages (not pip): importable only with system_site."""
+    code = "import json, site; print(json.dumps(site.getsitepackages()))"
+    dirs = json.loads(subprocess.run([python, "-I", "-c", code], capture_output=True, text=True).stdout)
+    for d in dirs:
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            ours = name in ("pip", "setuptools", "pkg_resources") or not name.isidentifier() or name[0] == "_"
+            if not ours and os.path.exists(os.path.join(d, name, "__init__.py")):
+                return name
+    return None
+
+
+@pytest.mark.parametrize("system_site", [False, True])
+def test_system_site_packages(system_site, tmp_path, env):
+    python = next((PYTHONS[v] for v in PYTHONS if _system_only_module(PYTHONS[v])), None)
+    if python is None:
+        pytest.skip("no base Python here has a package of its own in its site-packages")
+    module = _system_only_module(python)
+    venv = tmp_path / "v"
+    create(str(venv), python, prompt="v", system_site=system_site, environ=env)
+    assert f"include-system-site-packages = {str(system_site).lower()}" in (venv / "pyvenv.cfg").read_text()
+    proc = subprocess.run([venv / "bin" / "python", "-c", f"import {module}"], capture_output=True, env=env)
+    assert (proc.returncode == 0) == system_site, proc.stderr
+    run([venv / "bin" / "python", "-m", "pip", "--version"], env)
+
+
+AWKWARD = [
+    "-starts-with-dash",
+    "with space",
+    "quo'te\"s and \\back",
+    "q'''t $HOME `id`",
+    "new\nline",
+    "tab\there",
+    "x" * 120,
+]
+
+
+@pytest.mark.parametrize("name", [*AWKWARD, b"non-utf8-\xff\xfe"], ids=lambda n: repr(n)[:30])
+def test_awkward_paths(name, tmp_path, env, wheel_dir):
+    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    venv = os.path.join(os.fsencode(tmp_path), os.fsencode(name), b"x y") if isinstance(name, bytes) else None
+    venv = os.fsdecode(venv) if venv else os.path.join(str(tmp_path), name, "x y")
+    os.makedirs(os.path.dirname(venv))
+    cwd = os.path.dirname(venv)
+    create(venv, python, prompt="awk'ward", environ=env)
+    bin_ = os.path.join(venv, "bin")
+    out = run([os.path.join(bin_, "pip"), "--version"], env).stdout
+    assert os.fsencode(venv) in out
+    run([os.path.join(bin_, "python"), "-m", "pip", "--version"], env)
+    if not isinstance(name, bytes):  # pip itself cannot write a RECORD under a non-UTF-8 prefix
+        run([os.path.join(bin_, "pip3"), "install", "-q", "--no-index", "--find-links", wheel_dir, "demo-app"], env)
+        run([os.path.join(bin_, "python"), "-c", "import demo_app"], env)
+    # relative and flag-looking: the abspath is what ends up inside
+    if name == "-starts-with-dash":
+        code = "import sys, pipshim.venvmake as m; m.create('-rel', sys.argv[1], prompt='r')"
+        proc = subprocess.run(
+            [sys.executable, "-c", code, python],
+            cwd=cwd, env=env, capture_output=True,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        run([os.path.join(cwd, "-rel", "bin", "pip"), "--version"], env)
+    # the activate script sets VIRTUAL_ENV to the exact bytes
+    proc = run(["sh", "-c", '. "$1/bin/activate" && printf %s "$VIRTUAL_ENV"', "sh", venv], env)
+    assert proc.stdout == os.fsencode(venv)
+
+
+def test_missing_base_python_is_one_line_and_leaves_nothing(tmp_path, env):
+    venv = tmp_path / "v"
+    with pytest.raises(VenvCreateError) as err:
+        create(str(venv), str(tmp_path / "no-such-python"), prompt="v", environ=env)
+    assert "\n" not in str(err.value) and "no-such-python" in str(err.value)
+    assert not venv.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(VenvCreateError) as err:
+        create(str(empty), "/bin/false", prompt="v", environ=env)
+    assert "\n" not in str(err.value) and "Traceback" not in str(err.value)
+    assert list(empty.iterdir()) == []
+
+
+def test_failure_after_layout_removes_what_it_made(tmp_path, env, monkeypatch):
+    def broken(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(venvmake, "install_pip", broken)
+    venv = tmp_path / "v"
+    with pytest.raises(VenvCreateError, match="No space left on device"):
+        create(str(venv), SYSTEM_PYTHON, prompt="v", environ=env)
+    assert not venv.exists()
+
+
+def _other_pip_wheel(current: str) -> str | None:
+    from importlib.util import find_spec
+
+    spec = find_spec("virtualenv")
+    embed = os.path.join(spec.submodule_search_locations[0], "seed", "wheels", "embed")
+    return next((str(p) for p in sorted(Path(embed).glob("pip-*.whl")) if p.name.split("-")[1] != current), None)
+
+
+def test_pip_upgrade_in_one_venv_leaves_the_other_alone(tmp_path, env):
+    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    a, b = tmp_path / "a", tmp_path / "b"
+    create(str(a), python, prompt="a", environ=env)
+    create(str(b), python, prompt="b", environ=env)
+    version = pip_version(b, env)
+    init = "lib/python*/site-packages/pip/__init__.py"
+    (fa,), (fb,) = a.glob(init), b.glob(init)
+    assert fa.stat().st_ino == fb.stat().st_ino  # linked from the shared seed
+    other = _other_pip_wheel(version)
+    assert other, "virtualenv bundles two pip versions"
+    run([a / "bin" / "pip", "install", "-q", "--no-index", other], env)  # a different pip over the linked one
+    assert pip_version(a, env) != version
+    assert pip_version(b, env) == version
+    run([b / "bin" / "python", "-m", "pip", "check"], env)
+    run([a / "bin" / "pip", "uninstall", "-y", "-q", "pip"], env)
+    assert pip_version(b, env) == version
+    run([b / "bin" / "pip", "install", "-q", "--force-reinstall", "--no-index", other], env)
+    c = tmp_path / "c"
+    create(str(c), python, prompt="c", environ=env)  # the seed is still intact
+    assert pip_version(c, env) == version
+
+
+def test_seed_edited_through_a_link_is_noticed_and_rebuilt(tmp_path, env):
+    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    a = tmp_path / "a"
+    create(str(a), python, prompt="a", environ=env)
+    (target,) = a.glob("lib/python*/site-packages/pip/__main__.py")
+    with open(target, "a") as fh:  # an in-place edit reaches the seed through the hard link
+        fh.write("\nraise SystemExit('edited')\n")
+    b = tmp_path / "b"
+    create(str(b), python, prompt="b", environ=env)
+    (fresh,) = b.glob("lib/python*/site-packages/pip/__main__.py")
+    assert "edited" not in fresh.read_text()
+    run([b / "bin" / "python", "-m", "pip", "--version"], env)
+
+
+def test_copies_when_hard_links_fail(tmp_path, env, monkeypatch):
+    import errno
+
+    def no_link(src, dst):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    v = tmp_path / "v"
+    create(str(v), SYSTEM_PYTHON, prompt="v", environ=env)
+    (f,) = v.glob("lib/python*/site-packages/pip/__init__.py")
+    assert f.stat().st_nlink == 1
+    run([v / "bin" / "pip", "--version"], env)
+
+
+@pytest.mark.parametrize("umask", [0o002, 0o077])
+def test_modes_follow_the_umask(umask, tmp_path, env):
+    v = tmp_path / "v"
+    code = f"import os, sys, pipshim.venvmake as m; os.umask({umask}); m.create(sys.argv[1], sys.argv[2], prompt='v')"
+    run([sys.executable, "-c", code, str(v), SYSTEM_PYTHON], env)
+    (init,) = v.glob("lib/python*/site-packages/pip/__init__.py")
+    assert init.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (v / "pyvenv.cfg").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (v / "bin" / "pip").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (v / "lib").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert init.parent.stat().st_mode & 0o777 == 0o777 & ~umask
+    run([v / "bin" / "pip", "--version"], env)
+
+
+def test_import_is_light(env):
+    code = "import sys, pipshim.venvmake; print(sorted(m for m in sys.modules if m.split('.')[0] in ('virtualenv', 'packaging', 'zipfile')))"  # noqa: E501
+    assert run([sys.executable, "-c", code], env).stdout.strip() == b"[]"
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.11"])
+def test_base_python_inside_a_venv_uses_the_real_base(version, tmp_path, env):
+    python = python_for(version)
+    first = tmp_path / "first"
+    create(str(first), python, prompt="first", environ=env)
+    second = tmp_path / "second"
+    create(str(second), str(first / "bin" / "python"), prompt="second", environ=env)
+    cfg = (second / "pyvenv.cfg").read_text()
+    assert str(first) not in cfg
+    assert os.path.realpath(second / "bin" / "python") == os.path.realpath(python)
+    out = run([second / "bin" / "python", "-c", "import sys; print(sys.prefix)"], env).stdout.decode().strip()
+    assert out == str(second)
+    run([second / "bin" / "pip", "--version"], env)
+
+
+def test_remembered_probe_follows_a_changed_interpreter(tmp_path, env):
+    if len(PYTHONS) < 2:
+        pytest.skip("needs two Python versions on this machine")
+    (v1, py1), (v2, py2) = sorted(PYTHONS.items())[:2]
+    base = tmp_path / "base"
+    for version, python in ((v1, py1), (v2, py2)):  # the same base path, now another interpreter
+        if base.exists():
+            import shutil
+
+            shutil.rmtree(base)
+        create(str(base), python, prompt="base", environ=env)
+        child = tmp_path / f"child-{version}"
+        create(str(child), str(base / "bin" / "python"), prompt="child", environ=env)
+        assert f"version = {version}." in (child / "pyvenv.cfg").read_text()
+        assert run([child / "bin" / "pip", "--version"], env).stdout.decode().endswith(f"(python {version})\n")
