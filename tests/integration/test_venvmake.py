@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from wheels import make_wheel
 
-from pipshim import venvmake
+from pipshim import pipseed
 from pipshim.venvmake import VenvCreateError, create
 
 pytestmark = pytest.mark.integration
@@ -187,7 +187,7 @@ def test_failure_after_layout_removes_what_it_made(tmp_path, env, monkeypatch):
     def broken(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(venvmake, "install_pip", broken)
+    monkeypatch.setattr(pipseed, "install_pip", broken)
     venv = tmp_path / "v"
     with pytest.raises(VenvCreateError, match="No space left on device"):
         create(str(venv), SYSTEM_PYTHON, prompt="v", environ=env)
