@@ -68,3 +68,22 @@ def pipx_options(a) -> tuple[str, ...]:
     if a.count("--verbose"):
         out.append("--verbose")
     return tuple(out)
+
+
+def why_each(f: Facts) -> list[str]:
+    """For explain: why each requested thing counts as an application or a library."""
+    from pipshim.requested import canonical, requested
+
+    apps = {canonical(n) for n in f.config.apps}
+    libraries = {canonical(n) for n in f.config.libraries}
+    lines = []
+    for w in requested(f.args, f.cwd, f.req_files):
+        if w.name is None:
+            lines.append(f"{w.spec}: a path, URL, editable or unreadable file, so installed as a library")
+        elif w.name in libraries:
+            lines.append(f"{w.spec}: a library (your `libraries` setting)")
+        elif w.name in apps:
+            lines.append(f"{w.spec}: an application (pipshim's list or your `apps` setting)")
+        else:
+            lines.append(f"{w.spec}: a library (not on the application list)")
+    return lines

@@ -48,7 +48,12 @@ MESSAGES = {
     "create-failed": "could not create {path} from {python}: {cause}",
     "removed-again": "removed {path} again: the install that created it failed",
     "waiting": "waiting for another pip run on {path} to finish",
-    "nothing-to-uninstall": "{path} does not exist yet, so there is nothing to uninstall from it",
+    "nothing-to-uninstall": "nothing to uninstall: {path} does not exist yet",
+    "no-venv-yet": "{path} does not exist yet: pip {command} reads {python}'s packages instead",
+    "own-pip": (
+        "nothing to upgrade: {python}'s pip belongs to the distribution (apt), "
+        "and every environment pipshim makes has its own"
+    ),
     "config": "ignoring {path}: {cause}",
     "bug": "unexpected error ({cause}); details in {log}; PIPSHIM_DISABLE=1 bypasses pipshim",
     "usage-explain": "usage: pipshim explain [--json] -- pip ARGS…",

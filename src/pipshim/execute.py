@@ -3,7 +3,7 @@ creates venvs or takes locks.
 
 Whenever nothing has to happen afterwards pip is ``exec``'d, so its exit code and
 signals are its own. We wait only while holding an environment's lock, to link the
-user environment's new commands, or to add a hint after pip's own error.
+user environment's new commands.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pipshim.errors import say
 from pipshim.facts import Facts
-from pipshim.plan import Plan
+from pipshim.plan import Plan, venv_line
 
 
 def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
@@ -54,7 +54,7 @@ def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
 
 
 def run(p: Plan, f: Facts) -> int:
-    if p.exit_code is not None:  # a refusal
+    if p.exit_code is not None:  # a refusal, or nothing to do: said even when quiet
         say(p.line)
         return p.exit_code
     if p.fallback is not None or len(p.commands) != 1:
@@ -64,19 +64,14 @@ def run(p: Plan, f: Facts) -> int:
         return run(then, f) if then is not None else rc
     cmd = p.commands[0]
     if p.lock is None:
-        if p.line:
+        if p.line and not f.quiet:
             say(p.line)
-        if not p.waits:
-            return exec_(cmd, p.env)
-        rc = wait_for(cmd, p.env)
-        if rc != 0 and p.hint:
-            say(p.hint)
-        return rc
+        return exec_(cmd, p.env)
     from pipshim import links, provision
 
     def work(created: bool) -> int:
-        if p.line:
-            say(p.line if created or p.create is None else p.line.replace(" (created)", ""))
+        if p.line and not f.quiet:
+            say(venv_line(p.route, f, created))
         before = links.scripts(p.lock) if p.link_into else set()
         rc = wait_for(cmd, p.env)
         if p.link_into and os.path.isdir(p.lock):

@@ -58,6 +58,8 @@ class Facts:
     req_files: Mapping[str, tuple | None] = field(default_factory=dict)
     disabled: bool = False
     reentered: bool = False
+    raspberry_pi: bool = False  # Raspberry Pi OS: apt-only hardware libraries, so venvs see system packages
+    home: str = ""  # the user's home (paths.home), for showing paths as ~/…
 
     def replace(self, **changes) -> Facts:
         return replace(self, **changes)
@@ -125,6 +127,11 @@ def detect_container(read=_read, exists=os.path.exists) -> bool:
     if any(word in read("/proc/1/cgroup") for word in CONTAINER_CGROUPS):
         return True
     return comm not in INIT_SYSTEMS
+
+
+def detect_raspberry_pi(read=_read, exists=os.path.exists) -> bool:
+    """Raspberry Pi OS marks itself with /etc/rpi-issue; the board names itself in the device tree."""
+    return exists("/etc/rpi-issue") or read("/proc/device-tree/model").startswith("Raspberry Pi")
 
 
 def _override(environ: Mapping[str, str], name: str, detect) -> bool:
@@ -199,12 +206,14 @@ def gather(
     probe = lambda python: interp_mod.inspect(python, environ)  # noqa: E731
     active_path = environ.get("VIRTUAL_ENV") or ""
     return facts.replace(
+        home=paths.home(environ),
         active=classify(active_path, Source.ACTIVE, uid, probe) if os.path.isabs(active_path) else None,
         venvs=find_venvs(cwd, uid, probe),
         project=find_project(cwd, paths.home(environ), uid),
         user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
         pipx=pipx_facts(environ) if managed else None,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
+        raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )
 
 

@@ -48,7 +48,7 @@ def _run_pipx(cmd: tuple[str, ...], env: dict[str, str]) -> tuple[int, str]:
 def run(p: Plan, f: Facts) -> tuple[int, Plan | None]:
     """Returns pipx's status, and the fallback plan still to run for packages that have no commands."""
     route: RouteToPipx = p.route
-    if p.line:
+    if p.line and not f.quiet:
         say(p.line)
     if route.action == "install":
         ensure_shared_libs(f, route, dict(p.env))

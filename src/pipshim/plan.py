@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipshim.facts import GUARD, Facts
-from pipshim.routes import PassThrough, Refuse, Route, RouteToPipx, UseVenv
+from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
+from pipshim.rules import ignored
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,13 @@ class Plan:
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
     link_into: str | None = None  # the user environment's new console scripts are linked here
-    hint: str | None = None  # printed if the command fails
     fallback: Plan | None = None  # pipx: for the packages that have no commands
     exit_code: int | None = None  # a refusal's status (no command runs)
 
     @property
     def waits(self) -> bool:
         """Whether pipshim waits for the command (something happens afterwards) or execs it."""
-        return bool(self.lock or self.hint or self.link_into or len(self.commands) != 1 or self.fallback)
+        return bool(self.lock or self.link_into or len(self.commands) != 1 or self.fallback)
 
 
 def child_env(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
@@ -67,19 +67,30 @@ def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
     return (f.real_pip.path, *f.real_pip.prefix, "--python", python, *argv)
 
 
-def venv_line(route: UseVenv, command: str | None, planned: bool) -> str:
-    """The one stderr line a routed call prints."""
-    if route.mutating:
-        verb = "would install into" if planned else "installing into"
-        if command == "uninstall":
-            verb = "would uninstall from" if planned else "uninstalling from"
-    elif command == "install":  # pip's exemptions (--target, --dry-run --report …): the venv is not changed
-        verb = "would run pip install from" if planned else "running pip install from"
-    else:
-        pip = f"pip {command}" if command else "pip"
-        verb = f"{pip} would read" if planned else f"{pip} reads"
-    suffix = (" (to be created)" if planned else " (created)") if route.create else ""
-    return f"{route.reason}; {verb} {route.env.source.words} {route.env.path}{suffix}"
+def shown(path: str, f: Facts) -> str:
+    """A path as the user thinks of it: ./x under the cwd, ~/x under the home, else absolute."""
+    for base, prefix in ((f.cwd, "./"), (f.home, "~/")):
+        if base and base != "/" and path.startswith(base.rstrip("/") + "/"):
+            return prefix + path[len(base.rstrip("/")) + 1 :]
+    return path
+
+
+def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
+    """The one stderr line: destination first, then why (``created``: as it turned out)."""
+    new = route.create if created is None else created
+    what = route.env.source.words
+    bits = [what] if not new else ["new user env" if route.user_env else "new"]
+    if new:
+        bits.append(f"{f.interp.real_path} is externally managed")
+    if route.note:
+        bits.append(route.note)
+    command = f.args.command
+    if not route.mutating and command == "install":
+        bits.append("pip's own exemption: nothing there changes")
+    elif command != "install":
+        bits.append(f"pip {command}" if command else "pip")
+    bits += ignored(f)
+    return f"→ {shown(route.env.path, f)} ({'; '.join(bits)})"
 
 
 def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
@@ -94,25 +105,28 @@ def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
 
 def pipx_line(route: RouteToPipx) -> str:
     where = "pipx --global" if route.global_ else "pipx"
-    return f"{route.reason}; {route.action}ing with {where}: {' '.join(route.specs)}"
+    verb = "" if route.action == "install" else f" {route.action}"
+    why = "pipx manages it" if route.action == "uninstall" else "an application"
+    if len(route.specs) > 1:
+        why = "pipx manages them" if route.action == "uninstall" else "applications"
+    return f"→ {where}{verb}: {' '.join(route.specs)} ({why})"
 
 
 def plan(route: Route, f: Facts) -> Plan:
-    quiet = f.quiet
-    if isinstance(route, Refuse):
+    """The exact commands for ``route``. ``line`` is said unless quiet (a refusal always is)."""
+    if isinstance(route, (Refuse, Done)):
         return Plan(route, route.message, exit_code=route.exit_code)
     if isinstance(route, PassThrough):
-        cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv)
-        note = None if quiet else route.note
-        return Plan(route, note, (cmd,), child_env(f.environ), hint=route.hint)
+        cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv, *route.extra_args)
+        return Plan(route, route.note, (cmd,), child_env(f.environ))
     if isinstance(route, UseVenv):
         env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
         create = None
         if route.create:
-            create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.user_env)
+            create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.system_site)
         return Plan(
             route,
-            None if quiet else venv_line(route, f.args.command, planned=False),
+            venv_line(route, f),
             (venv_command(f, route),),
             env,
             lock=route.env.path if route.mutating else None,
@@ -123,7 +137,7 @@ def plan(route: Route, f: Facts) -> Plan:
         tool = (sys.executable, "-m", "pipx", route.action, *(["--global"] if route.global_ else []), *route.options)
         return Plan(
             route,
-            None if quiet else pipx_line(route),
+            pipx_line(route),
             tuple((*tool, spec) for spec in route.specs),
             pipx_env(f, route),
             fallback=plan(route.fallback, f) if route.fallback is not None else None,
@@ -131,20 +145,20 @@ def plan(route: Route, f: Facts) -> Plan:
     raise TypeError(f"unknown route {route!r}")
 
 
-def describe(p: Plan, command: str | None = None) -> str:
-    """Human text for ``pipshim explain``: the line, then each command exactly as it runs."""
+def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> str:
+    """Human text for ``pipshim explain``: the line, the reasons, then each command exactly as it runs."""
     import shlex
 
     r = p.route
     if isinstance(r, Refuse):
-        return f"refuse (exit {p.exit_code}): {r.message}"
+        return "\n".join([f"refuse (exit {p.exit_code}): {r.message}", *why])
+    if isinstance(r, Done):
+        return "\n".join([f"nothing to run (exit {p.exit_code}): {r.message}", *why])
     if isinstance(r, PassThrough):
-        head = f"pass through to {p.commands[0][0]}: {r.reason}"
-    elif isinstance(r, UseVenv):
-        head = venv_line(r, command, planned=True)
+        head = f"pass through to {p.commands[0][0]}: {r.reason}" + (f"\nsays: {p.line}" if p.line else "")
     else:
-        head = pipx_line(r)
-    lines = [head, *(f"run: {shlex.join(cmd)}" for cmd in p.commands)]
+        head = p.line
+    lines = [head, *why, *(f"run: {shlex.join(cmd)}" for cmd in p.commands)]
     if p.create:
         lines.insert(
             1,
@@ -153,8 +167,6 @@ def describe(p: Plan, command: str | None = None) -> str:
         )
     if p.lock:
         lines.append(f"lock: {p.lock} (held while pip runs)")
-    if p.hint:
-        lines.append(f"if pip fails: {p.hint}")
     if p.fallback is not None:
         lines.append("if pipx finds no apps in a package: " + describe(p.fallback, command).split("\n")[0])
     return "\n".join(lines)
@@ -166,7 +178,7 @@ def as_dict(p: Plan) -> dict:
     data: dict = {"route": r.kind}
     if isinstance(r, PassThrough):
         cmd = p.commands[0]
-        data.update(exe=cmd[0], argv=list(cmd[1:]), reason=r.reason, hint=r.hint)
+        data.update(exe=cmd[0], argv=list(cmd[1:]), reason=r.reason)
     elif isinstance(r, UseVenv):
         data.update(
             venv=r.env.path,
@@ -182,6 +194,7 @@ def as_dict(p: Plan) -> dict:
         data.update(action=r.action, specs=list(r.specs), options=list(r.options), global_=r.global_, reason=r.reason)
     else:
         data.update(message=r.message, exit_code=r.exit_code)
+    data["line"] = p.line
     data["commands"] = [list(c) for c in p.commands]
     data["lock"] = p.lock
     data["creates"] = p.create.path if p.create else None

@@ -14,11 +14,11 @@ from pipshim.discovery import Candidate
 
 @dataclass(frozen=True)
 class PassThrough:
-    """Run the real pip unchanged. ``hint`` is printed only if pip fails; ``note`` before it runs."""
+    """Run the real pip unchanged; ``note`` is said before it runs."""
 
     reason: str
-    hint: str | None = None
     note: str | None = None
+    extra_args: tuple = ()  # appended to pip's arguments (--report for a --dry-run with no environment)
     kind = "passthrough"
 
 
@@ -37,6 +37,8 @@ class UseVenv:
     create: bool
     user_env: bool = False
     prompt: str = ""
+    system_site: bool = False  # a new venv sees the distribution's packages (user env, Raspberry Pi, setting)
+    note: str = ""  # said in the one line: "--user", "python3 here runs ./.venv" …
     kind = "venv"
 
 
@@ -66,4 +68,13 @@ class Refuse:
     kind = "refuse"
 
 
-Route = Union[PassThrough, UseVenv, RouteToPipx, Refuse]
+@dataclass(frozen=True)
+class Done:
+    """Nothing to run: print ``pipshim: <message>`` and exit with ``exit_code`` (0: as pip would)."""
+
+    message: str
+    exit_code: int = 0
+    kind = "done"
+
+
+Route = Union[PassThrough, UseVenv, RouteToPipx, Refuse, Done]

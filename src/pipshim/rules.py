@@ -14,11 +14,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from pipshim.discovery import Candidate, State
+from pipshim.discovery import Candidate, Source, State
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
-from pipshim.routes import PassThrough, Refuse, Route, RouteToPipx, UseVenv
+from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 
 MUTATING = ("install", "uninstall")
 
@@ -86,21 +86,23 @@ def _broken(c: Candidate) -> Refuse:
     return Refuse(msg("broken", path=c.path, detail=c.detail, where=os.path.dirname(c.path)), Exit.BROKEN, c)
 
 
-def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False) -> Route:
+def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str = "") -> Route:
     """Use candidate ``c``: a broken one is a refusal, never silently reused or deleted."""
     if c.state is State.BROKEN:
         return _broken(c)
     prompt = "pipshim" if user_env else os.path.basename(os.path.dirname(c.path))
-    return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt)
+    setting = f.config.system_site
+    system_site = user_env or (f.raspberry_pi if setting is None else setting)
+    return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt, system_site, note)
 
 
-def _user_env(f: Facts, reason: str) -> Route:
+def _user_env(f: Facts, reason: str, note: str = "") -> Route:
     u = f.user_venv
     if u is None:
         return Refuse(msg("user-env-unusable", path="(none)", detail="has no home directory"), Exit.BROKEN)
     if u.state in (State.NOT_VENV, State.FOREIGN):
         return Refuse(msg("user-env-unusable", path=u.path, detail=u.detail), Exit.BROKEN, u)
-    return _venv(f, u, reason, user_env=True)
+    return _venv(f, u, reason, user_env=True, note=note)
 
 
 def _refuse_root(f: Facts) -> Refuse:
@@ -185,9 +187,13 @@ def active_venv(f: Facts) -> Route | None:
 
 
 def user_flag(f: Facts) -> Route | None:
-    if mutating(f) and (f.args.flag("--user") or enabled(f, "user")):
-        return _user_env(f, _reason(f, "--user asks for the user environment"))
-    return None
+    if not (mutating(f) and (f.args.flag("--user") or enabled(f, "user"))):
+        return None
+    note = "for --user"
+    here = existing_env(f)
+    if here is not None and f.user_venv is not None and here.path != f.user_venv.path:
+        note += f"; python3 here runs {here.path}, which will not see it"
+    return _user_env(f, _reason(f, "--user asks for the user environment"), note)
 
 
 def nearest_venv(f: Facts) -> Route | None:
@@ -245,11 +251,19 @@ RULES = (
 
 
 def decide(f: Facts) -> Route:
+    return decide_with_rule(f)[1]
+
+
+def decide_with_rule(f: Facts) -> tuple[Rule, Route]:
+    """The rule that answered, and its answer (after reads never create): explain says both."""
     for rule in RULES:
         route = rule.check(f)
         if route is not None:
-            return reads_never_create(f, route)
+            return rule, reads_never_create(f, route)
     raise AssertionError("the last rule always answers")
+
+
+ONLY_PIP = frozenset(("pip",))
 
 
 def reads_never_create(f: Facts, route: Route) -> Route:
@@ -258,13 +272,29 @@ def reads_never_create(f: Facts, route: Route) -> Route:
         return replace(route, fallback=reads_never_create(f, route.fallback))
     if not (isinstance(route, UseVenv) and route.create):
         return route
-    if f.args.problem:  # pip rejects this command line before doing anything: let it say so
-        return PassThrough(f"{route.reason}; pip cannot read this command line ({f.args.problem})")
-    if route.mutating and f.args.command == "install":
+    a, path = f.args, route.env.path
+    missing = f"{route.reason}; {path} does not exist yet"
+    if a.problem:  # pip rejects this command line before doing anything: let it say so
+        return PassThrough(f"{route.reason}; pip cannot read this command line ({a.problem})")
+    if route.mutating and a.command == "install":
+        if route.user_env and _requested_names(f) == ONLY_PIP:
+            return Done(msg("own-pip", python=f.interp.real_path))
         return route
-    if route.mutating:  # uninstall from an environment that does not exist
+    if route.mutating:  # uninstall from an environment that does not exist: pip's "not installed"
+        return Done(msg("nothing-to-uninstall", path=path))
+    if a.command == "install" and a.flag("--dry-run"):
+        # resolve without creating anything: pip's own exemption, its report thrown away
         return PassThrough(
-            f"{route.reason}; {route.env.path} does not exist yet",
-            hint=msg("nothing-to-uninstall", path=route.env.path),
+            f"{missing}; resolving with --dry-run on {f.interp.real_path}", extra_args=("--report", os.devnull)
         )
-    return PassThrough(f"{route.reason}; {route.env.path} does not exist yet")
+    note = None
+    if route.env.source is not Source.USER and a.command not in (None, "help") and not a.flag("--help"):
+        note = msg("no-venv-yet", path=path, python=f.interp.real_path, command=a.command)
+    return PassThrough(missing, note=note)
+
+
+def _requested_names(f: Facts) -> frozenset:
+    """The plain names an install asks for (no files read: positionals only)."""
+    if f.args.values("--requirement") or f.args.values("--editable"):
+        return frozenset()
+    return frozenset(p.lower() for p in f.args.positionals)

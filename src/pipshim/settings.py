@@ -1,7 +1,8 @@
 """pipshim's own settings: ``PIPSHIM_*`` variables over ``~/.config/pipshim/config.toml``.
 
 config.toml keys: ``apps`` and ``libraries`` (lists of distribution names), ``user_venv``
-(an absolute path, or one starting with ``~/``), ``quiet`` (bool). The TOML is read with
+(an absolute path, or one starting with ``~/``), ``quiet`` (bool), ``system_site_packages``
+(bool: new project venvs see the distribution's packages; ``PIPSHIM_SYSTEM_SITE_PACKAGES``). The TOML is read with
 tomllib/tomli only if the file exists; nothing in the current directory is ever read as a
 setting. A file that cannot be read, or a value of the wrong type, gives one warning and
 the default: a bad config never stops pip.
@@ -26,6 +27,7 @@ class Settings:
     libraries: frozenset = frozenset()
     user_venv: str | None = None
     quiet: bool = False
+    system_site: bool | None = None  # project venvs see the distribution's packages (None: the default)
     warnings: tuple = ()  # one line each, printed by the caller
 
 
@@ -97,4 +99,10 @@ def load(environ: Mapping[str, str], with_apps: bool) -> Settings:
             quiet = bool(truthy(str(value)))
             if truthy(str(value)) is None:
                 warnings.append(msg("config", path=path, cause="`quiet` must be true or false"))
-    return Settings(apps, libraries, user_venv, bool(quiet), tuple(warnings))
+    system_site = truthy(environ.get("PIPSHIM_SYSTEM_SITE_PACKAGES"))
+    if system_site is None and "system_site_packages" in config:
+        value = config["system_site_packages"]
+        system_site = value if isinstance(value, bool) else truthy(str(value))
+        if system_site is None:
+            warnings.append(msg("config", path=path, cause="`system_site_packages` must be true or false"))
+    return Settings(apps, libraries, user_venv, bool(quiet), system_site, tuple(warnings))

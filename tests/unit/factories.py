@@ -116,6 +116,7 @@ def make_facts(argv: str | tuple[str, ...] | list[str] = ("install", "attrs"), *
         req_files={},
         disabled=False,
         reentered=False,
+        home=HOME,
     )
     if isinstance(overrides.get("project"), Candidate):
         overrides["project"] = project(overrides["project"])

@@ -20,7 +20,8 @@ PROJ_VENV = f"{CWD}/.venv"
 
 KINDS = {
     "pass-through, exec'd": dict(argv="--version", interp=None),
-    "pass-through with a hint, waited for": dict(argv="uninstall -y six", project=cand(PROJ_VENV, PROJECT, "missing")),
+    "a read in a project with no venv yet, with a note": dict(argv="list", project=cand(PROJ_VENV, PROJECT, "missing")),
+    "nothing to uninstall runs nothing": dict(argv="uninstall -y six", project=cand(PROJ_VENV, PROJECT, "missing")),
     "a read in an existing venv, exec'd": dict(argv="list", venvs=(cand(PROJ_VENV, NEAREST, "ok"),)),
     "an install that creates the project venv": dict(argv="install attrs", project=cand(PROJ_VENV, PROJECT, "missing")),
     "an install into an existing venv": dict(argv="install -U attrs", venvs=(cand(PROJ_VENV, NEAREST, "ok"),)),
@@ -70,7 +71,7 @@ def test_explain_lists_exactly_the_commands_execute_runs(overrides, ran):
 
 def test_every_route_kind_is_covered():
     kinds = {rules.decide(make_facts(**o)).kind for o in KINDS.values()}
-    assert kinds == {"passthrough", "venv", "pipx", "refuse"}
+    assert kinds == {"passthrough", "venv", "pipx", "refuse", "done"}
 
 
 def test_a_without_pip_venv_is_installed_into_with_the_real_pip():

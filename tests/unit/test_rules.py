@@ -12,7 +12,7 @@ from pipshim import rules
 from pipshim.facts import PipxFacts
 from pipshim.plan import plan
 from pipshim.realpip import RealPip
-from pipshim.routes import PassThrough, Refuse, RouteToPipx, UseVenv
+from pipshim.routes import Done, PassThrough, Refuse, RouteToPipx, UseVenv
 
 from .factories import (
     ACTIVE,
@@ -37,7 +37,7 @@ class View(SimpleNamespace):
 
 def decide(facts):
     route = rules.decide(facts)
-    if isinstance(route, (Refuse, RouteToPipx)):
+    if isinstance(route, (Refuse, RouteToPipx, Done)):
         return route
     cmd = plan(route, facts).commands[0]
     if isinstance(route, PassThrough):
@@ -45,7 +45,7 @@ def decide(facts):
             kind=PassThrough,
             exe=cmd[0],
             argv=cmd[1 + len(facts.real_pip.prefix) :],
-            hint=route.hint,
+            note=route.note,
             reason=route.reason,
         )
     p = plan(route, facts)
@@ -77,11 +77,9 @@ EXISTING_VENV = {"venvs": (cand(PROJ_VENV, NEAREST, "ok"),), "project": cand(PRO
 VENV_INTERP = make_interp(f"{ENV}/bin/python", prefix=ENV, base_prefix="/usr")
 
 
-def passthrough(argv: tuple[str, ...], hint=None, exe: str = SYSTEM_PIP) -> dict:
-    """The real pip with argv unchanged. hint=None asserts there is none; ... skips the check."""
+def passthrough(argv: tuple[str, ...], exe: str = SYSTEM_PIP) -> dict:
+    """The real pip with argv unchanged."""
     expect = {"type": PassThrough, "exe": exe, "argv": argv}
-    if hint is not ...:
-        expect["hint"] = hint
     return expect
 
 
@@ -93,9 +91,9 @@ def refuse(code: int) -> dict:
     return {"type": Refuse, "exit_code": code}
 
 
-def case(rule: str, facts: dict, expect: dict, words: tuple[str, ...] = (), hint_words: tuple[str, ...] = ()):
+def case(rule: str, facts: dict, expect: dict, words: tuple[str, ...] = (), note_words: tuple[str, ...] = ()):
     """facts: make_facts() keywords; expect: route type + exact fields; words: in the reason or message."""
-    return pytest.param(facts, expect, words, hint_words, id=rule)
+    return pytest.param(facts, expect, words, note_words, id=rule)
 
 
 CASES = [
@@ -246,7 +244,7 @@ CASES = [
         words=(MANAGED, PROJ_VENV, "does not exist yet"),
     ),
     case(
-        "pip freeze with no project and no user environment yet passes through with no hint",
+        "pip freeze with no project and no user environment yet passes through",
         {"argv": "freeze"},
         passthrough(("freeze",)),
         words=(MANAGED, "does not exist yet"),
@@ -442,17 +440,16 @@ CASES = [
     ),
     # --- uninstall ---
     case(
-        "uninstall in a project whose venv does not exist passes through and creates nothing",
+        "uninstall in a project whose venv does not exist creates nothing and exits 0 as pip would",
         {**NEW_PROJECT, "argv": "uninstall -y attrs"},
-        passthrough(("uninstall", "-y", "attrs"), hint=...),
-        words=(PROJ_VENV, "does not exist yet"),
-        hint_words=("nothing to uninstall",),
+        {"type": Done, "exit_code": 0},
+        words=(PROJ_VENV, "nothing to uninstall"),
     ),
     case(
-        "uninstall with no project and no user environment passes through with a hint",
+        "uninstall with no project and no user environment says there is nothing to uninstall",
         {"argv": "uninstall attrs"},
-        passthrough(("uninstall", "attrs"), hint=...),
-        hint_words=(USER_VENV, "nothing to uninstall"),
+        {"type": Done, "exit_code": 0},
+        words=(USER_VENV, "nothing to uninstall"),
     ),
     case(
         "uninstall with no project removes from the user environment",
@@ -478,18 +475,18 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("facts", "expect", "words", "hint_words"), CASES)
-def test_decide(facts, expect, words, hint_words):
+@pytest.mark.parametrize(("facts", "expect", "words", "note_words"), CASES)
+def test_decide(facts, expect, words, note_words):
     route = decide(make_facts(**facts))
     expect = dict(expect)
     kind = expect.pop("type")
     assert getattr(route, "kind", type(route)) is kind or type(route) is kind, route
     assert {name: getattr(route, name) for name in expect} == expect
-    text = route.message if isinstance(route, Refuse) else route.reason
+    text = route.message if isinstance(route, (Refuse, Done)) else route.reason
     for word in words:
         assert word in text
-    for word in hint_words:
-        assert route.hint and word in route.hint
+    for word in note_words:
+        assert route.note and word in route.note
 
 
 def test_project_venv_is_made_from_the_real_pips_interpreter_with_the_project_name_as_prompt():
@@ -642,7 +639,7 @@ def test_exemptions_with_no_venv_yet_pass_through_and_create_nothing():
 def test_help_and_dry_run_never_create_a_venv(argv):
     route = decide(make_facts(argv=argv, **NEW_PROJECT))
     assert route.kind is PassThrough
-    assert route.hint is None
+    assert route.note is None
     route = decide(make_facts(argv=argv))  # no project: no user environment either
     assert route.kind is PassThrough
 
@@ -651,3 +648,69 @@ def test_dry_run_with_an_existing_venv_runs_there_without_the_lock():
     route = decide(make_facts(argv="install --dry-run attrs", **EXISTING_VENV))
     assert route.kind is UseVenv
     assert (route.venv, route.create, route.mutating) == (PROJ_VENV, False, False)
+
+
+# --- everyday use: no externally-managed error from a routed call ---
+
+
+def test_dry_run_with_no_environment_resolves_on_the_base_python_with_its_report_thrown_away():
+    facts = make_facts(argv="install --dry-run attrs")
+    route = rules.decide(facts)
+    assert isinstance(route, PassThrough) and route.extra_args == ("--report", os.devnull)
+    assert plan(route, facts).commands == ((SYSTEM_PIP, "install", "--dry-run", "attrs", "--report", os.devnull),)
+
+
+def test_a_read_in_a_project_without_a_venv_says_so_and_what_it_reads_instead():
+    route = rules.decide(make_facts(argv="list", **NEW_PROJECT))
+    assert isinstance(route, PassThrough)
+    assert route.note == f"{PROJ_VENV} does not exist yet: pip list reads {SYSTEM_PYTHON}'s packages instead"
+
+
+def test_upgrading_pip_outside_projects_with_no_user_environment_creates_nothing():
+    for argv in ("install -U pip", "install --upgrade PIP", "install pip"):
+        route = rules.decide(make_facts(argv=argv))
+        assert isinstance(route, Done) and route.exit_code == 0, argv
+        assert "belongs to the distribution" in route.message
+    route = rules.decide(make_facts(argv="install -U pip", user_venv=cand(USER_VENV, USER, "ok")))
+    assert isinstance(route, UseVenv), "with a user environment its own pip is upgraded"
+
+
+def test_user_flag_in_a_project_says_python3_here_will_not_see_it():
+    route = rules.decide(make_facts(argv="install --user attrs", **EXISTING_VENV))
+    assert isinstance(route, UseVenv) and route.env.path == USER_VENV
+    assert f"python3 here runs {PROJ_VENV}" in route.note
+
+
+@pytest.mark.parametrize(
+    ("overrides", "system_site"),
+    [
+        ({}, False),
+        ({"raspberry_pi": True}, True),
+    ],
+)
+def test_project_venvs_see_system_packages_on_raspberry_pi(overrides, system_site):
+    facts = make_facts(**NEW_PROJECT, **overrides)
+    p = plan(rules.decide(facts), facts)
+    assert p.create.system_site is system_site
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_the_system_site_setting_wins_over_the_default(setting):
+    facts = make_facts(**NEW_PROJECT, raspberry_pi=not setting)
+    facts = facts.replace(config=replace(facts.config, system_site=setting))
+    assert plan(rules.decide(facts), facts).create.system_site is setting
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        (NEW_PROJECT, f"→ ./.venv (new; {SYSTEM_PYTHON} is externally managed)"),
+        (EXISTING_VENV, "→ ./.venv (project venv)"),
+        ({}, f"→ ~/.local/share/pipshim/venv (new user env; {SYSTEM_PYTHON} is externally managed)"),
+    ],
+)
+def test_the_routed_line_puts_the_destination_first(overrides, line):
+    facts = make_facts(**overrides)
+    p = plan(rules.decide(facts), facts)
+    assert p.line == line
+    assert len("pipshim: " + p.line) <= 100

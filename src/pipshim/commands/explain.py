@@ -25,7 +25,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim.cli import python_m_pip
     from pipshim.facts import gather
     from pipshim.plan import as_dict, describe, plan
-    from pipshim.rules import decide
+    from pipshim.rules import decide_with_rule
 
     name, pip_args = split_pip(args.pip)
     flags: tuple[str, ...] = ()
@@ -36,6 +36,17 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         flags, pip_args = split
     facts = gather(name, pip_args, environ, shim_dir, python_flags=flags)
     facts.remember_user_env()
-    p = plan(decide(facts), facts)
-    print(json.dumps(as_dict(p), indent=2) if args.json else describe(p, facts.args.command))
+    rule, route = decide_with_rule(facts)
+    p = plan(route, facts)
+    why = [f"rule {rule.number}: {rule.when}"]
+    if getattr(route, "reason", None) and route.kind != "passthrough":  # a pass-through says it first
+        why.append(f"because: {route.reason}")
+    if facts.args.command == "install" and int(rule.number) >= 7 and facts.interp is not None:
+        from pipshim.apps import why_each
+
+        why += why_each(facts)
+    if args.json:
+        print(json.dumps({**as_dict(p), "rule": rule.number, "why": why}, indent=2))
+    else:
+        print(describe(p, facts.args.command, tuple(why)))
     return Exit.OK
