@@ -27,6 +27,7 @@ def config_files(environ: dict[str, str], prefix: str | None, isolated: bool) ->
     files = [os.path.join(d, "pip", "pip.conf") for d in config_dirs if d] + ["/etc/pip.conf"]
     home = paths.home(environ)
     if not isolated and not (env_file and os.path.exists(env_file)):
+        # as pip reads it (platformdirs takes any non-empty value), not as pipshim's own paths do
         config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
     if prefix:

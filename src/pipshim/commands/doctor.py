@@ -9,6 +9,7 @@ import sys
 
 from pipshim import realpip
 from pipshim.discovery import State
+from pipshim.errors import Exit
 from pipshim.facts import gather
 
 OK, BAD, NOTE = "✓", "✗", "ℹ"
@@ -87,7 +88,7 @@ def run(args, environ, shim_dir: str) -> int:
             "`sudo pip` uses sudo's secure_path, which skips ~/.local/bin: install system-wide with "
             '`sudo make install PREFIX=/usr/local`, or run `sudo env PATH="$PATH" pip …`'
         )
-    return 1 if r.failed else 0
+    return Exit.REFUSED if r.failed else Exit.OK
 
 
 def _here(facts):

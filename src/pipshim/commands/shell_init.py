@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 
 from pipshim import paths
+from pipshim.errors import Exit
 
 SHELLS = ("bash", "zsh", "sh", "fish")
 
@@ -37,4 +38,4 @@ def lines(shell: str, bin_dir: str) -> str:
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     sys.stdout.write(lines(args.shell, os.path.abspath(shim_dir or paths.default_bin_dir(environ))))
-    return 0
+    return Exit.OK

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from pipshim import paths, shims
-from pipshim.errors import say
+from pipshim.errors import Exit, say
 
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
@@ -19,4 +19,4 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         return status
     for path in shims.uninstall(bin_dir):
         print(f"removed {path}")
-    return 0
+    return Exit.OK
