@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipshim.apps import read_note
 from pipshim.facts import GUARD, Facts
 from pipshim.routes import PassThrough, Refuse, Route, RouteToPipx, UseVenv
 
@@ -92,9 +93,39 @@ def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
     return env
 
 
+_PIPX_VERBS = {"install": "installing", "upgrade": "upgrading", "uninstall": "uninstalling"}
+
+
 def pipx_line(route: RouteToPipx) -> str:
+    """The routed line: what pipx does with each spec, grouped by what it does."""
     where = "pipx --global" if route.global_ else "pipx"
-    return f"{route.reason}; {route.action}ing with {where}: {' '.join(route.specs)}"
+    groups: dict[str, list[str]] = {}
+    for s in route.each:
+        groups.setdefault(s.command, []).append(f"{s.spec} ({s.why})" if s.why else s.spec)
+    parts = []
+    for command, specs in groups.items():
+        if command == "satisfied":
+            parts.append(f"already installed with {where}: {' '.join(specs)}")
+        else:
+            parts.append(f"{_PIPX_VERBS.get(command, command + 'ing')} with {where}: {' '.join(specs)}")
+    return f"{route.reason}; {'; '.join(parts)}"
+
+
+def pipx_commands(route: RouteToPipx) -> tuple:
+    """One pipx command per step that runs (a satisfied app runs nothing)."""
+    glob = ("--global",) if route.global_ else ()
+    return tuple(
+        (sys.executable, "-m", "pipx", s.command, *glob, *s.options, s.spec)
+        for s in route.each
+        if s.command != "satisfied"
+    )
+
+
+def _noted(line: str | None, note: str | None) -> str | None:
+    """A read's line, and the pipx note as a second ``pipshim:`` line."""
+    if not note:
+        return line
+    return f"{line}\npipshim: {note}" if line else note
 
 
 def plan(route: Route, f: Facts) -> Plan:
@@ -103,7 +134,7 @@ def plan(route: Route, f: Facts) -> Plan:
         return Plan(route, route.message, exit_code=route.exit_code)
     if isinstance(route, PassThrough):
         cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv)
-        note = None if quiet else route.note
+        note = None if quiet else _noted(route.note, read_note(f, route))
         return Plan(route, note, (cmd,), child_env(f.environ), hint=route.hint)
     if isinstance(route, UseVenv):
         env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
@@ -112,7 +143,7 @@ def plan(route: Route, f: Facts) -> Plan:
             create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.user_env)
         return Plan(
             route,
-            None if quiet else venv_line(route, f.args.command, planned=False),
+            None if quiet else _noted(venv_line(route, f.args.command, planned=False), read_note(f, route)),
             (venv_command(f, route),),
             env,
             lock=route.env.path if route.mutating else None,
@@ -120,11 +151,10 @@ def plan(route: Route, f: Facts) -> Plan:
             link_into=f.shim_dir if (route.user_env and route.mutating and f.shim_dir) else None,
         )
     if isinstance(route, RouteToPipx):
-        tool = (sys.executable, "-m", "pipx", route.action, *(["--global"] if route.global_ else []), *route.options)
         return Plan(
             route,
             None if quiet else pipx_line(route),
-            tuple((*tool, spec) for spec in route.specs),
+            pipx_commands(route),
             pipx_env(f, route),
             fallback=plan(route.fallback, f) if route.fallback is not None else None,
         )
@@ -145,6 +175,12 @@ def describe(p: Plan, command: str | None = None) -> str:
     else:
         head = pipx_line(r)
     lines = [head, *(f"run: {shlex.join(cmd)}" for cmd in p.commands)]
+    if isinstance(r, RouteToPipx):
+        done = [f"{s.name or s.spec} {s.installed}" for s in r.each if s.command == "satisfied"]
+        if done:
+            lines.append(f"already satisfied (nothing runs): {', '.join(done)}")
+        if r.confirm:
+            lines.append("asks first: Proceed (Y/n)? (as pip does without -y)")
     if p.create:
         lines.insert(
             1,
@@ -170,6 +206,11 @@ def as_dict(p: Plan) -> dict:
         )
     if isinstance(r, RouteToPipx):
         data.update(action=r.action, specs=list(r.specs), options=list(r.options), **{"global": r.global_})
+        data["steps"] = [
+            {"command": s.command, "spec": s.spec, "options": list(s.options), "why": s.why, "installed": s.installed}
+            for s in r.each
+        ]
+        data["confirm"] = r.confirm
     if isinstance(r, Refuse):
         data.update(message=r.message, exit_code=r.exit_code)
     data["commands"] = [list(c) for c in p.commands]
