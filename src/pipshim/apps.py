@@ -129,7 +129,7 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
     base = tuple(o for o in options if o != "--force")
     steps = []
     for w in wanted:
-        app = known.get(w.name) or (PipxApp("", None) if w.name in managed else None)
+        app = known.get(w.name) or (PipxApp("", None, False, "nothing is known of it") if w.name in managed else None)
         steps.append(install_step(f, w.spec, w.name, app, base, own.get(w.name, ())))
     what = "is an application" if len(names) == 1 else "are applications"
     return RouteToPipx(
