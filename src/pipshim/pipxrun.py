@@ -188,17 +188,21 @@ def _apps(f: Facts, route: RouteToPipx) -> dict:
     return {canonical(n): a for n, a in (f.pipx.global_apps if route.global_ else f.pipx.apps).items()}
 
 
-def pip_words(out: str) -> str | None:
-    """pipx upgrade's result as pip says it, or None when it is not recognised."""
+def pip_words(out: str, venv: str = "") -> str | None:
+    """pipx upgrade's result as pip says it, or None when it is not recognised.
+
+    pipx wraps its text at the terminal's width, even inside a path: the venv is taken
+    from the facts when known, else the location is read back without the line breaks.
+    """
     text = " ".join(out.split())
-    where = re.search(r"\(location: ([^)]+)\)", text)
+    where = re.search(r"\(location:\s*([^)]+)\)", out)
+    place = venv or (re.sub(r"\s*\n\s*", "", where.group(1).strip()) if where else "")
     m = re.search(r"upgraded package (\S+) from (\S+) to (\S+)", text)
     if m:
         return f"Successfully installed {m.group(1)}-{m.group(3)}"
     m = re.search(r"(\S+) is already at latest version (\S+)", text)
     if m:
-        place = f" in {where.group(1)}" if where else ""
-        return f"Requirement already satisfied: {m.group(1)}{place} ({m.group(2)})"
+        return f"Requirement already satisfied: {m.group(1)}{f' in {place}' if place else ''} ({m.group(2)})"
     return None
 
 
@@ -229,7 +233,8 @@ def run(p: Plan, f: Facts) -> tuple[int, Plan | None]:
             say(f"{'upgrading' if step.command == 'upgrade' else 'installing'} {step.spec} with pipx…")
         if step.command == "upgrade":
             rc, held, out = _spawn(cmd, env, capture_stdout=True)
-            words = pip_words(out) if rc == 0 else None
+            app = known.get(step.name)
+            words = pip_words(out, app.venv if app is not None else "") if rc == 0 else None
             if words is None:
                 _write(sys.stdout, out.encode())
                 _write(sys.stderr, held.encode())

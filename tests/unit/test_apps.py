@@ -283,4 +283,8 @@ def test_pipx_upgrade_output_in_pips_words():
     assert pipxrun.pip_words("black is already at latest version 24.2.0 (location:\n/p/venvs/black)\n") == (
         "Requirement already satisfied: black in /p/venvs/black (24.2.0)"
     )
+    assert pipxrun.pip_words("x is already at latest version 1 (location: /p/ven\nvs/x)") == (
+        "Requirement already satisfied: x in /p/venvs/x (1)"
+    )
+    assert pipxrun.pip_words("x is already at latest version 1 (location: /p/v/x)", "/q/x").endswith("in /q/x (1)")
     assert pipxrun.pip_words("something else") is None
