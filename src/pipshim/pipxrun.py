@@ -246,6 +246,7 @@ def run(p: Plan, f: Facts) -> tuple[int, Plan | None]:
         rc, held = _run_pipx(cmd, env)
         if rc != 0 and NO_APPS in held and p.fallback is not None:
             no_apps.append(step.spec)  # a library after all: installed below, with the others that are
+            _write(sys.stderr, b"".join(_ANSI.findall(held.encode())))  # pipx's cursor back on, its text not
             continue
         _write(sys.stderr, held.encode())
         if rc != 0:
