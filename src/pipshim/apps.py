@@ -2,14 +2,97 @@
 
 Pure (uses ``packaging`` through requested.py). rules.applications() asks pipx_route()
 for a call with no project; the answer is a RouteToPipx or None (pip keeps it).
+
+Each spec gets its own step, the way pip would treat what is installed:
+
+- not installed: ``pipx install`` with the route's options and the app's own (apps.txt);
+- half-made (a killed install left the venv without metadata, python or commands):
+  ``pipx install --force``, which repairs it;
+- a specifier the installed version does not satisfy, or ``--force-reinstall``:
+  ``pipx install --force SPEC`` (pip would replace it);
+- ``-U`` of an installed app: ``pipx upgrade NAME`` (``install --force SPEC`` if the spec
+  has a specifier, which ``pipx upgrade`` would drop);
+- installed, whole and satisfying: nothing runs; pip's "Requirement already satisfied".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipshim.facts import Facts
-from pipshim.routes import Route, RouteToPipx
+from pipshim.facts import Facts, PipxApp
+from pipshim.routes import PassThrough, Route, RouteToPipx, UseVenv
+
+Step = RouteToPipx.Step
+
+
+def _installed(f: Facts, glob: bool) -> tuple[frozenset, dict]:
+    """Canonical names pipx manages, and what is known about each (global pipx for root on a host)."""
+    from pipshim.requested import canonical
+
+    if f.pipx is None:
+        return frozenset(), {}
+    managed = f.pipx.global_managed if glob else f.pipx.managed
+    known = f.pipx.global_apps if glob else f.pipx.apps
+    apps = {canonical(n): a for n, a in known.items()}
+    return frozenset(canonical(n) for n in managed), apps
+
+
+def _specifier(spec: str):
+    """The version specifier of a requirement (empty when it has none)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        return Requirement(spec).specifier
+    except InvalidRequirement:
+        return SpecifierSet()
+
+
+def satisfies(version: str | None, spec: str) -> bool:
+    """Whether the installed ``version`` satisfies ``spec``'s specifier, as pip would judge it."""
+    specifier = _specifier(spec)
+    if not specifier:
+        return True
+    if version is None:
+        return False
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
+
+
+def install_step(f: Facts, spec: str, name: str, app: PipxApp | None, base: tuple, own: tuple) -> Step:
+    """What pip's install/-U/--force-reinstall of one application means for pipx."""
+    a = f.args
+    if app is None:
+        return Step("install", spec, (*base, *own), name)
+    if not app.whole:
+        return Step("install", spec, ("--force", *base, *own), name, f"repairing: {app.missing}", app.version)
+    if a.flag("--force-reinstall"):
+        return Step("install", spec, ("--force", *base, *own), name, f"reinstalling {app.version}", app.version)
+    if not satisfies(app.version, spec):
+        return Step("install", spec, ("--force", *base, *own), name, f"replacing {app.version}", app.version)
+    if a.flag("--upgrade"):
+        if _specifier(spec):  # pipx upgrade drops the specifier: reinstall to the best version it allows
+            return Step("install", spec, ("--force", *base, *own), name, f"upgrading {app.version}", app.version)
+        upgrade_opts = tuple(o for o in _without_python(base))
+        return Step("upgrade", name, upgrade_opts, name, "", app.version)
+    return Step("satisfied", spec, (), name, "", app.version)
+
+
+def _without_python(options: tuple) -> tuple:
+    """pipx upgrade takes --python only with --install: the venv keeps its interpreter."""
+    out, skip = [], False
+    for o in options:
+        if skip:
+            skip = False
+        elif o == "--python":
+            skip = True
+        else:
+            out.append(o)
+    return tuple(out)
 
 
 def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route | None:
@@ -21,22 +104,42 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
     if not names or None in names:
         return None
     glob = f.root_on_host
+    managed, known = _installed(f, glob)
     if f.args.command == "uninstall":
-        managed = f.pipx.global_managed if glob else f.pipx.managed
         if all(n in managed for n in names):
-            return RouteToPipx("uninstall", tuple(names), (), glob, reason(f, f"pipx manages {', '.join(names)}"))
+            verbosity = tuple(o for o in pipx_options(f.args) if o in ("--quiet", "--verbose"))
+            steps = tuple(
+                Step("uninstall", n, verbosity, n, "", known[n].version if n in known else None) for n in names
+            )
+            return RouteToPipx(
+                "uninstall",
+                tuple(names),
+                (),
+                glob,
+                reason(f, f"pipx manages {', '.join(names)}"),
+                steps=steps,
+                confirm=not f.args.flag("--yes"),
+            )
         return None
-    apps = {canonical(n) for n in f.config.apps} - {canonical(n) for n in f.config.libraries}
+    own = {canonical(n): tuple(o) for n, o in f.config.apps.items()}
+    apps = set(own) - {canonical(n) for n in f.config.libraries}
     if not all(n in apps for n in names):
         return None
+    options = pipx_options(f.args)
+    base = tuple(o for o in options if o != "--force")
+    steps = []
+    for w in wanted:
+        app = known.get(w.name) or (PipxApp("", None, False, "nothing is known of it") if w.name in managed else None)
+        steps.append(install_step(f, w.spec, w.name, app, base, own.get(w.name, ())))
     what = "is an application" if len(names) == 1 else "are applications"
     return RouteToPipx(
         "install",
         tuple(w.spec for w in wanted),
-        pipx_options(f.args),
+        options,
         glob,
         reason(f, f"{', '.join(names)} {what}"),
         fallback,
+        steps=tuple(steps),
     )
 
 
@@ -47,7 +150,7 @@ _PIP_ARGS_FLAG = ("--pre", "--no-index")
 
 
 def pipx_options(a) -> tuple[str, ...]:
-    """pipx install's options for a pip command line: -U -> --force, index options carried over."""
+    """pipx's options for a pip command line: -U -> --force, index options carried over."""
     out: list[str] = []
     if a.flag("--upgrade") or a.flag("--force-reinstall"):
         out.append("--force")
@@ -87,3 +190,47 @@ def why_each(f: Facts) -> list[str]:
         else:
             lines.append(f"{w.spec}: a library (not on the application list)")
     return lines
+
+
+# --- reads: pip show / pip list name what pipx holds -------------------------------------
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def read_note(f: Facts, route: Route) -> str | None:
+    """``pip show X`` / ``pip list`` outside a project: one line naming the apps pipx holds.
+
+    Only for a read of the user environment or the system (a pass-through); pip's own
+    output is untouched, the line goes to stderr.
+    """
+    if f.args.command not in ("show", "list") or f.pipx is None or f.disabled or f.reentered:
+        return None
+    if f.project is not None or f.args.flag("--help"):
+        return None
+    if not (isinstance(route, PassThrough) or (isinstance(route, UseVenv) and route.user_env)):
+        return None
+    from pipshim.requested import canonical
+
+    managed, known = _installed(f, f.root_on_host)
+    if f.args.command == "show":
+        wanted = [canonical(p) for p in f.args.positionals]
+        names = [n for n in dict.fromkeys(wanted) if n in managed]
+    else:
+        names = sorted(managed)
+    if not names:
+        return None
+
+    def label(n: str) -> str:
+        app = known.get(n)
+        if app is None or app.version is None:
+            return n
+        return f"{n} {app.version}" + ("" if app.whole else " (half-made: pip install it again)")
+
+    shown = [label(n) for n in names[:5]]
+    if len(names) > 5:
+        shown.append(f"{len(names) - 5} more")
+    verb = "is" if len(names) == 1 else "are"
+    where = "pipx --global list" if f.root_on_host else "pipx list"
+    return f"{_and(shown)} {verb} installed with pipx ({where})"

@@ -57,7 +57,7 @@ def run(p: Plan, f: Facts) -> int:
     if p.exit_code is not None:  # a refusal, or nothing to do: said even when quiet
         say(p.line)
         return p.exit_code
-    if p.fallback is not None or len(p.commands) != 1:
+    if p.route.kind == "pipx" or p.fallback is not None or len(p.commands) != 1:
         from pipshim import pipxrun  # imports subprocess: only for pipx
 
         rc, then = pipxrun.run(p, f)

@@ -25,13 +25,34 @@ GUARD = "PIPSHIM_ACTIVE"  # set for every child; seeing it means we were re-ente
 
 
 @dataclass(frozen=True)
+class PipxApp:
+    """One venv pipx holds: its version (None: no readable pipx_metadata.json) and whether it is whole.
+
+    Whole: the metadata reads, the venv's python exists, and every command pipx exposed is
+    there, in the venv and in the bin dir. A venv that is not whole (a pipx install killed
+    half-way) is repaired by the next install (``--force``).
+    """
+
+    venv: str
+    version: str | None = None
+    whole: bool = True
+    missing: str = ""  # what is missing, in words, when not whole
+    commands: tuple = ()  # the commands exposed in the bin dir (full paths)
+
+
+@dataclass(frozen=True)
 class PipxFacts:
-    """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages."""
+    """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages.
+
+    managed: the venv names; apps: name -> PipxApp for each of them (canonical names).
+    """
 
     home: str
     global_home: str
     managed: frozenset = frozenset()
     global_managed: frozenset = frozenset()
+    apps: Mapping = field(default_factory=dict)
+    global_apps: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,20 +104,62 @@ class Facts:
         return self.is_root and not self.in_container
 
 
-def pipx_facts(environ: Mapping[str, str]) -> PipxFacts:
+def pipx_app(venv: str, bin_dir: str) -> PipxApp:
+    """Read one pipx venv: pipx_metadata.json, its python, its commands in the venv and in ``bin_dir``."""
+    import json
+
+    try:
+        with open(os.path.join(venv, "pipx_metadata.json"), encoding="utf-8") as fh:
+            meta = json.load(fh)
+        main = meta["main_package"]
+        version = str(main["package_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return PipxApp(venv, None, False, "its pipx_metadata.json is missing or unreadable")
+
+    def path(p) -> str:
+        return str(p.get("__Path__", "")) if isinstance(p, dict) else str(p)
+
+    try:
+        in_venv = [path(p) for p in main.get("app_paths") or ()]
+        if main.get("include_dependencies"):
+            for paths_ in (main.get("app_paths_of_dependencies") or {}).values():
+                in_venv += [path(p) for p in paths_]
+        suffix = str(main.get("suffix") or "")
+        exposed = meta.get("exposure_enabled", True) is not False
+    except (AttributeError, TypeError):
+        return PipxApp(venv, version, False, "its pipx_metadata.json is unreadable")
+    if not os.path.exists(os.path.join(venv, "bin", "python")):
+        return PipxApp(venv, version, False, "its python is missing")
+    commands = tuple(os.path.join(bin_dir, os.path.basename(p) + suffix) for p in in_venv) if exposed else ()
+    for p in in_venv:
+        if not os.path.isfile(p):
+            return PipxApp(venv, version, False, f"its command {os.path.basename(p)} is missing", commands)
+    for c in commands:
+        if not os.path.exists(c):  # a dangling link counts as missing
+            return PipxApp(venv, version, False, f"{c} is missing", commands)
+    return PipxApp(venv, version, True, "", commands)
+
+
+def pipx_facts(environ: Mapping[str, str], bin_dir: str = "") -> PipxFacts:
+    """pipx's homes, and each app in them; ``bin_dir``: where pipshim has pipx expose commands."""
     home = environ.get("PIPX_HOME") if os.path.isabs(environ.get("PIPX_HOME", "")) else None
     if not home:
         legacy = os.path.join(paths.home(environ), ".local", "pipx")
         home = legacy if os.path.exists(legacy) else os.path.join(paths.data_home(environ), "pipx")
     global_home = environ.get("PIPX_GLOBAL_HOME") or "/opt/pipx"
+    bin_dir = bin_dir or environ.get("PIPX_BIN_DIR") or os.path.join(paths.home(environ), ".local", "bin")
+    global_bin = environ.get("PIPX_GLOBAL_BIN_DIR") or "/usr/local/bin"
 
-    def managed(root: str) -> frozenset:
+    def apps(root: str, where: str) -> dict:
+        venvs = os.path.join(root, "venvs")
         try:
-            return frozenset(os.listdir(os.path.join(root, "venvs")))
+            names = [n for n in os.listdir(venvs) if not n.startswith(".") and os.path.isdir(os.path.join(venvs, n))]
         except OSError:
-            return frozenset()
+            return {}
+        return {n: pipx_app(os.path.join(venvs, n), where) for n in names}
 
-    return PipxFacts(home, global_home, managed(home), managed(global_home))
+    mine, glob = apps(home, bin_dir), apps(global_home, global_bin)
+    return PipxFacts(home, global_home, frozenset(mine), frozenset(glob), mine, glob)
 
 
 # PID 1 of a machine, a VM, WSL, or an LXC/nspawn system container: a host, where `sudo pip` is refused
@@ -211,10 +274,10 @@ def gather(
         venvs=find_venvs(cwd, uid, probe),
         project=find_project(cwd, paths.home(environ), uid),
         user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
-        pipx=pipx_facts(environ) if managed else None,
+        pipx=pipx_facts(environ, shim_dir) if managed else None,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )
 
 
-__all__ = ["GUARD", "Candidate", "Facts", "PipxFacts", "Project", "Source", "State", "gather"]
+__all__ = ["GUARD", "Candidate", "Facts", "PipxApp", "PipxFacts", "Project", "Source", "State", "gather"]

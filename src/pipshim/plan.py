@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipshim.apps import read_note
 from pipshim.facts import GUARD, Facts
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 from pipshim.rules import ignored
@@ -103,13 +104,37 @@ def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
     return env
 
 
+_PIPX_VERBS = {"install": "installing", "upgrade": "upgrading", "uninstall": "uninstalling"}
+
+
 def pipx_line(route: RouteToPipx) -> str:
+    """The routed line: what pipx does with each spec, grouped by what it does."""
     where = "pipx --global" if route.global_ else "pipx"
-    verb = "" if route.action == "install" else f" {route.action}"
-    why = "pipx manages it" if route.action == "uninstall" else "an application"
-    if len(route.specs) > 1:
-        why = "pipx manages them" if route.action == "uninstall" else "applications"
-    return f"→ {where}{verb}: {' '.join(route.specs)} ({why})"
+    groups: dict[str, list[str]] = {}
+    for s in route.each:
+        groups.setdefault(s.command, []).append(f"{s.spec} ({s.why})" if s.why else s.spec)
+    parts = []
+    for command, specs in groups.items():
+        verb = "already installed:" if command == "satisfied" else _PIPX_VERBS.get(command, command + "ing")
+        parts.append(f"{verb} {' '.join(specs)}")
+    return f"→ {where}: {'; '.join(parts)}"
+
+
+def pipx_commands(route: RouteToPipx) -> tuple:
+    """One pipx command per step that runs (a satisfied app runs nothing)."""
+    glob = ("--global",) if route.global_ else ()
+    return tuple(
+        (sys.executable, "-m", "pipx", s.command, *glob, *s.options, s.spec)
+        for s in route.each
+        if s.command != "satisfied"
+    )
+
+
+def _noted(line: str | None, note: str | None) -> str | None:
+    """A read's line, and the pipx note as a second ``pipshim:`` line."""
+    if not note:
+        return line
+    return f"{line}\npipshim: {note}" if line else note
 
 
 def plan(route: Route, f: Facts) -> Plan:
@@ -118,7 +143,7 @@ def plan(route: Route, f: Facts) -> Plan:
         return Plan(route, route.message, exit_code=route.exit_code)
     if isinstance(route, PassThrough):
         cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv, *route.extra_args)
-        return Plan(route, route.note, (cmd,), child_env(f.environ))
+        return Plan(route, _noted(route.note, read_note(f, route)), (cmd,), child_env(f.environ))
     if isinstance(route, UseVenv):
         env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
         create = None
@@ -126,7 +151,7 @@ def plan(route: Route, f: Facts) -> Plan:
             create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.system_site)
         return Plan(
             route,
-            venv_line(route, f),
+            _noted(venv_line(route, f), read_note(f, route)),
             (venv_command(f, route),),
             env,
             lock=route.env.path if route.mutating else None,
@@ -134,11 +159,10 @@ def plan(route: Route, f: Facts) -> Plan:
             link_into=f.shim_dir if (route.user_env and route.mutating and f.shim_dir) else None,
         )
     if isinstance(route, RouteToPipx):
-        tool = (sys.executable, "-m", "pipx", route.action, *(["--global"] if route.global_ else []), *route.options)
         return Plan(
             route,
             pipx_line(route),
-            tuple((*tool, spec) for spec in route.specs),
+            pipx_commands(route),
             pipx_env(f, route),
             fallback=plan(route.fallback, f) if route.fallback is not None else None,
         )
@@ -159,6 +183,12 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
     else:
         head = p.line
     lines = [head, *why, *(f"run: {shlex.join(cmd)}" for cmd in p.commands)]
+    if isinstance(r, RouteToPipx):
+        done = [f"{s.name or s.spec} {s.installed}" for s in r.each if s.command == "satisfied"]
+        if done:
+            lines.append(f"already satisfied (nothing runs): {', '.join(done)}")
+        if r.confirm:
+            lines.append("asks first: Proceed (Y/n)? (as pip does without -y)")
     if p.create:
         lines.insert(
             1,
@@ -192,6 +222,11 @@ def as_dict(p: Plan) -> dict:
         )
     elif isinstance(r, RouteToPipx):
         data.update(action=r.action, specs=list(r.specs), options=list(r.options), global_=r.global_, reason=r.reason)
+        data["steps"] = [
+            {"command": s.command, "spec": s.spec, "options": list(s.options), "why": s.why, "installed": s.installed}
+            for s in r.each
+        ]
+        data["confirm"] = r.confirm
     else:
         data.update(message=r.message, exit_code=r.exit_code)
     data["line"] = p.line

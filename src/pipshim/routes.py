@@ -44,10 +44,25 @@ class UseVenv:
 
 @dataclass(frozen=True)
 class RouteToPipx:
-    """``pipx install``/``uninstall`` each of ``specs`` (``--global`` if global_).
+    """pip ``action`` (install/uninstall) of ``specs`` with pipx (``--global`` if global_).
 
+    options: the pipx options the pip command line asks for; steps: what is done for
+    each spec, with its own options (the route's, the app's own from the data file, and
+    ``--force`` where pip would replace what is there). Empty steps: ``pipx ACTION
+    OPTIONS SPEC`` for each spec. confirm: uninstall asks first, as pip does without -y.
     fallback: the route taken for the packages in which pipx finds no commands.
     """
+
+    @dataclass(frozen=True)
+    class Step:
+        """One spec. command: a pipx command (install, upgrade, uninstall), or "satisfied" (nothing runs)."""
+
+        command: str
+        spec: str  # the requirement as typed (install), or the venv's name (upgrade, uninstall)
+        options: tuple = ()
+        name: str = ""  # canonical name
+        why: str = ""  # why not a plain install, in words ("replacing 1.0", "repairing: …")
+        installed: str | None = None  # the version pipx holds now
 
     action: str
     specs: tuple
@@ -55,7 +70,14 @@ class RouteToPipx:
     global_: bool
     reason: str
     fallback: Route | None = None
+    steps: tuple = ()
+    confirm: bool = False
     kind = "pipx"
+
+    @property
+    def each(self) -> tuple:
+        """The steps, or one ``pipx ACTION`` per spec when none were worked out."""
+        return self.steps or tuple(RouteToPipx.Step(self.action, s, self.options) for s in self.specs)
 
 
 @dataclass(frozen=True)

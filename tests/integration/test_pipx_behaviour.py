@@ -1,0 +1,169 @@
+"""The pipx route behaves like pip: pins replace, half-made apps are repaired, -U reads as an
+upgrade, uninstall asks, a package without commands falls back quietly, show/list name pipx's apps.
+
+Real Debian pip, the real pipx from pipshim's own environment, local wheels only; each test
+has its own PIPX_HOME, and pipx's shared pip venv is one per module (PIPX_SHARED_LIBS).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines, run
+from wheels import make_wheel
+
+from integration.support import pip, user_venv
+
+APPS = "demo-app demo-cli demo-noscript"
+
+
+@pytest.fixture(scope="module")
+def extra_wheels(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("pipx-behaviour-wheels")
+    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
+    make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
+    make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
+    return d
+
+
+@pytest.fixture(scope="module")
+def pipx_shared(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pipx-behaviour-shared") / "shared"
+
+
+@pytest.fixture
+def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
+    e = dict(shim_env)
+    e.update(
+        PIPSHIM_APPS=APPS,
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_SHARED_LIBS=str(pipx_shared),
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+    )
+    return e
+
+
+def venv(env, name: str) -> Path:
+    return Path(env["PIPX_HOME"]) / "venvs" / name
+
+
+def command(env, cwd, name: str) -> str:
+    r = run(["/bin/sh", "-c", name], env, cwd)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def answer(shim_bin, env, cwd, text: str, *args):
+    """pip with ``text`` on its stdin (the answer to pip's question)."""
+    return run([shim_bin / "pip", *args], env, cwd, input=text)
+
+
+def ok(r):
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def test_pins_replace_satisfied_runs_nothing_and_upgrade_reads_like_pip(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-cli==2.0"))
+    assert command(env, work, "demo-cli") == "demo-cli 2.0"
+
+    r = ok(pip(shim_bin, env, work, "install", "demo-cli==1.0"))
+    assert "demo-cli==1.0 (replacing 2.0)" in pipshim_lines(r.stderr)[0]
+    assert command(env, work, "demo-cli") == "demo-cli 1.0", "pip would replace 2.0 by the pinned 1.0"
+
+    r = ok(pip(shim_bin, env, work, "install", "demo-cli>=1"))
+    assert "already installed with pipx" in pipshim_lines(r.stderr)[0]
+    assert r.stdout.strip() == f"Requirement already satisfied: demo-cli>=1 in {venv(env, 'demo-cli')} (1.0)"
+
+    r = ok(pip(shim_bin, env, work, "install", "-U", "demo-cli"))
+    assert "upgrading with pipx: demo-cli" in pipshim_lines(r.stderr)[0]
+    assert "creating virtual environment" not in r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "Successfully installed demo-cli-2.0"
+    assert command(env, work, "demo-cli") == "demo-cli 2.0"
+
+    r = ok(pip(shim_bin, env, work, "install", "--upgrade", "demo-cli"))
+    assert "creating virtual environment" not in r.stderr
+    assert r.stdout.strip().splitlines()[-1] == (
+        f"Requirement already satisfied: demo-cli in {venv(env, 'demo-cli')} (2.0)"
+    )
+
+
+@pytest.mark.parametrize("damage", ["metadata", "command", "link"])
+def test_a_half_made_app_is_repaired_by_the_next_install(shim_bin, env, work, damage):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    if damage == "metadata":  # killed before pipx wrote its metadata
+        (venv(env, "demo-app") / "pipx_metadata.json").unlink()
+    elif damage == "command":
+        (venv(env, "demo-app") / "bin" / "demo-app").unlink()
+    else:  # killed before pipx exposed the command
+        (shim_bin / "demo-app").unlink()
+    r = ok(pip(shim_bin, env, work, "install", "demo-app"))
+    assert "demo-app (repairing:" in pipshim_lines(r.stderr)[0]
+    assert (venv(env, "demo-app") / "pipx_metadata.json").is_file()
+    assert command(env, work, "demo-app") == "demo-app 1.0"
+    r = ok(pip(shim_bin, env, work, "install", "demo-app"))
+    assert "already installed with pipx" in pipshim_lines(r.stderr)[0], "whole again"
+
+
+def test_uninstall_asks_like_pip(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+
+    r = ok(answer(shim_bin, env, work, "n\n", "uninstall", "demo-app"))
+    assert r.stdout.splitlines() == [
+        "Found existing installation: demo-app 1.0",
+        "Uninstalling demo-app-1.0:",
+        "  Would remove:",
+        f"    {venv(env, 'demo-app')}",
+        f"    {shim_bin / 'demo-app'}",
+        "Proceed (Y/n)? ",
+    ]
+    assert venv(env, "demo-app").is_dir() and os.path.lexists(shim_bin / "demo-app")
+
+    r = ok(answer(shim_bin, env, work, "y\n", "uninstall", "demo-app"))
+    assert r.stdout.endswith("Proceed (Y/n)?   Successfully uninstalled demo-app-1.0\n")
+    assert not venv(env, "demo-app").exists()
+    assert not os.path.lexists(shim_bin / "demo-app")
+
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    r = ok(answer(shim_bin, env, work, "", "uninstall", "-y", "demo-app"))
+    assert "Proceed" not in r.stdout
+    assert r.stdout.splitlines()[-1] == "  Successfully uninstalled demo-app-1.0"
+    assert not venv(env, "demo-app").exists()
+
+
+def test_uninstall_with_no_answer_removes_nothing(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    r = answer(shim_bin, env, work, "", "uninstall", "demo-app")
+    assert r.returncode == 2
+    assert "pass -y" in pipshim_lines(r.stderr)[-1]
+    assert "Traceback" not in r.stderr
+    assert venv(env, "demo-app").is_dir()
+
+
+def test_a_listed_package_without_commands_falls_back_without_pipx_errors(shim_bin, env, work):
+    r = ok(pip(shim_bin, env, work, "install", "demo-noscript"))
+    assert "No apps associated" not in r.stderr
+    assert "pipx inject" not in r.stderr
+    lines = pipshim_lines(r.stderr)
+    assert any("demo-noscript has no commands" in ln and "user environment" in ln for ln in lines), lines
+    assert not venv(env, "demo-noscript").exists()
+    assert run([user_venv(env) / "bin" / "python", "-c", "import demo_noscript"], env, work).returncode == 0
+
+
+def test_show_and_list_name_pipx_apps_without_changing_pips_output(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    bare = dict(env, PIPSHIM_DISABLE="1")
+
+    r = pip(shim_bin, env, work, "show", "demo-app")
+    assert pipshim_lines(r.stderr) == ["pipshim: demo-app 1.0 is installed with pipx (pipx list)"]
+    plain = pip(shim_bin, bare, work, "show", "demo-app")
+    assert (r.returncode, r.stdout) == (plain.returncode, plain.stdout)
+
+    r = ok(pip(shim_bin, env, work, "list"))
+    assert pipshim_lines(r.stderr)[-1] == "pipshim: demo-app 1.0 is installed with pipx (pipx list)"
+    assert r.stdout == ok(pip(shim_bin, bare, work, "list")).stdout
+
+    r = ok(pip(shim_bin, env, work, "-q", "list"))
+    assert pipshim_lines(r.stderr) == []
