@@ -218,9 +218,9 @@ CORPUS = (
 )
 
 # The forms `make test` runs end to end: general options before the subcommand (an abbreviation,
-# --python), ambiguous and glued subcommand options, pip's install exemptions, --user, nested
-# requirement files, an editable through a build backend, stdin, and the read commands; installs
-# that change state and read-only forms; every setting. The others are `exhaustive`.
+# --python), an ambiguous abbreviation, a cluster, pip's install exemptions, --user, nested
+# requirement files, an editable through a build backend, and a read command; installs that
+# change state and read-only forms; every setting. The others are `exhaustive`.
 QUICK = frozenset(
     {
         "g-isol-abbrev-list",
@@ -232,8 +232,6 @@ QUICK = frozenset(
         "o-user-dry",
         "r-file",
         "e-dot",
-        "un-prompt-no",
-        "list",
         "version",
     }
 )
@@ -704,8 +702,8 @@ EXPLAIN_CASES = [
     Case("active", ".", ("install", "demo-app"), "demo_app", "active"),
     Case("active", ".", ("-q", "install", "-e", "."), "localproj", "active"),
 ]
-# the EXPLAIN_CASES `make test` runs (by index): the project venv, an editable, --target, an active venv
-QUICK_EXPLAIN = (0, 5, 7, 8)
+# the EXPLAIN_CASES `make test` runs (by index): the project venv, --target in a project, an active venv
+QUICK_EXPLAIN = (0, 7, 8)
 
 
 def installed_in(lab: Lab, cwd: Path, dist: str) -> list[str]:

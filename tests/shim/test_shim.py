@@ -356,9 +356,21 @@ def system_pip(name: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
     return out
 
 
+def version_cases():
+    """Every invocation × every pip name; `make test` runs a diagonal that has each invocation and
+    each name at least once (the invocations are covered one by one with the fake interpreter)."""
+    invocations = [*INVOCATIONS, "dash via PATH", "bash via PATH"]
+    out = []
+    for i, invocation in enumerate(invocations):
+        for j, name in enumerate(PIP_NAMES):
+            quick = j == i % len(PIP_NAMES)
+            marks = () if quick else (pytest.mark.exhaustive,)
+            out.append(pytest.param(invocation, name, marks=marks, id=f"{name}-{invocation}"))
+    return out
+
+
 @pytest.mark.integration
-@pytest.mark.parametrize("invocation", [*INVOCATIONS, "dash via PATH", "bash via PATH"])
-@pytest.mark.parametrize("name", PIP_NAMES)
+@pytest.mark.parametrize(("invocation", "name"), version_cases())
 def test_pip_version_through_the_shim_is_exactly_the_system_pips(invocation, name, tmp_path, real_shims, user_env):
     cwd = not_a_project(tmp_path)
     env = {**user_env, "PATH": f"{real_shims}:/usr/bin:/bin"}
