@@ -1,8 +1,8 @@
 """The system under test, probed once: the externally managed Python and its pip on this machine.
 
 Tests never spell a Python or pip version, a ``lib/pythonX.Y`` path or a ``pipX.Y`` name: they
-read them here, so the same suite runs on Debian 12 (3.11, pip 23.0.1), Debian 13 (3.13,
-pip 25.1.1, no ``pip3.13`` in /usr/bin) and sid (3.14, pip 26.x).
+read them here, so the same suite runs on Debian 12, Debian 13 (3.13, pip 25.1.1, and no
+``pip3.13`` in /usr/bin) and sid (3.14, pip 26.x), each with its own Python and pip.
 
     from sut import SUT
 
@@ -23,7 +23,7 @@ pip                 the system pip script the tests compare with: ``/usr/bin/pip
 pip_version         that pip's version (``"25.1.1"``)
 pip_dir             that pip's package dir (``/usr/lib/python3/dist-packages/pip``)
 pip_names           the ``pip``/``pipN``/``pipN.M`` names that exist in ``bin_dir``, sorted
-                    (Debian 12: pip, pip3, pip3.11; Debian 13: pip, pip3)
+                    (Debian 12: pip, pip3, pip3.N; Debian 13: pip, pip3)
 python_names        the ``python``/``pythonN``/``pythonN.M`` names that exist in ``bin_dir``, sorted
 bin_dir             ``/usr/bin``
 has_ensurepip       whether ``python -m venv`` can seed pip (Debian's python3-venv is installed)
