@@ -1,4 +1,5 @@
-# pipshim: `make install` (this user) and `make test` (the whole suite) are the two entry points.
+# pipshim: `make install` (this user) and `make test` (the suite, at most 90 s) are the two entry points;
+# `make check` adds the slow, exhaustive end-to-end tests (CI runs both).
 PYTHON ?= python3
 PREFIX ?=
 XDG_DATA_HOME ?= $(HOME)/.local/share
@@ -15,7 +16,11 @@ DEV_PY := $(DEV_DIR)/bin/python
 # (python3-venv) needed, and the system site-packages are never touched.
 PIP_INTO = $(PYTHON) -m pip --disable-pip-version-check --python
 
-.PHONY: install uninstall test unit lint bench dev clean shells
+# parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made once
+PYTEST = "$(DEV_PY)" -m pytest -q -p no:cacheprovider
+XDIST ?= -n 3 --dist loadfile
+
+.PHONY: install uninstall test check unit lint bench dev clean shells
 
 install:
 	@test -x "$(TOOL_DIR)/bin/python" || $(PYTHON) -m venv --without-pip "$(TOOL_DIR)"
@@ -39,19 +44,25 @@ lint: dev
 	"$(DEV_PY)" -m ruff check src tests tools
 	"$(DEV_PY)" -m ruff format --check src tests tools
 
-# the shell-init tests run the real zsh and fish: install them when missing (root with apt only)
+# the shell-init tests run the real zsh and fish: install them when missing (root with apt only);
+# anyone else is told, and the shell-init tests then fail naming the missing shell
 shells:
 	@if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish) >/dev/null; \
-	    else echo "zsh and fish are needed by the shell-init tests: install them"; fi; \
+	    else echo "zsh and fish are needed by the shell-init tests: install them (as root: make shells)"; fi; \
 	fi
 
+# pytest exits 5 when it selects no test: make fails then too
 test: dev lint shells
-	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests
+	$(PYTEST) $(XDIST) -m "not exhaustive" tests
+
+# the exhaustive end-to-end corpus, and the version matrix once tests/matrix/ exists (conftest marks it)
+check: dev shells
+	$(PYTEST) $(XDIST) -m exhaustive tests
 
 unit: dev
-	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests/unit
+	$(PYTEST) tests/unit
 
 bench: dev
 	"$(DEV_PY)" tools/bench.py $(BENCH_ARGS)

@@ -1,4 +1,12 @@
-"""Hermetic tests: no PIP_*, VIRTUAL_ENV, CONDA_*, PIPSHIM_* from the caller, HOME in a temp dir."""
+"""Hermetic tests: no PIP_*, VIRTUAL_ENV, CONDA_*, PIPSHIM_* from the caller, HOME in a temp dir.
+
+The system under test (the system Python's version, dirs and pip) comes from ``sut.SUT``.
+Tests run in parallel (pytest-xdist): a session fixture runs once per worker, and what the
+workers share (``shared_dir``) is made once, under a file lock.
+
+Markers: ``exhaustive`` tests (the whole differential corpus; everything under tests/matrix/)
+run in ``make check``, the rest in ``make test``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,36 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-REPO = Path(__file__).resolve().parent.parent
-SYSTEM_PYTHON = "/usr/bin/python3"
-SYSTEM_PIP = "/usr/bin/pip"
+from sut import SUT
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """The version matrix (tests/matrix/, when it exists) is slow: it belongs to `make check`."""
+    matrix = TESTS / "matrix"
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(matrix):
+            item.add_marker(pytest.mark.exhaustive)
+
+
+def shared_dir(tmp_path_factory, name: str) -> Path:
+    """A directory every xdist worker of this run sees (the run's base temp dir without xdist).
+
+    Fill it under ``FileLock(str(path) + ".lock")``: the workers start at the same time.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / name
+    path.mkdir(exist_ok=True)
+    return path
+
+
 DROP_PREFIXES = ("PIP_", "VIRTUAL_ENV", "CONDA_", "PIPSHIM_", "XDG_", "PYTHON", "PYENV_VERSION")
 
 
@@ -36,11 +68,12 @@ def hermetic_env(monkeypatch, tmp_path):
 
 @pytest.fixture
 def shim_bin(tmp_path) -> Path:
-    """A bin dir with the real shims (pip…, pipshim, python…), pointing at the interpreter running the tests."""
+    """A bin dir with the real shims (pip…, pipshim, python…) for the system Python's X.Y, pointing
+    at the interpreter running the tests (pipshim's resolver)."""
     from pipshim import shims
 
     bin_dir = tmp_path / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names(SUT.version)) == 0
     return bin_dir
 
 
@@ -48,18 +81,20 @@ OTHER_USER = "pipshim-other"
 
 
 @pytest.fixture(scope="session")
-def other_user() -> tuple[int, int]:
+def other_user(tmp_path_factory) -> tuple[int, int]:
     """(uid, gid) of a second, non-root user that owns "foreign" directories, created if missing.
 
-    The tests run as root (here and in CI); without root they fail loudly, never skip.
+    Only root can create that user and chown to it: as an ordinary user the tests that need it
+    are skipped, and say why. As root a failure to create it fails them.
     """
     if os.geteuid() != 0:
-        pytest.fail("the ownership tests must run as root: they create a second user and chown to it")
-    try:
-        entry = pwd.getpwnam(OTHER_USER)
-    except KeyError:
-        useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
-        subprocess.run([useradd, "--no-create-home", OTHER_USER], check=True, capture_output=True)
-        entry = pwd.getpwnam(OTHER_USER)
+        pytest.skip("needs root: creates a second user and chowns files to it")
+    with FileLock(str(shared_dir(tmp_path_factory, "locks") / "useradd.lock")):
+        try:
+            entry = pwd.getpwnam(OTHER_USER)
+        except KeyError:
+            useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+            subprocess.run([useradd, "--no-create-home", OTHER_USER], check=True, capture_output=True)
+            entry = pwd.getpwnam(OTHER_USER)
     assert entry.pw_uid != 0
     return entry.pw_uid, entry.pw_gid

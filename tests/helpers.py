@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+from sut import SUT
+
 
 def run(cmd, env, cwd, **kw) -> subprocess.CompletedProcess:
     """Run a command (list) with text output captured."""
@@ -23,8 +25,8 @@ def distro_module() -> str:
     installed, else wheel (python3-wheel, which python3-pip pulls in on Debian)."""
     for name in ("apt_pkg", "wheel"):
         probe = subprocess.run(
-            ["/usr/bin/python3", "-I", "-c", f"import {name}; print({name}.__file__)"], capture_output=True, text=True
+            [SUT.python, "-I", "-c", f"import {name}; print({name}.__file__)"], capture_output=True, text=True
         )
-        if probe.returncode == 0 and probe.stdout.startswith("/usr/lib/python3/dist-packages/"):
+        if probe.returncode == 0 and probe.stdout.startswith(SUT.dist_packages + "/"):
             return name
-    raise AssertionError("no distribution-only module (apt_pkg, wheel) found for /usr/bin/python3")
+    raise AssertionError(f"no distribution-only module (apt_pkg, wheel) found for {SUT.python}")

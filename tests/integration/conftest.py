@@ -1,23 +1,26 @@
-"""Integration fixtures: the real Debian pip on /usr/bin/python3, real virtualenv, local wheels.
+"""Integration fixtures: the real distribution pip on the system Python (``sut.SUT``), real
+virtualenv, local wheels.
 
 Nothing here installs into the system Python: a session fixture compares the system
-site-packages before and after the whole run.
+site-packages before and after the whole run (in every xdist worker).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import shared_dir
+from filelock import FileLock
+from sut import SUT
 from wheels import build_wheelhouse
 
-from integration.support import base_env
+from integration.support import base_env, make_reference_venv
 
-SYSTEM_PYTHON = "/usr/bin/python3"
-SYSTEM_PIP = "/usr/bin/pip"
-SYSTEM_SITE_DIRS = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11/dist-packages")
+SYSTEM_PYTHON = SUT.python
+SYSTEM_PIP = SUT.pip
+SYSTEM_SITE_DIRS = tuple(dict.fromkeys((SUT.purelib, *SUT.site_dirs, SUT.dist_packages)))
 
 
 def _site_snapshot() -> dict[str, list[str]]:
@@ -28,14 +31,8 @@ def _site_snapshot() -> dict[str, list[str]]:
 def system_python_untouched():
     """Fail loudly without an externally managed system Python; check it is unchanged at the end."""
     if not (os.path.exists(SYSTEM_PYTHON) and os.path.exists(SYSTEM_PIP)):
-        pytest.fail(f"integration tests need {SYSTEM_PYTHON} and {SYSTEM_PIP} (Debian's python3-pip)")
-    stdlib = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not os.path.exists(os.path.join(stdlib, "EXTERNALLY-MANAGED")):
+        pytest.fail(f"integration tests need {SYSTEM_PYTHON} and {SYSTEM_PIP} (the distribution's python3-pip)")
+    if SUT.externally_managed is None:
         pytest.fail(f"{SYSTEM_PYTHON} is not externally managed: these tests need one that is")
     before = _site_snapshot()
     yield
@@ -49,8 +46,17 @@ def wheelhouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_data(tmp_path_factory) -> Path:
-    """virtualenv's seed cache, shared by the session so each new venv is quick."""
-    return tmp_path_factory.mktemp("virtualenv-app-data")
+    """virtualenv's seed cache, shared by every worker of the run so that each new venv is quick.
+
+    It is filled once, first thing (by making the reference venv), so no test that kills a
+    venv creation half-way can leave it half-filled.
+    """
+    shared = shared_dir(tmp_path_factory, "virtualenv")
+    data = shared / "app-data"
+    with FileLock(str(shared / "fill.lock")):
+        if not (shared / "reference" / "pyvenv.cfg").is_file():
+            make_reference_venv(shared / "reference", data)
+    return data
 
 
 @pytest.fixture
@@ -77,10 +83,6 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def reference_venv(tmp_path_factory, app_data) -> Path:
-    """A venv made by virtualenv directly from /usr/bin/python3, for pip's own output; never modified.
-
-    Making it also fills the shared seed cache, so no later test can interrupt that.
-    """
-    from integration.support import make_reference_venv
-
-    return make_reference_venv(tmp_path_factory.mktemp("reference") / "venv", app_data)
+    """A venv made by virtualenv directly from the system Python, for pip's own output; never
+    modified, shared by the workers (the one that filled ``app_data``)."""
+    return shared_dir(tmp_path_factory, "virtualenv") / "reference"

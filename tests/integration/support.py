@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 from helpers import pipshim_lines, run
+from sut import SUT
 
 from pipshim import shims
 
-SYSTEM_PYTHON = "/usr/bin/python3"
-SYSTEM_PIP = "/usr/bin/pip"
+SYSTEM_PYTHON = SUT.python
+SYSTEM_PIP = SUT.pip
 MARKER = ".pipshim-incomplete"  # DESIGN.md: "creation marks the venv as in progress first"
-SITE = Path("lib") / "python3.11" / "site-packages"
+SITE = SUT.venv_site  # lib/pythonX.Y/site-packages of a venv made from the system Python
 
 
 def base_env(bin_dir: Path, home: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
@@ -38,7 +39,7 @@ def base_env(bin_dir: Path, home: Path, wheelhouse: Path, app_data: Path) -> dic
 def user_env(base: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
     """Like the ``shim_env`` fixture, for module-scoped fixtures: shims in base/bin, HOME in base/home."""
     bin_dir = base / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names(SUT.version)) == 0
     home = base / "home"
     home.mkdir(exist_ok=True)
     return base_env(bin_dir, home, wheelhouse, app_data)

@@ -20,6 +20,10 @@ the same state (reset before each side and after); the others run both sides at 
 are checked to have changed nothing.
 
 Also: ``pipshim explain --json`` agrees with where install forms actually went.
+
+``make test`` runs the QUICK forms (and QUICK_EXPLAIN cases), one or more of each kind, end to
+end; the rest are marked ``exhaustive`` and run in ``make check``. (The argv parser itself is
+checked against pip's own parser, form by form and in-process, by the unit tests.)
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import NamedTuple
 
 import pytest
 from helpers import pipshim_lines
+from sut import SUT
 
 from integration.support import base_env
 from pipshim import shims
@@ -212,13 +217,24 @@ CORPUS = (
     form("command-typo", "instal", "demo-lib", ro=True),
 )
 
-# Where a form differs because of a pipshim bug: {(setting, form id): (reason, condition)}.
-# Strict, so a fix shows up as an XPASS that fails the run until the entry is removed.
-#
-# The bug: policy.safe_target() applies pip's own install exemptions (--target, --prefix,
-# --root, --dry-run with --report) before looking for a venv, so inside a project whose .venv
-# exists the shim execs the system pip (/usr/bin/pip: Debian's pip 23.0.1 on the externally
-# managed Python) where .venv/bin/pip should run.
+# The forms `make test` runs end to end: general options before the subcommand (an abbreviation,
+# --python), an ambiguous abbreviation, a cluster, pip's install exemptions, --user, nested
+# requirement files, an editable through a build backend, and a read command; installs that
+# change state and read-only forms; every setting. The others are `exhaustive`.
+QUICK = frozenset(
+    {
+        "g-isol-abbrev-list",
+        "g-python-list",
+        "o-no-dep-ambiguous",
+        "o-Uq",
+        "o-target-abbrev",
+        "o-dry-run-report",
+        "o-user-dry",
+        "r-file",
+        "e-dot",
+        "version",
+    }
+)
 
 NORMALISE = {
     # pip's temporary directories (tempfile.mkdtemp: prefix + 8 random characters)
@@ -234,28 +250,28 @@ def params():
         for f in CORPUS:
             if setting not in f.only:
                 continue
-            out.append(pytest.param(setting, f, id=f"{setting}-{f.id}"))
+            marks = () if f.id in QUICK else (pytest.mark.exhaustive,)
+            out.append(pytest.param(setting, f, id=f"{setting}-{f.id}", marks=marks))
     return out
 
 
 def plain_python(prefix: Path) -> Path:
-    """Debian's python3.11 and pip in a prefix of their own whose stdlib lacks EXTERNALLY-MANAGED:
+    """The system python3.X and its pip in a prefix of their own whose stdlib lacks EXTERNALLY-MANAGED:
     a Python that is not externally managed, on any Debian (no pyenv needed). Python finds its
     prefix from the executable's location, so a copy of the binary plus links to the stdlib do."""
+    name = f"python{SUT.version}"
     (prefix / "bin").mkdir(parents=True)
-    shutil.copy2("/usr/bin/python3.11", prefix / "bin" / "python3.11")
-    (prefix / "bin" / "python3").symlink_to("python3.11")
-    stdlib = prefix / "lib" / "python3.11"
+    shutil.copy2(SUT.python_real, prefix / "bin" / name)
+    (prefix / "bin" / "python3").symlink_to(name)
+    stdlib = prefix / "lib" / name
     stdlib.mkdir(parents=True)
-    for entry in os.listdir("/usr/lib/python3.11"):
+    for entry in os.listdir(SUT.stdlib):
         if entry != "EXTERNALLY-MANAGED":
-            (stdlib / entry).symlink_to(f"/usr/lib/python3.11/{entry}")
+            (stdlib / entry).symlink_to(os.path.join(SUT.stdlib, entry))
     (prefix / "lib" / "python3").mkdir()
-    (prefix / "lib" / "python3" / "dist-packages").symlink_to("/usr/lib/python3/dist-packages")
+    (prefix / "lib" / "python3" / "dist-packages").symlink_to(SUT.dist_packages)
     pip = prefix / "bin" / "pip"
-    pip.write_text(
-        f"#!{prefix}/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n"
-    )
+    pip.write_text(f"#!{prefix}/bin/{name}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n")
     pip.chmod(0o755)
     return prefix
 
@@ -478,7 +494,7 @@ def lab(tmp_path_factory, wheelhouse, app_data):
     home = base / "home"
     home.mkdir()
     shim_bin = base / "bin"
-    assert shims.install(str(shim_bin), sys.executable, shims.default_names("3.11")) == 0
+    assert shims.install(str(shim_bin), sys.executable, shims.default_names(SUT.version)) == 0
     # a pip cache with one built wheel in it, so that `cache list`/`cache info` show something
     cache_store = base / "pip-cache-store"
     (cache_store / "wheels" / "ab" / "cd").mkdir(parents=True)
@@ -497,7 +513,7 @@ def lab(tmp_path_factory, wheelhouse, app_data):
     # active: a virtualenv outside any project, activated
     active = base / "active-venv"
     r = _run(
-        [sys.executable, "-m", "virtualenv", "-q", "--no-setuptools", "-p", "/usr/bin/python3", active],
+        [sys.executable, "-m", "virtualenv", "-q", "--no-setuptools", "-p", SUT.python, active],
         dict(common, PATH="/usr/bin:/bin"),
         base,
     )
@@ -514,7 +530,7 @@ def lab(tmp_path_factory, wheelhouse, app_data):
     # plain: a Python that is not externally managed; its --python forms name a venv of its own
     plain_bin = plain_python(base / "plain-python") / "bin"
     plain_venv = base / "plain-venv"
-    r = _run([plain_bin / "python3.11", "-m", "venv", "--without-pip", plain_venv], common, base)
+    r = _run([plain_bin / f"python{SUT.version}", "-m", "venv", "--without-pip", plain_venv], common, base)
     assert r.returncode == 0, r.stderr.decode()
     plain_env = dict(common, PATH=f"{shim_bin}:{plain_bin}:/usr/bin:/bin", PIP_CACHE_DIR=str(base / "cache-plain"))
 
@@ -641,15 +657,19 @@ def test_same_as_the_pip_that_runs_it(results, setting, form):
     assert shim == direct, f"pip {' '.join(argv)}:\n{difference(shim, direct)}"
 
 
-def test_corpus_covers_the_issue():
-    """>= 60 forms where pipshim decides (project, active venv); on the plain Python a read-only
-    subset, since there pipshim only execs pip."""
-    counts = {setting: sum(setting in f.only for f in CORPUS) for setting in SETTINGS}
-    assert counts["project"] >= 60, counts
-    assert counts["active"] >= 60, counts
-    assert counts["plain"] >= 40, counts
-    assert len({f.id for f in CORPUS}) == len(CORPUS), "form ids must be unique"
-    assert all(f.ro for f in CORPUS if "plain" in f.only)
+def test_the_corpus_is_well_formed():
+    """Unique ids; only read-only forms on the plain Python (there pipshim only execs pip); the
+    quick subsets name real forms and cases, and run in every setting."""
+    ids = [f.id for f in CORPUS]
+    assert len(set(ids)) == len(ids), sorted(i for i in ids if ids.count(i) > 1)
+    assert [f.id for f in CORPUS if "plain" in f.only and not f.ro] == []
+    assert sorted(QUICK - set(ids)) == [], "QUICK names forms that are not in the corpus"
+    quick_settings = {s for f in CORPUS if f.id in QUICK for s in f.only}
+    assert quick_settings == set(SETTINGS)
+    assert len(QUICK_EXPLAIN) == len(set(QUICK_EXPLAIN))
+    assert all(0 <= i < len(EXPLAIN_CASES) for i in QUICK_EXPLAIN)
+    placeholders = {m for f in CORPUS for a in f.argv for m in re.findall(r"{(\w+)}", a)}
+    assert placeholders <= {"wh", "wheel1", "wheel2", "url2", "nourl", "vpy", "vdir"}, placeholders
 
 
 # --- pipshim explain agrees with where installs go ------------------------------------------------
@@ -682,6 +702,8 @@ EXPLAIN_CASES = [
     Case("active", ".", ("install", "demo-app"), "demo_app", "active"),
     Case("active", ".", ("-q", "install", "-e", "."), "localproj", "active"),
 ]
+# the EXPLAIN_CASES `make test` runs (by index): the project venv, --target in a project, an active venv
+QUICK_EXPLAIN = (0, 7, 8)
 
 
 def installed_in(lab: Lab, cwd: Path, dist: str) -> list[str]:
@@ -690,12 +712,19 @@ def installed_in(lab: Lab, cwd: Path, dist: str) -> list[str]:
         "active": site_packages(lab.active),
         "user": Path(lab.settings["project"].env["HOME"]) / ".local",
         "target": cwd / "tmp" / "t",
-        "system": Path("/usr/local/lib/python3.11/dist-packages"),
+        "system": Path(SUT.purelib),
     }
     return sorted(name for name, place in places.items() if place.is_dir() and any(place.rglob(f"{dist}-*.dist-info")))
 
 
-@pytest.mark.parametrize("case", EXPLAIN_CASES, ids=lambda c: f"{c.setting}-{' '.join(c.argv)}")
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=() if i in QUICK_EXPLAIN else (pytest.mark.exhaustive,))
+        for i, c in enumerate(EXPLAIN_CASES)
+    ],
+    ids=lambda c: f"{c.setting}-{' '.join(c.argv)}",
+)
 def test_explain_agrees_with_where_the_install_went(lab, case, wheelhouse):
     s = lab.settings[case.setting]
     cwd = s.cwd / case.cwd

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import pipshim_lines, run
+from sut import SUT
 
 from pipshim import shims
 
@@ -38,7 +39,7 @@ def test_good_setup_passes(shim_bin, env, work):
     ok = "\n".join(marks(r.stdout, "✓"))
     assert f"`pip` on PATH is pipshim's shim ({shim_bin / 'pip'})" in ok
     assert f"the shims in {shim_bin} run pipshim" in ok
-    assert "real pip: /usr/bin/pip" in ok
+    assert f"real pip: {SUT.pip}" in ok
     assert "pipx" in ok
     assert "externally managed" in r.stdout
     # a healthy user environment is checked too
@@ -56,7 +57,7 @@ def test_bin_dir_not_before_the_real_pip_fails_with_the_fix(shim_bin, env, work,
     assert r.returncode == 1, r.stdout + r.stderr
     bad = marks(r.stdout, "✗")
     assert len(bad) == 1, r.stdout
-    assert "/usr/bin/pip" in bad[0]
+    assert SUT.pip in bad[0]
     assert "fix" in bad[0]
     assert f"{shim_bin / 'pipshim'} shell-init" in bad[0]
 
@@ -64,7 +65,7 @@ def test_bin_dir_not_before_the_real_pip_fails_with_the_fix(shim_bin, env, work,
 def test_shim_pointing_at_a_missing_interpreter_fails_with_the_fix(shim_bin, env, work, tmp_path):
     missing = tmp_path / "gone" / "python3"
     # the pip shims were written by an install whose interpreter has since been removed
-    assert shims.install(str(shim_bin), str(missing), ["pip", "pip3", "pip3.11"]) == 0
+    assert shims.install(str(shim_bin), str(missing), list(SUT.pip_shim_names)) == 0
     r = doctor(shim_bin, env, work)
     assert r.returncode == 1, r.stdout + r.stderr
     assert pipshim_lines(r.stderr) == [], r.stderr
@@ -75,12 +76,12 @@ def test_shim_pointing_at_a_missing_interpreter_fails_with_the_fix(shim_bin, env
 
 
 def test_shim_pointing_at_a_python_without_pipshim_fails_with_the_fix(shim_bin, env, work):
-    assert shims.install(str(shim_bin), "/usr/bin/python3", ["pip", "pip3", "pip3.11"]) == 0
+    assert shims.install(str(shim_bin), SUT.python, list(SUT.pip_shim_names)) == 0
     r = doctor(shim_bin, env, work)
     assert r.returncode == 1, r.stdout + r.stderr
     bad = marks(r.stdout, "✗")
     assert len(bad) == 1, r.stdout
-    assert "/usr/bin/python3" in bad[0]
+    assert SUT.python in bad[0]
     assert "fix: run `make install` again" in bad[0]
 
 

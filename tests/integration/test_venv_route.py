@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from helpers import pipshim_lines, run, without_pipshim_lines
+from sut import SUT
 
 from integration.support import (
     SYSTEM_PIP,
@@ -149,7 +150,7 @@ def test_pipshim_quiet_silences_the_line(shared, args):
     assert quiet.stdout == loud.stdout  # pip's own output is not silenced
 
 
-@pytest.mark.parametrize("name", ["pip3", "pip3.11"])
+@pytest.mark.parametrize("name", ["pip3", f"pip{SUT.version}"])
 def test_other_pip_names(shared, name):
     version = run([name, "--version"], shared.env, shared.project)
     own = run([shared.venv / "bin" / name, "--version"], shared.env, shared.project)
@@ -164,9 +165,10 @@ def test_other_pip_names(shared, name):
     assert_imports_from_venv(shared.venv, "demo_lib", shared.project)
 
 
-def test_new_project_via_pip3_11(tmp_path, shim_env):
-    project = make_project(tmp_path, "via-pip311")
-    r = run(["pip3.11", "install", "demo-lib"], shim_env, project)
+def test_new_project_via_pip3_n(tmp_path, shim_env):
+    """pip3.N, whether or not the distribution ships a pip3.N of its own (Debian 13 does not)."""
+    project = make_project(tmp_path, "via-pip3n")
+    r = run([f"pip{SUT.version}", "install", "demo-lib"], shim_env, project)
 
     assert r.returncode == 0, r.stderr
     assert one_pipshim_line(r.stderr).endswith("(created)")

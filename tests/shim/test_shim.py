@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sut import SUT
 
 from pipshim import shims
 from pipshim.cli import ENTRY
 from pipshim.realpip import SHIM_ID
 
-SYSTEM_PIP_DIR = Path("/usr/bin")
+# the pip names pipshim installs for the system Python: pip, pip3, pip3.N
+PIP_NAMES = list(SUT.pip_shim_names)
 TEMPLATE = Path(shims.template_path("pip"))
 # How a shim is started: by a named shell, or executed directly (its #! says /bin/sh).
 INVOCATIONS = ["dash", "bash", "exec"]
@@ -164,20 +166,20 @@ def test_a_signal_that_kills_the_interpreter_kills_the_shims_process(invocation,
 
 
 @pytest.mark.parametrize("invocation", INVOCATIONS)
-@pytest.mark.parametrize("name", ["pip", "pip3", "pip3.11"])
+@pytest.mark.parametrize("name", PIP_NAMES)
 def test_each_installed_copy_passes_its_own_name(invocation, name, tmp_path, fake_python, workdir):
     bin_dir = tmp_path / "names"
-    assert shims.install(str(bin_dir), str(fake_python), ["pip", "pip3", "pip3.11"]) == 0
+    assert shims.install(str(bin_dir), str(fake_python), PIP_NAMES) == 0
     r = start(command(invocation, bin_dir / name, ["--version"]), workdir)
     assert r.argv[3:5] == ["--shim", str(bin_dir / name)]
     assert r.argv[4].endswith(f"/{name}")
 
 
 @pytest.mark.parametrize("shell", ["dash", "bash"])
-@pytest.mark.parametrize("name", ["pip", "pip3", "pip3.11"])
+@pytest.mark.parametrize("name", PIP_NAMES)
 def test_a_copy_found_on_path_passes_the_path_it_was_found_at(shell, name, tmp_path, fake_python, workdir):
     bin_dir = tmp_path / "names"
-    assert shims.install(str(bin_dir), str(fake_python), ["pip", "pip3", "pip3.11"]) == 0
+    assert shims.install(str(bin_dir), str(fake_python), PIP_NAMES) == 0
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
     r = start([shell_path(shell), "-c", f'{name} "$@"', "sh", "a b", ""], workdir, env)
     assert r.argv == ["-I", "-c", ENTRY, "--shim", str(bin_dir / name), "a b", ""]
@@ -285,7 +287,7 @@ def test_install_never_replaces_a_foreign_symlink(kind, tmp_path, fake_python):
 
 def test_installing_again_over_our_own_shims_is_idempotent_and_follows_a_new_interpreter(tmp_path, fake_python):
     bin_dir = tmp_path / "bin"
-    names = ["pip", "pip3", "pip3.11"]
+    names = PIP_NAMES
     assert shims.install(str(bin_dir), str(fake_python), names) == 0
     first = {n: (bin_dir / n).read_bytes() for n in names}
     assert shims.install(str(bin_dir), str(fake_python), names) == 0
@@ -302,7 +304,7 @@ def test_uninstall_removes_only_files_carrying_the_shim_id(tmp_path, fake_python
     bin_dir = tmp_path / "bin"
     assert shims.install(str(bin_dir), str(fake_python), ["pip", "pip3"]) == 0
     keep = {
-        "pip3.11": FOREIGN,  # someone else's pip
+        f"pip{SUT.version}": FOREIGN,  # someone else's pip
         "notes.txt": f"{SHIM_ID} mentioned in a text file that is not a script\n",
         "late-mention": "#!/bin/sh\n" + "#\n" * 300 + f"# {SHIM_ID}\n",  # past the header
     }
@@ -310,7 +312,7 @@ def test_uninstall_removes_only_files_carrying_the_shim_id(tmp_path, fake_python
         (bin_dir / name).write_text(text)
     (bin_dir / "pip-link").symlink_to(bin_dir / "pip3")
     before = {name: snapshot(bin_dir / name) for name in [*keep, "pip-link"]}
-    assert shims.uninstall(str(bin_dir), ["pip3.11", "notes.txt"]) == []
+    assert shims.uninstall(str(bin_dir), [f"pip{SUT.version}", "notes.txt"]) == []
     removed = shims.uninstall(str(bin_dir))
     assert sorted(removed) == [str(bin_dir / "pip"), str(bin_dir / "pip3")]
     assert sorted(os.listdir(bin_dir)) == sorted([*keep, "pip-link"])
@@ -324,7 +326,7 @@ def test_uninstall_removes_only_files_carrying_the_shim_id(tmp_path, fake_python
 @pytest.fixture
 def real_shims(tmp_path) -> Path:
     bin_dir = tmp_path / "bin"
-    assert shims.install(str(bin_dir), sys.executable, shims.default_names("3.11")) == 0
+    assert shims.install(str(bin_dir), sys.executable, shims.default_names(SUT.version)) == 0
     return bin_dir
 
 
@@ -345,15 +347,30 @@ def not_a_project(tmp_path: Path) -> Path:
 
 
 def system_pip(name: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``--version`` of the system pip that a shim called ``name`` stands for: the same name in
+    /usr/bin, else pip3, else pip (Debian 13 ships no pip3.N)."""
+    real = next(n for n in (name, "pip3", "pip") if n in SUT.pip_names)
     env = {**env, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([str(SYSTEM_PIP_DIR / name), "--version"], cwd=cwd, env=env, capture_output=True, text=True)
+    out = subprocess.run([str(Path(SUT.bin_dir) / real), "--version"], cwd=cwd, env=env, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("pip "), out
     return out
 
 
+def version_cases():
+    """Every invocation × every pip name; `make test` runs a diagonal that has each invocation and
+    each name at least once (the invocations are covered one by one with the fake interpreter)."""
+    invocations = [*INVOCATIONS, "dash via PATH", "bash via PATH"]
+    out = []
+    for i, invocation in enumerate(invocations):
+        for j, name in enumerate(PIP_NAMES):
+            quick = j == i % len(PIP_NAMES)
+            marks = () if quick else (pytest.mark.exhaustive,)
+            out.append(pytest.param(invocation, name, marks=marks, id=f"{name}-{invocation}"))
+    return out
+
+
 @pytest.mark.integration
-@pytest.mark.parametrize("invocation", [*INVOCATIONS, "dash via PATH", "bash via PATH"])
-@pytest.mark.parametrize("name", ["pip", "pip3", "pip3.11"])
+@pytest.mark.parametrize(("invocation", "name"), version_cases())
 def test_pip_version_through_the_shim_is_exactly_the_system_pips(invocation, name, tmp_path, real_shims, user_env):
     cwd = not_a_project(tmp_path)
     env = {**user_env, "PATH": f"{real_shims}:/usr/bin:/bin"}
