@@ -30,3 +30,17 @@ def distro_module() -> str:
         if probe.returncode == 0 and probe.stdout.startswith(SUT.dist_packages + "/"):
             return name
     raise AssertionError(f"no distribution-only module (apt_pkg, wheel) found for {SUT.python}")
+
+
+def destination(line: str, cwd, home) -> tuple[str, bool]:
+    """A routed line `pipshim: → DEST (…)`: DEST as an absolute path, and whether it was new.
+
+    DEST is shown as ./x under the cwd and ~/x under the home (plan.shown).
+    """
+    assert "→ " in line, line
+    shown = line.split("→ ", 1)[1].rsplit(" (", 1)[0] if " (" in line else line.split("→ ", 1)[1]
+    if shown.startswith("./"):
+        shown = f"{cwd}/{shown[2:]}"
+    elif shown.startswith("~/"):
+        shown = f"{home}/{shown[2:]}"
+    return shown, "(new" in line

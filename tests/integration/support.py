@@ -134,3 +134,18 @@ def make_reference_venv(path: Path, app_data: Path, python: str = SYSTEM_PYTHON)
     )
     assert r.returncode == 0, r.stderr
     return path
+
+
+SHARED_GID = 100  # Debian's `users`: named after nobody, so never anyone's private group
+
+
+def untrusted_writable(path: Path) -> Path:
+    """Make ``path`` writable by someone other than its owner: by the shared group `users` when
+    root can chgrp it there, else by others. (Group-writable by the owner's own private group,
+    umask 002's normal result, is the owner's own and trusted.)"""
+    if os.geteuid() == 0:
+        os.chown(path, -1, SHARED_GID)
+        path.chmod(0o775)
+    else:
+        path.chmod(0o757)
+    return path

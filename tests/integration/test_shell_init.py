@@ -80,7 +80,7 @@ def test_shell_init_puts_the_shims_first_once(shell, bin_dir, hermetic_env, tmp_
     assert second == str(bin_dir / "pip")
     assert path.split(":") == [str(bin_dir), "/usr/bin", "/bin"]
     # `pip` typed in that shell reaches pipshim's resolver
-    assert "would install into user environment" in "\n".join(lines[4:]), r.stdout
+    assert "/pipshim/venv (new user env; " in "\n".join(lines[4:]), r.stdout
 
 
 @pytest.mark.parametrize("shell", list(SHELLS))

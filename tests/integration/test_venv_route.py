@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from helpers import pipshim_lines, run, without_pipshim_lines
+from helpers import destination, pipshim_lines, run, without_pipshim_lines
 from sut import SUT
 
 from integration.support import (
@@ -50,7 +50,7 @@ def test_install_creates_project_venv(tmp_path, shim_env, marker, name):
     assert "Successfully installed demo-dep-1.0 demo-needs-dep-1.0" in r.stdout
     assert_complete_venv(venv)
     line = one_pipshim_line(r.stderr)
-    assert str(venv) in line and line.endswith("(created)"), line
+    assert destination(line, project, shim_env["HOME"]) == (str(venv), True), line
     assert "externally managed" in line
     # the package (and its dependency) import from .venv/bin/python, not from the system Python
     assert_imports_from_venv(venv, "demo_needs_dep", tmp_path)
@@ -66,7 +66,7 @@ def test_install_creates_project_venv(tmp_path, shim_env, marker, name):
     if marker == "requirements.txt":  # the usual next step in such a directory
         r = run(["pip", "install", "-r", "requirements.txt"], shim_env, project)
         assert r.returncode == 0, r.stderr
-        assert "(created)" not in one_pipshim_line(r.stderr)
+        assert "(new" not in one_pipshim_line(r.stderr)
         assert_imports_from_venv(venv, "demo_lib", tmp_path)
 
 
@@ -78,7 +78,7 @@ def test_subdirectory_uses_the_same_venv(shared):
 
     assert r.returncode == 0, r.stderr
     line = one_pipshim_line(r.stderr)
-    assert str(shared.venv) in line and "(created)" not in line, line
+    assert destination(line, sub, shared.env["HOME"]) == (str(shared.venv), False), line
     assert not (sub / ".venv").exists() and not (shared.project / "src" / ".venv").exists()
     assert venvs_under(shared.project) == [shared.venv]
     assert_imports_from_venv(shared.venv, "demo_lib", sub)
@@ -97,7 +97,7 @@ def test_read_commands_read_the_venv(shared, args):
     assert (via_shim.returncode, via_shim.stdout) == (own.returncode, own.stdout)
     assert without_pipshim_lines(via_shim.stderr) == own.stderr
     line = one_pipshim_line(via_shim.stderr)
-    assert str(shared.venv) in line and "(created)" not in line, line
+    assert destination(line, shared.project, shared.env["HOME"]) == (str(shared.venv), False), line
     if args[0] in ("list", "freeze", "show"):
         assert "demo-needs-dep" in via_shim.stdout.replace("demo_needs_dep", "demo-needs-dep")
 
@@ -171,7 +171,7 @@ def test_new_project_via_pip3_n(tmp_path, shim_env):
     r = run([f"pip{SUT.version}", "install", "demo-lib"], shim_env, project)
 
     assert r.returncode == 0, r.stderr
-    assert one_pipshim_line(r.stderr).endswith("(created)")
+    assert destination(one_pipshim_line(r.stderr), project, shim_env["HOME"])[1]
     assert_complete_venv(project / ".venv")
     assert_imports_from_venv(project / ".venv", "demo_lib", tmp_path)
 
@@ -185,7 +185,7 @@ def test_active_venv_not_on_path_wins_over_the_project(tmp_path, shim_env, proje
 
     assert r.returncode == 0, r.stderr
     line = one_pipshim_line(r.stderr)
-    assert str(active) in line and "(created)" not in line, line
+    assert destination(line, project, env["HOME"]) == (str(active), False), line
     assert not (project / ".venv").exists()
     assert_imports_from_venv(active, "demo_lib", tmp_path)
     listed = run(["pip", "list"], env, project)
