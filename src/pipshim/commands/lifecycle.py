@@ -173,7 +173,9 @@ def leftovers(bin_dir: str, environ: Mapping[str, str]) -> Leftovers:
     glob = root and not _in_container(environ)
     left.pipx_global = glob
     left.pipx_home = pipx.global_home if glob else pipx.home
-    left.pipx_apps = sorted(pipx.global_managed if glob else pipx.managed)
+    venvs_dir = os.path.join(left.pipx_home, "venvs")
+    apps = pipx.global_managed if glob else pipx.managed
+    left.pipx_apps = sorted(a for a in apps if not a.startswith(".") and os.path.isdir(os.path.join(venvs_dir, a)))
     cache = paths.cache_dir(environ)
     left.cache = cache if cache and os.path.lexists(cache) else ""
     conf = paths.config_file(environ)
@@ -204,24 +206,30 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
                 os.unlink(link)
             shutil.rmtree(venv, ignore_errors=True)
         print(f"removed pipx app {app}")
-    _remove_pipx_home(left.pipx_home)
+    if _remove_pipx_home(left.pipx_home) and not left.pipx_global:
+        state = environ.get("XDG_STATE_HOME", "")
+        state = state if os.path.isabs(state) else os.path.join(paths.home(environ), ".local", "state")
+        for d in (os.path.join(paths.cache_home(environ), "pipx"), os.path.join(state, "pipx")):
+            _remove_tree(d, "pipx's")
 
 
 # what pipx keeps in its home besides the apps' venvs
 _PIPX_OWN = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", "pipx.json"))
 
 
-def _remove_pipx_home(home: str) -> None:
+def _remove_pipx_home(home: str) -> bool:
     """pipx's home, once no app is left in it and it holds only pipx's own directories."""
     try:
         names = set(os.listdir(home))
         apps = os.listdir(os.path.join(home, "venvs")) if "venvs" in names else []
     except OSError:
-        return
-    if apps or not names <= _PIPX_OWN:
-        return
+        return False
+    names = {n for n in names if not (n.startswith(".") and n.endswith(".lock"))}  # pipx's lock files
+    if [a for a in apps if not a.startswith(".")] or not names <= _PIPX_OWN:
+        return False
     shutil.rmtree(home, ignore_errors=True)
-    print(f"removed {home} (pipx's home, now empty)")
+    print(f"removed {home} (pipx's home, no app left in it)")
+    return True
 
 
 def _remove_tree(path: str, what: str) -> None:
@@ -275,7 +283,7 @@ def uninstall_all(bin_dir: str, tool_dir: str, purge: bool, environ: Mapping[str
         for link in left.links:
             os.unlink(link)
         if left.links:
-            print(f"removed {len(left.links)} links in {bin_dir} into the user environment")
+            print(f"removed {len(left.links)} link(s) in {bin_dir} into the user environment")
         if left.user_env:
             why = venvs.removable(left.user_env, (paths.home(environ),))
             if why is None:
@@ -318,7 +326,7 @@ def _list_leftovers(left: Leftovers, bin_dir: str, environ: Mapping[str, str]) -
         target = os.path.join(left.user_env, "bin", "*")
         items.append(
             (
-                f"{len(left.links)} links in {bin_dir} into the user environment",
+                f"{len(left.links)} link{'s' if len(left.links) > 1 else ''} in {bin_dir} into the user environment",
                 f"find {q(bin_dir)} -maxdepth 1 -lname {q(target)} -delete",
             )
         )
