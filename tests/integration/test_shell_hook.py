@@ -235,3 +235,11 @@ def test_rc_line_under_home_uses_tilde(shim_bin, shim_env):
     assert rc_line(shim_bin, env, "bash") == 'if [ -x ~/bin/pipshim ]; then eval "$(~/bin/pipshim shell-init bash)"; fi'
     assert rc_line(shim_bin, env, "fish") == "if test -x ~/bin/pipshim; ~/bin/pipshim shell-init fish | source; end"
     assert os.path.isabs(rc_line(shim_bin, shim_env, "zsh").split()[3])
+
+
+def test_readme_rc_lines_are_the_ones_shell_init_gives(hermetic_env):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    bin_dir = str(hermetic_env / ".local" / "bin")
+    for shell in shell_init.SHELLS:
+        line = shell_init.rc_line(shell, bin_dir, {"HOME": str(hermetic_env)})
+        assert f"`{line.replace('|', chr(92) + '|')}`" in readme, line
