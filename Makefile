@@ -15,6 +15,9 @@ DEV_PY := $(DEV_DIR)/bin/python
 # pip's --python installs into an interpreter that has no pip of its own: no ensurepip
 # (python3-venv) needed, and the system site-packages are never touched.
 PIP_INTO = $(PYTHON) -m pip --disable-pip-version-check --python
+PURGE ?=
+UNINSTALL_PY = $(PYTHON)
+UNINSTALL_ENTRY = 'import sys; sys.path.insert(0, "$(CURDIR)/src"); from pipshim.cli import main; sys.exit(main())'
 
 # parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made once
 PYTEST = "$(DEV_PY)" -m pytest -q -p no:cacheprovider
@@ -24,14 +27,16 @@ XDIST ?= -n 3 --dist loadfile
 
 install:
 	@test -x "$(TOOL_DIR)/bin/python" || $(PYTHON) -m venv --without-pip "$(TOOL_DIR)"
-	$(PIP_INTO) "$(TOOL_DIR)/bin/python" install --quiet --upgrade --force-reinstall --no-deps .
-	$(PIP_INTO) "$(TOOL_DIR)/bin/python" install --quiet --upgrade-strategy only-if-needed .
-	"$(TOOL_DIR)/bin/python" -I -m pipshim install-shims --bin-dir "$(BIN_DIR)" --python "$(TOOL_DIR)/bin/python"
-	@echo "pipshim installed: shims in $(BIN_DIR), resolver in $(TOOL_DIR)"
+	@$(PIP_INTO) "$(TOOL_DIR)/bin/python" install --quiet --upgrade --force-reinstall --no-deps .
+	@$(PIP_INTO) "$(TOOL_DIR)/bin/python" install --quiet --upgrade-strategy only-if-needed .
+	@# install-summary gives the PATH hint (the README's rc line), so install-shims is told BIN_DIR is on PATH
+	@PATH="$(BIN_DIR):$$PATH" "$(TOOL_DIR)/bin/python" -I -m pipshim install-shims --bin-dir "$(BIN_DIR)" --python "$(TOOL_DIR)/bin/python"
+	@"$(TOOL_DIR)/bin/python" -I -m pipshim install-summary --bin-dir "$(BIN_DIR)" --tool-dir "$(TOOL_DIR)"
 
+# removes the shims and the tool env, then lists what stays; PURGE=1 removes all of it.
+# Run from this checkout, so it works whatever state the tool env is in.
 uninstall:
-	@if [ -x "$(TOOL_DIR)/bin/python" ]; then "$(TOOL_DIR)/bin/python" -I -m pipshim uninstall-shims --bin-dir "$(BIN_DIR)"; fi
-	rm -rf "$(TOOL_DIR)"
+	@$(UNINSTALL_PY) -I -c $(UNINSTALL_ENTRY) uninstall-all --bin-dir "$(BIN_DIR)" --tool-dir "$(TOOL_DIR)" $(if $(filter-out 0,$(PURGE)),--purge)
 
 dev: $(DEV_DIR)/.installed
 

@@ -28,7 +28,21 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--bin-dir", default=None, help="default: ~/.local/bin")
     s = sub.add_parser("shell-init", help="print the lines for a shell rc file")
     s.add_argument("shell", choices=("bash", "zsh", "fish", "sh"))
+    s.add_argument("--no-hook", action="store_true", help="PATH only: no venv activation on cd")
+    s.add_argument("--rc-line", action="store_true", help="print the line for the rc file instead")
     sub.add_parser("doctor", help="check the set-up; exit 1 on a problem")
+    r = sub.add_parser("run", help="run CMD with the environment `pip install` here would use first on PATH")
+    r.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD [ARGS…]")
+    w = sub.add_parser("which", help="the path CMD resolves to in that environment")
+    w.add_argument("cmd", nargs=1, metavar="CMD")
+    # hidden, for the Makefile: `make install`'s summary and `make uninstall [PURGE=1]`
+    si = sub.add_parser("install-summary")
+    si.add_argument("--bin-dir", required=True)
+    si.add_argument("--tool-dir", required=True)
+    ua = sub.add_parser("uninstall-all")
+    ua.add_argument("--bin-dir", required=True)
+    ua.add_argument("--tool-dir", required=True)
+    ua.add_argument("--purge", action="store_true")
     return p
 
 
@@ -42,6 +56,12 @@ def run_command(argv: list[str], environ: Mapping[str, str], shim_dir: str) -> i
         from pipshim.commands.doctor import run
     elif args.command == "shell-init":
         from pipshim.commands.shell_init import run
+    elif args.command == "run":
+        from pipshim.commands.run import run
+    elif args.command == "which":
+        from pipshim.commands.which import run
+    elif args.command in ("install-summary", "uninstall-all"):
+        from pipshim.commands.lifecycle import run
     else:
         from pipshim.commands.shims import run
     return run(args, environ, shim_dir)

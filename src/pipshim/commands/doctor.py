@@ -44,7 +44,9 @@ def run(args, environ, shim_dir: str) -> int:
     bin_dir = shim_dir or paths.default_bin_dir(environ)
     r = Report()
     path_var = environ.get("PATH", "")
-    init = f'eval "$({os.path.join(bin_dir, "pipshim")} shell-init bash)" in your shell rc file'
+    from pipshim.commands.shell_init import rc_line
+
+    init = f"add `{rc_line('bash', bin_dir, environ)}` to your shell rc file (README: Shell integration)"
     first = shutil.which("pip", path=path_var) or ""
     ours_first = bool(first) and realpip.is_our_shim(first)
     shown = first or "nothing"
@@ -68,6 +70,9 @@ def run(args, environ, shim_dir: str) -> int:
             em = target.externally_managed and not target.in_venv
             what = "externally managed: pipshim routes installs" if em else "not externally managed: pip runs as is"
             r.note(f"{target.path} is {what}")
+            if em:
+                consent_check(r, environ, target.prefix, real.path)
+    new_pythons(r, environ, bin_dir)
     pipx = subprocess.run([sys.executable, "-m", "pipx", "--version"], capture_output=True, text=True)
     r.line(
         pipx.returncode == 0,
@@ -89,6 +94,103 @@ def run(args, environ, shim_dir: str) -> int:
             '`sudo make install PREFIX=/usr/local`, or run `sudo env PATH="$PATH" pip …`'
         )
     return Exit.REFUSED if r.failed else Exit.OK
+
+
+CONSENT = "break-system-packages"
+CONSENT_DOES = "every pip install writes into the system Python; pipshim passes it through"
+
+
+def consent_places(environ, prefix: str) -> list[tuple[str, str]]:
+    """(file, section) of every pip config file pip reads for install that says break-system-packages."""
+    import configparser
+
+    from pipshim.pip_argv import truthy
+    from pipshim.pipconf import config_files
+
+    found = []
+    for path in config_files(dict(environ), prefix, False):
+        if not os.path.isfile(path):
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        for section in ("global", "install"):
+            if not parser.has_section(section):
+                continue
+            for key, value in parser.items(section):
+                name = key.lower().replace("_", "-").removeprefix("--")
+                if name == CONSENT and truthy(value):
+                    found.append((path, section))
+    return found
+
+
+def consent_fix(environ, prefix: str, real_pip: str, path: str, section: str) -> str:
+    """The command that removes the consent from ``path``: ``pip config`` where it can edit that file."""
+    from pipshim import paths
+
+    config_home = paths.config_home(environ)
+    targets = {os.path.join(prefix, "pip.conf"): "--site", "/etc/pip.conf": "--global"}
+    if config_home:
+        targets[os.path.join(config_home, "pip", "pip.conf")] = "--user"
+    which = targets.get(path)
+    if which is None or path == environ.get("PIP_CONFIG_FILE"):  # a file `pip config` cannot pick
+        return f"delete the `{CONSENT}` line from [{section}] in {path}"
+    sudo = "" if os.access(path, os.W_OK) else "sudo "
+    return f"`{sudo}{real_pip} config {which} unset {section}.{CONSENT}`"
+
+
+def consent_check(r: Report, environ, prefix: str, real_pip: str) -> None:
+    """Global consent turns pipshim off for every install: say where it is and how to remove it."""
+    from pipshim.pip_argv import truthy
+    from pipshim.pipconf import read_settings
+
+    value, where = read_settings(dict(environ), "install", prefix, False).get(CONSENT, (None, None))
+    if not (value and truthy(value)):
+        r.line(True, f"no global {CONSENT} in pip's settings")
+        return
+    fixes = []
+    if environ.get("PIP_BREAK_SYSTEM_PACKAGES") and truthy(environ["PIP_BREAK_SYSTEM_PACKAGES"]):
+        fixes.append("`unset PIP_BREAK_SYSTEM_PACKAGES` (and remove it where it is exported)")
+    fixes += [
+        consent_fix(environ, prefix, real_pip, path, section) for path, section in consent_places(environ, prefix)
+    ]
+    r.line(False, f"{CONSENT} is set globally ({where}): {CONSENT_DOES}", "; ".join(fixes) or f"remove {where}")
+
+
+def new_pythons(r: Report, environ, bin_dir: str) -> None:
+    """An externally managed python3.N on PATH that has no pip3.N (or python3.N) shim yet."""
+    import re
+
+    from pipshim import interp
+
+    have_python_shims = realpip.is_our_shim(os.path.join(bin_dir, "python3"))
+    seen: set[str] = set()
+    for d in environ.get("PATH", "").split(os.pathsep):
+        if not d or os.path.realpath(d) == os.path.realpath(bin_dir):
+            continue
+        try:
+            names = sorted(n for n in os.listdir(d) if re.fullmatch(r"python3\.\d+", n))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(d, name)
+            version = name[len("python") :]
+            if version in seen or not os.access(path, os.X_OK) or realpip.is_our_shim(path):
+                continue
+            seen.add(version)
+            info = interp.inspect(path, environ)
+            if info is None or not info.externally_managed or info.in_venv or info.conda:
+                continue
+            wanted = [f"pip{version}"] + ([f"python{version}"] if have_python_shims else [])
+            missing = [n for n in wanted if not realpip.is_our_shim(os.path.join(bin_dir, n))]
+            if missing:
+                r.line(
+                    False,
+                    f"{path} is externally managed and has no {'/'.join(missing)} shim in {bin_dir}",
+                    "`pipshim install-shims`",
+                )
 
 
 def _here(facts):

@@ -1,7 +1,25 @@
 """``pipshim shell-init SHELL``: the lines for a shell rc file, like ``pyenv init -``.
 
 They put the shim directory in front of PATH (once: evaluating them again changes
-nothing) and make the shell forget the command paths it has cached.
+nothing) and make the shell forget the command paths it has cached. For bash, zsh and
+fish they also add a hook (mise, direnv) that activates the nearest project venv when
+the directory changes and deactivates it on leaving, so ``pytest`` or ``myapp`` typed in
+a project runs the project's copy, never a user-environment link in the bin dir:
+
+- it is shell code only (no Python start, no fork): it walks up from ``$PWD`` looking
+  for the directory itself being a venv, then the names rule 5 looks at
+  (``discovery.VENV_NAMES`` + ``OTHER_VENV_NAMES``, rendered here, never written
+  twice), each only with a ``pyvenv.cfg``, owned by the user (``test -O``), and not
+  carrying the in-progress marker;
+- activation puts ``VENV/bin`` in front of PATH and sets ``VIRTUAL_ENV``; deactivation
+  removes exactly that entry and that variable; a venv activated by hand
+  (``source .venv/bin/activate``: ``_OLD_VIRTUAL_PATH``, or a ``VIRTUAL_ENV`` the hook
+  did not set) is left alone;
+- ``PIPSHIM_HOOK=0`` switches it off at any time (what it added is removed), and
+  ``--no-hook`` leaves it out. sh/dash gets PATH only.
+
+The rc line (``rc_line``) only runs pipshim while it is there, so a shell starts clean
+once pipshim has been uninstalled.
 """
 
 from __future__ import annotations
@@ -11,20 +29,174 @@ import shlex
 import sys
 from collections.abc import Mapping
 
-from pipshim import paths
+from pipshim import discovery, paths
 from pipshim.errors import Exit
 
 SHELLS = ("bash", "zsh", "sh", "fish")
+HOOK_SHELLS = ("bash", "zsh", "fish")
+# where the rc line goes, per shell (README "Shell integration")
+RC_FILES = {
+    "bash": "~/.bashrc",
+    "zsh": "~/.zshrc",
+    "fish": "~/.config/fish/config.fish",
+    "sh": "~/.profile",
+}
+HOOK_VAR = "_PIPSHIM_VENV"  # the venv the hook activated (exported: a child shell can undo it)
 
 
 def _fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def lines(shell: str, bin_dir: str) -> str:
+def _candidates() -> tuple[str, ...]:
+    """The directory itself, then rule 5's names, in rule 5's order."""
+    return ("", *discovery.VENV_NAMES, *discovery.OTHER_VENV_NAMES)
+
+
+def display_path(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` as a shell word: ``~/…`` under the home directory, quoted when it must be."""
+    home = paths.home(environ)
+    if home and home != "/" and path.startswith(home.rstrip("/") + "/"):
+        rest = path[len(home.rstrip("/")) + 1 :]
+        return "~/" + (rest if shlex.quote(rest) == rest else shlex.quote(rest))
+    return shlex.quote(path)
+
+
+def rc_line(shell: str, bin_dir: str, environ: Mapping[str, str]) -> str:
+    """The one line for the rc file; it does nothing, silently, once pipshim is gone."""
+    exe = display_path(os.path.join(bin_dir, "pipshim"), environ)
+    if shell == "fish":
+        return f"if test -x {exe}; {exe} shell-init fish | source; end"
+    return f'if [ -x {exe} ]; then eval "$({exe} shell-init {shell})"; fi'
+
+
+# --- bash and zsh: one function body, plain POSIX constructs plus `local` ---------------------
+
+_POSIX_HOOK = r"""# pipshim: activate the nearest project venv on cd, deactivate it on leaving (PIPSHIM_HOOK=0: off)
+_pipshim_off() {
+    [ -n "${_PIPSHIM_VENV:-}" ] || return 0
+    local b="$_PIPSHIM_VENV/bin"
+    case $PATH in
+        "$b") PATH= ;;
+        "$b":*) PATH=${PATH#"$b:"} ;;
+        *:"$b":*) PATH=${PATH%%":$b:"*}:${PATH#*":$b:"} ;;
+        *:"$b") PATH=${PATH%":$b"} ;;
+    esac
+    [ "${VIRTUAL_ENV:-}" = "$_PIPSHIM_VENV" ] && unset VIRTUAL_ENV
+    unset _PIPSHIM_VENV
+}
+_pipshim_hook() {
+    local ret=$? d v n found=
+    # a venv activated by hand is left alone
+    [ -z "${_OLD_VIRTUAL_PATH+set}" ] || return $ret
+    [ -z "${VIRTUAL_ENV:-}" ] || [ "$VIRTUAL_ENV" = "${_PIPSHIM_VENV:-}" ] || return $ret
+    if [ "${PIPSHIM_HOOK:-1}" != 0 ]; then
+        d=$PWD
+        while [ -n "$d" ]; do
+            for n in @NAMES@; do
+                v=${d%/}${n:+/$n}
+                [ -f "$v/pyvenv.cfg" ] && [ -d "$v/bin" ] && [ -O "$v" ] || continue
+                [ -e "$v/@INCOMPLETE@" ] || found=$v
+                break 2
+            done
+            [ "$d" = / ] && break
+            d=${d%/*}; [ -n "$d" ] || d=/
+        done
+    fi
+    if [ "$found" = "${_PIPSHIM_VENV:-}" ] && [ "${VIRTUAL_ENV:-}" = "$found" ]; then
+        return $ret
+    fi
+    _pipshim_off
+    if [ -n "$found" ]; then
+        PATH="$found/bin${PATH:+:$PATH}"
+        VIRTUAL_ENV=$found
+        _PIPSHIM_VENV=$found
+        export PATH VIRTUAL_ENV _PIPSHIM_VENV
+    fi
+    @REHASH@
+    return $ret
+}
+"""
+
+_BASH_REGISTER = r"""case ${PROMPT_COMMAND:-} in
+    *_pipshim_hook*) ;;
+    *) PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND
+}_pipshim_hook" ;;
+esac
+"""
+
+_ZSH_REGISTER = """autoload -Uz add-zsh-hook
+add-zsh-hook chpwd _pipshim_hook
+add-zsh-hook precmd _pipshim_hook
+"""
+
+_FISH_HOOK = r"""# pipshim: activate the nearest project venv on cd, deactivate it on leaving (PIPSHIM_HOOK=0: off)
+function _pipshim_off
+    set -q _PIPSHIM_VENV; or return 0
+    if set -l i (contains -i -- "$_PIPSHIM_VENV/bin" $PATH)
+        set -e PATH[$i]
+    end
+    test "$VIRTUAL_ENV" = "$_PIPSHIM_VENV"; and set -e VIRTUAL_ENV
+    set -e _PIPSHIM_VENV
+end
+function _pipshim_hook --on-variable PWD --on-event fish_prompt
+    # a venv activated by hand is left alone
+    if set -q _OLD_VIRTUAL_PATH; or begin; set -q VIRTUAL_ENV; and test "$VIRTUAL_ENV" != "$_PIPSHIM_VENV"; end
+        return
+    end
+    set -l found ''
+    if test "$PIPSHIM_HOOK" != 0
+        set -l d $PWD
+        while test -n "$d"
+            set -l done 0
+            for n in @NAMES@
+                set -l v $d
+                test -n "$n"; and set v (string trim -r -c / -- $d)/$n
+                test -f "$v/pyvenv.cfg"; and test -d "$v/bin"; and test -O "$v"; or continue
+                test -e "$v/@INCOMPLETE@"; or set found $v
+                set done 1
+                break
+            end
+            test $done = 1; and break
+            test "$d" = /; and break
+            set d (string replace -r '/[^/]*$' '' -- $d)
+            test -n "$d"; or set d /
+        end
+    end
+    if test "$found" = "$_PIPSHIM_VENV"; and test "$VIRTUAL_ENV" = "$found"
+        return
+    end
+    _pipshim_off
+    if test -n "$found"
+        set -gx PATH "$found/bin" $PATH
+        set -gx VIRTUAL_ENV $found
+        set -gx _PIPSHIM_VENV $found
+    end
+end
+"""
+
+
+def hook(shell: str) -> str:
+    """The hook for bash, zsh or fish, with rule 5's names rendered in."""
+    incomplete = discovery.INCOMPLETE
+    if shell == "fish":
+        names = " ".join(_fish_quote(n) for n in _candidates())
+        return _FISH_HOOK.replace("@NAMES@", names).replace("@INCOMPLETE@", incomplete)
+    names = " ".join(shlex.quote(n) for n in _candidates())
+    rehash = "rehash" if shell == "zsh" else "hash -r 2>/dev/null"
+    text = _POSIX_HOOK.replace("@NAMES@", names).replace("@INCOMPLETE@", incomplete).replace("@REHASH@", rehash)
+    return text + (_ZSH_REGISTER if shell == "zsh" else _BASH_REGISTER)
+
+
+def lines(shell: str, bin_dir: str, with_hook: bool = False) -> str:
+    with_hook = with_hook and shell in HOOK_SHELLS
     if shell == "fish":
         q = _fish_quote(bin_dir)
-        return f'# pipshim: its shims in front of PATH\nif test "$PATH[1]" != {q}\n    set -gx PATH {q} $PATH\nend\n'
+        text = f'# pipshim: its shims in front of PATH\nif test "$PATH[1]" != {q}\n    set -gx PATH {q} $PATH\nend\n'
+        if with_hook:  # an activation inherited from a parent shell is undone first, then made again here
+            head = hook(shell)
+            text = head + "_pipshim_off\n" + text + "_pipshim_hook\n"
+        return text
     q = shlex.quote(bin_dir)
     text = (
         "# pipshim: its shims in front of PATH, then forget cached command paths\n"
@@ -33,9 +205,16 @@ def lines(shell: str, bin_dir: str) -> str:
     )
     if shell == "zsh":
         text += "rehash\n"
+    if with_hook:
+        text = hook(shell) + "_pipshim_off\n" + text + "_pipshim_hook\n"
     return text
 
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
-    sys.stdout.write(lines(args.shell, os.path.abspath(shim_dir or paths.default_bin_dir(environ))))
+    bin_dir = os.path.abspath(shim_dir or paths.default_bin_dir(environ))
+    if getattr(args, "rc_line", False):
+        sys.stdout.write(rc_line(args.shell, bin_dir, environ) + "\n")
+        return Exit.OK
+    with_hook = not getattr(args, "no_hook", False) and environ.get("PIPSHIM_HOOK", "1") != "0"
+    sys.stdout.write(lines(args.shell, bin_dir, with_hook))
     return Exit.OK

@@ -1,0 +1,245 @@
+"""The shell-init hook in real interactive shells: bash (PROMPT_COMMAND), zsh (chpwd/precmd),
+fish (--on-variable PWD): the nearest project venv is activated on ``cd`` and deactivated on
+leaving, so a command typed in a project is the project's, never a user-environment link.
+
+Each shell starts interactive with the rc line (``pipshim shell-init SHELL --rc-line``) in
+its rc file and reads the commands on stdin, one per line, as a user types them. A
+missing shell is a failure, never a skip (``make shells`` installs zsh and fish).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import run
+
+from integration.support import pip
+from pipshim import discovery
+from pipshim.commands import shell_init
+
+SCRIPT = "demo-app"
+HOOK_SHELLS = ("bash", "zsh", "fish")
+# what bash -i says when its stdin is not a terminal: not ours
+JOB_CONTROL = ("cannot set terminal process group", "no job control in this shell")
+
+
+def shell_exe(shell: str) -> str:
+    exe = shutil.which(shell, path="/usr/bin:/bin")
+    if exe is None:
+        pytest.fail(f"{shell} is not installed: run `make shells` (apt-get install -y zsh fish); tests need it")
+    return exe
+
+
+def rc_line(shim_bin: Path, env: dict, shell: str, *extra: str) -> str:
+    r = run([shim_bin / "pipshim", "shell-init", shell, "--rc-line", *extra], env, "/")
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def interactive(shell: str, rc_text: str, lines: list[str], env: dict, cwd: Path, home: Path):
+    """Run ``shell`` interactively with ``rc_text`` as its rc file; each probe prints ``@@value``."""
+    env = dict(env, TERM="dumb")
+    if shell == "bash":
+        rc = home / ".bashrc"
+        env.update(PS1="", PS2="")  # bash -i writes its prompt and the line read to stderr
+        argv = [shell_exe("bash"), "--noediting", "-i"]
+    elif shell == "zsh":
+        rc = home / ".zshrc"
+        env["ZDOTDIR"] = str(home)
+        rc_text = "PS1= RPS1=; unsetopt prompt_sp prompt_cr\n" + rc_text  # zsh -i writes its prompt to stderr
+        argv = [shell_exe("zsh"), "-i"]
+    else:
+        rc = home / ".config" / "fish" / "config.fish"
+        env["XDG_CONFIG_HOME"] = str(home / ".config")
+        argv = [shell_exe("fish"), "-i"]
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    rc.write_text(rc_text + "\n")
+    r = subprocess.run(argv, input="\n".join(lines) + "\nexit\n", env=env, cwd=cwd, capture_output=True, text=True)
+    values = [ln.split("@@", 1)[1] for ln in r.stdout.splitlines() if "@@" in ln]
+    err = r.stderr.replace("(venv) ", "")  # the prompt prefix of a venv activated by hand
+    stderr = "".join(
+        ln for ln in err.splitlines(keepends=True) if ln != "exit\n" and not any(j in ln for j in JOB_CONTROL)
+    )
+    return values, stderr
+
+
+def probe(shell: str, expr: str) -> str:
+    """A line printing ``@@`` and the value of a shell expression (``command -v X``, ``$VAR``)."""
+    if shell == "fish":
+        if expr.startswith("$"):
+            return f'echo "@@{expr}"'
+        return f'set r ({expr}); or set r none; echo "@@$r"'
+    if expr.startswith("$"):
+        return f'echo "@@{expr}"'
+    return f'r=$({expr} || echo none); echo "@@$r"'
+
+
+def var(shell: str, name: str) -> str:
+    return f"$(string join : ${name})" if shell == "fish" and name == "PATH" else f"${name}"
+
+
+@pytest.fixture
+def tree(shim_bin, shim_env, tmp_path):
+    """work/ (not a project) holding proj/ whose .venv has the script, from a real `pip install`."""
+    work = tmp_path / "work"
+    proj = work / "proj"
+    proj.mkdir(parents=True)
+    (proj / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    r = pip(shim_bin, shim_env, proj, "install", SCRIPT)
+    assert r.returncode == 0, r.stderr
+    return work, proj
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_cd_into_a_project_activates_its_venv_and_leaving_deactivates(shell, shim_bin, shim_env, tree):
+    work, proj = tree
+    home = Path(shim_env["HOME"])
+    path_probe = f'echo "@@{var(shell, "PATH")}"'
+    lines = [
+        path_probe,
+        "cd proj",
+        probe(shell, f"command -v {SCRIPT}"),
+        probe(shell, "$VIRTUAL_ENV"),
+        "cd ..",
+        probe(shell, f"command -v {SCRIPT}"),
+        probe(shell, "$VIRTUAL_ENV"),
+        path_probe,
+    ]
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert stderr == ""
+    before, inside, venv_in, outside, venv_out, after = values
+    assert inside == str(proj / ".venv" / "bin" / SCRIPT)
+    assert venv_in == str(proj / ".venv")
+    assert outside == "none"
+    assert venv_out == ""
+    assert before == after  # deactivation removed exactly what activation added
+    assert before.split(":")[0] == str(shim_bin)
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_a_user_environment_link_never_shadows_the_projects_command(shell, shim_bin, shim_env, tree):
+    work, proj = tree
+    r = pip(shim_bin, shim_env, work, "install", SCRIPT)  # outside projects: the user environment, linked
+    assert r.returncode == 0, r.stderr
+    assert (shim_bin / SCRIPT).is_symlink()
+    lines = [
+        probe(shell, f"command -v {SCRIPT}"),
+        "cd proj/",
+        probe(shell, f"command -v {SCRIPT}"),
+        "cd ..",
+        probe(shell, f"command -v {SCRIPT}"),
+    ]
+    home = Path(shim_env["HOME"])
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert stderr == ""
+    assert values == [str(shim_bin / SCRIPT), str(proj / ".venv" / "bin" / SCRIPT), str(shim_bin / SCRIPT)]
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_hook_off_by_variable_or_flag(shell, shim_bin, shim_env, tree):
+    work, _ = tree
+    home = Path(shim_env["HOME"])
+    lines = ["cd proj", probe(shell, f"command -v {SCRIPT}")]
+    off = dict(shim_env, PIPSHIM_HOOK="0")
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, off, work, home)
+    assert (values, stderr) == (["none"], "")
+    no_hook = rc_line(shim_bin, shim_env, shell).replace(f"shell-init {shell}", f"shell-init {shell} --no-hook")
+    values, stderr = interactive(shell, no_hook, lines, shim_env, work, home)
+    assert (values, stderr) == (["none"], "")
+
+
+@pytest.mark.parametrize("shell", ("bash", "zsh"))
+def test_a_venv_activated_by_hand_is_left_alone(shell, shim_bin, shim_env, tree, reference_venv):
+    work, proj = tree
+    home = Path(shim_env["HOME"])
+    lines = [
+        f". {reference_venv}/bin/activate",
+        "cd proj",
+        probe(shell, "$VIRTUAL_ENV"),
+        probe(shell, f"command -v {SCRIPT}"),
+        "deactivate",
+        probe(shell, "$VIRTUAL_ENV"),  # the hook takes over again at the next prompt
+        probe(shell, f"command -v {SCRIPT}"),
+    ]
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert stderr == ""
+    assert values == [str(reference_venv), "none", str(proj / ".venv"), str(proj / ".venv" / "bin" / SCRIPT)]
+
+
+def test_other_venv_names_and_a_new_venv_are_found_at_the_next_prompt(shim_bin, shim_env, tmp_path):
+    work = tmp_path / "w"
+    proj = work / "p"
+    (proj / "env" / "bin").mkdir(parents=True)
+    (proj / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (proj / "env" / "bin" / "tool-x").write_text("#!/bin/sh\n")
+    (proj / "env" / "bin" / "tool-x").chmod(0o755)
+    lines = [
+        "cd p",
+        probe("bash", "command -v tool-x"),
+        "mkdir -p .venv/bin && : > .venv/pyvenv.cfg && cp env/bin/tool-x .venv/bin/",
+        probe("bash", "command -v tool-x"),
+    ]
+    home = Path(shim_env["HOME"])
+    values, stderr = interactive("bash", rc_line(shim_bin, shim_env, "bash"), lines, shim_env, work, home)
+    assert stderr == ""
+    assert values == [str(proj / "env" / "bin" / "tool-x"), str(proj / ".venv" / "bin" / "tool-x")]
+
+
+def test_prompt_command_is_appended_to_and_status_kept(shim_bin, shim_env, tmp_path):
+    rc = (
+        'PROMPT_COMMAND="echo @@mine;"\n'
+        + rc_line(shim_bin, shim_env, "bash")
+        + "\n"
+        + rc_line(shim_bin, shim_env, "bash")
+    )
+    lines = ["false", 'echo "@@status $?"', 'echo "@@$PROMPT_COMMAND" | tr "\\n" " "']
+    values, stderr = interactive("bash", rc, lines, shim_env, tmp_path, Path(shim_env["HOME"]))
+    assert stderr == ""
+    assert "status 1" in values
+    assert values.count("mine") >= 3  # the user's own PROMPT_COMMAND still runs, every prompt
+    shown = [v for v in values if "_pipshim_hook" in v]
+    assert [v.split()[:3] for v in shown] == [
+        ["echo", "@@mine;", "_pipshim_hook"]
+    ]  # appended once, though evaluated twice
+
+
+def test_the_hook_renders_rule_fives_names_and_starts_no_process(monkeypatch):
+    for shell in HOOK_SHELLS:
+        text = shell_init.hook(shell)
+        for name in (*discovery.VENV_NAMES, *discovery.OTHER_VENV_NAMES, discovery.INCOMPLETE):
+            assert name in text
+        assert "$(" not in text and "pipshim " not in text.replace("# pipshim:", "")
+    monkeypatch.setattr(discovery, "VENV_NAMES", (".venv", "venv", "renderedenv"))
+    assert all("renderedenv" in shell_init.hook(s) for s in HOOK_SHELLS)
+    assert "_pipshim_hook" not in shell_init.lines("sh", "/b", True)
+
+
+@pytest.mark.parametrize("shell", ("bash", "zsh", "fish", "sh"))
+def test_rc_line_does_nothing_once_pipshim_is_gone(shell, shim_bin, shim_env, tmp_path):
+    line = rc_line(shim_bin, shim_env, shell)
+    (shim_bin / "pipshim").unlink()
+    if shell == "sh":
+        r = run([shell_exe("dash"), "-c", line + "\necho @@ok"], shim_env, tmp_path)
+        assert (r.stdout.strip(), r.stderr, r.returncode) == ("@@ok", "", 0)
+        return
+    values, stderr = interactive(shell, line, ['echo "@@ok"'], shim_env, tmp_path, Path(shim_env["HOME"]))
+    assert (values, stderr) == (["ok"], "")
+
+
+def test_rc_line_under_home_uses_tilde(shim_bin, shim_env):
+    env = dict(shim_env, HOME=str(shim_bin.parent))
+    assert rc_line(shim_bin, env, "bash") == 'if [ -x ~/bin/pipshim ]; then eval "$(~/bin/pipshim shell-init bash)"; fi'
+    assert rc_line(shim_bin, env, "fish") == "if test -x ~/bin/pipshim; ~/bin/pipshim shell-init fish | source; end"
+    assert os.path.isabs(rc_line(shim_bin, shim_env, "zsh").split()[3])
+
+
+def test_readme_rc_lines_are_the_ones_shell_init_gives(hermetic_env):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    bin_dir = str(hermetic_env / ".local" / "bin")
+    for shell in shell_init.SHELLS:
+        line = shell_init.rc_line(shell, bin_dir, {"HOME": str(hermetic_env)})
+        assert f"`{line.replace('|', chr(92) + '|')}`" in readme, line
