@@ -13,6 +13,7 @@ uses) and downloaded only when missing, so later runs are offline.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -136,10 +137,8 @@ def newest_pip() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     candidates = cached_pips()
-    try:
+    with contextlib.suppress(PackageNotFoundError):
         candidates.append(version("pip"))
-    except PackageNotFoundError:
-        pass
     candidates = [v for v in candidates if re.fullmatch(r"\d+(\.\d+)*", v)]
     return max(candidates, key=version_key) if candidates else ""
 
@@ -148,10 +147,7 @@ def resolve(pair: Pair) -> Target:
     root = pyenv_root()
     pythons = installed_pythons(root)
     where = f"{root}/versions" if root else "(no pyenv: no PYENV_ROOT, no `pyenv`, no ~/.pyenv)"
-    if pair.python:
-        matching = [v for v in pythons if v.startswith(pair.python + ".")]
-    else:
-        matching = list(pythons)
+    matching = [v for v in pythons if v.startswith(pair.python + ".")] if pair.python else list(pythons)
     if not matching:
         have = ", ".join(sorted(pythons, key=version_key)) or "none"
         want = f"Python {pair.python}" if pair.python else "any CPython 3.9+"
@@ -196,9 +192,9 @@ def pip_wheel(version: str) -> Path:
         return wheel
     with FileLock(str(cache / ".download.lock")):
         if not wheel.is_file():
+            download = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
             out = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
-                + [f"pip=={version}", "-d", str(cache)],
+                [*download, f"pip=={version}", "-d", str(cache)],
                 capture_output=True,
                 text=True,
                 env=_clean_env(),
