@@ -75,8 +75,8 @@ def pytest_runtest_logreport(report):
         counts["skipped"] += 1
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not _RESULTS and not any(t.problem for t in TARGETS):
+def pytest_terminal_summary(terminalreporter, config):
+    if not _asked_for(config):
         return
     for t in TARGETS:
         counts = _RESULTS.get(t.key, Counter())
