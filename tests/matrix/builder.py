@@ -68,7 +68,8 @@ class Target:
         return ".".join(self.python_version.split(".")[:2])
 
     def describe(self) -> str:
-        want = f"python {self.python_version or self.pair.python or 'newest'} + pip {self.pip_version or self.pair.pip}"
+        python = self.python_version or self.pair.python or "newest"
+        want = f"python {python} + pip {self.pip_version or self.pair.pip or 'newest'}"
         return f"{want} ({self.pair.label})"
 
 
@@ -150,7 +151,7 @@ def resolve(pair: Pair) -> Target:
     matching = [v for v in pythons if v.startswith(pair.python + ".")] if pair.python else list(pythons)
     if not matching:
         have = ", ".join(sorted(pythons, key=version_key)) or "none"
-        want = f"Python {pair.python}" if pair.python else "any CPython 3.9+"
+        want = f"Python {pair.python}" if pair.python else "CPython 3.9+"
         return Target(pair, problem=f"no {want} installed under {where} (installed: {have}); install it with pyenv")
     python_version = max(matching, key=version_key)
     pip_version = pair.pip or newest_pip()
