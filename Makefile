@@ -74,3 +74,10 @@ bench: dev
 
 clean:
 	rm -rf "$(DEV_DIR)" build dist
+
+# the version matrix (issue 10): routing and differential tests on real externally managed
+# interpreters for Ubuntu 24.04's, Debian 13's and the newest Python/pip pair, built from pyenv's
+# Pythons into ~/.cache/pipshim-test/matrix; prints the pairs it covered. Not part of `make test`.
+.PHONY: check-matrix
+check-matrix: dev
+	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests/matrix tests/integration/test_side_by_side.py

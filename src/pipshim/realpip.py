@@ -117,8 +117,33 @@ def find(
             if python:
                 return RealPip(python, python, (*python_flags, "-m", "pip"))
         return None
-    for name in pip_names(invoked_as):
+    names = pip_names(invoked_as)
+    path = which(names[0], path_var, skip_dirs)
+    if path:
+        return RealPip(path, script_interpreter(path, path_var, skip_dirs), ())
+    python = which("python" + invoked_as[3:], path_var, skip_dirs) if _versioned_pip(invoked_as) else None
+    for name in names[1:]:
         path = which(name, path_var, skip_dirs)
-        if path:
-            return RealPip(path, script_interpreter(path, path_var, skip_dirs), ())
+        if not path:
+            continue
+        interpreter = script_interpreter(path, path_var, skip_dirs)
+        if python is None or (interpreter and _same_file(interpreter, python)):
+            return RealPip(path, interpreter, ())
+    if python:
+        # pip3.12 with only python3.12 beside it (deadsnakes ships no pip3.12): that python's pip,
+        # never pip3/pip of another Python
+        return RealPip(python, python, ("-m", "pip"))
     return None
+
+
+def _versioned_pip(name: str) -> bool:
+    """pip3.12, not pip3 nor pip."""
+    major, dot, minor = name[3:].partition(".")
+    return name.startswith("pip") and bool(dot) and major.isdigit() and minor.isdigit()
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

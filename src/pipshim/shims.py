@@ -11,7 +11,7 @@ import os
 import sys
 
 from pipshim.errors import say
-from pipshim.realpip import SHIM_ID, is_our_shim
+from pipshim.realpip import SHIM_ID, is_our_shim, which
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
 BIN_PLACEHOLDER = "@PIPSHIM_BIN_DIR@"
@@ -51,6 +51,86 @@ def default_names(version: str | None = None, python_shims: bool = True) -> list
     if python_shims:
         names += ["python", f"python{major}", f"python{version}"]
     return names
+
+
+# Asked once of every python3.N found on PATH: its stdlib (where EXTERNALLY-MANAGED lives) and
+# whether it is a venv (an activated venv's python3.N is not a Python to give shims to)
+_STDLIB_QUERY = "import sys, sysconfig; print(sysconfig.get_path('stdlib')); print(int(sys.prefix != sys.base_prefix))"
+
+
+def _minor_version(name: str, prefix: str) -> str | None:
+    """``python3.12`` -> ``3.12`` (for ``prefix`` "python"); None for python3, python3.12-config…"""
+    if not name.startswith(prefix):
+        return None
+    major, dot, minor = name[len(prefix) :].partition(".")
+    return f"{major}.{minor}" if dot and major.isdigit() and minor.isdigit() else None
+
+
+def externally_managed(python: str) -> bool:
+    """Whether ``python`` (not a venv) has an EXTERNALLY-MANAGED marker in its stdlib."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            [python, "-I", "-c", _STDLIB_QUERY],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+        )
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return False
+    lines = out.stdout.splitlines()
+    if out.returncode != 0 or len(lines) != 2 or lines[1] != "0":
+        return False
+    return os.path.isfile(os.path.join(lines[0], "EXTERNALLY-MANAGED"))
+
+
+def side_by_side(path_var: str, skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every externally managed ``python3.N`` on PATH: version -> the python PATH finds first
+    (not one in ``skip_dirs`` nor one of our shims), as ``pip3.N`` would find it."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    for entry in path_var.split(os.pathsep):
+        try:
+            names = sorted(os.listdir(entry)) if entry else []
+        except OSError:
+            continue
+        for name in names:
+            version = _minor_version(name, "python")
+            if version is None or name in seen:
+                continue
+            seen.add(name)
+            python = which(name, path_var, skip_dirs)
+            if python and externally_managed(python):
+                found[version] = python
+    return found
+
+
+def side_by_side_names(versions, python_shims: bool = True) -> list[str]:
+    """pip3.N (and python3.N) for each version."""
+    names = []
+    for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.split("."))):
+        names += [f"pip{version}"] + ([f"python{version}"] if python_shims else [])
+    return names
+
+
+def stale_side_by_side(bin_dir: str, keep_versions) -> list[str]:
+    """Our pip3.N/python3.N shims in bin_dir for versions not in ``keep_versions``: their interpreter went away."""
+    try:
+        entries = sorted(os.listdir(bin_dir))
+    except OSError:
+        return []
+    stale = []
+    for name in entries:
+        version = _minor_version(name, "pip") or _minor_version(name, "python")
+        if version is None or version in keep_versions:
+            continue
+        path = os.path.join(bin_dir, name)
+        if os.path.isfile(path) and not os.path.islink(path) and is_our_shim(path):
+            stale.append(name)
+    return stale
 
 
 def template_for(name: str) -> str:
