@@ -38,7 +38,7 @@ def destination(line: str, cwd, home) -> tuple[str, bool]:
     DEST is shown as ./x under the cwd and ~/x under the home (plan.shown).
     """
     assert "→ " in line, line
-    shown = line.split("→ ", 1)[1].rsplit(" (", 1)[0] if " (" in line else line.split("→ ", 1)[1]
+    shown = line.split("→ ", 1)[1].split(" (", 1)[0]
     if shown.startswith("./"):
         shown = f"{cwd}/{shown[2:]}"
     elif shown.startswith("~/"):

@@ -59,7 +59,7 @@ def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
     venv = route.env.path
     python = os.path.join(venv, "bin", "python")
     pips = ("pip",) if route.create else route.env.pips
-    if f.real_pip.prefix and pips:  # python -m pip: the venv's python -m pip, same prog name in pip's texts
+    if f.invoked_as.startswith("python") and pips:  # python -m pip: the venv's, so pip's texts say the same
         return (python, *f.real_pip.prefix, *argv)
     for name in (f.invoked_as, "pip"):
         if name in pips:

@@ -74,11 +74,11 @@ def test_pins_replace_satisfied_runs_nothing_and_upgrade_reads_like_pip(shim_bin
     assert command(env, work, "demo-cli") == "demo-cli 1.0", "pip would replace 2.0 by the pinned 1.0"
 
     r = ok(pip(shim_bin, env, work, "install", "demo-cli>=1"))
-    assert "already installed with pipx" in pipshim_lines(r.stderr)[0]
+    assert pipshim_lines(r.stderr)[0] == "pipshim: → pipx: already installed: demo-cli>=1"
     assert r.stdout.strip() == f"Requirement already satisfied: demo-cli>=1 in {venv(env, 'demo-cli')} (1.0)"
 
     r = ok(pip(shim_bin, env, work, "install", "-U", "demo-cli"))
-    assert "upgrading with pipx: demo-cli" in pipshim_lines(r.stderr)[0]
+    assert pipshim_lines(r.stderr)[0].startswith("pipshim: → pipx: upgrading demo-cli")
     assert "creating virtual environment" not in r.stderr
     assert r.stdout.strip().splitlines()[-1] == "Successfully installed demo-cli-2.0"
     assert command(env, work, "demo-cli") == "demo-cli 2.0"
@@ -104,7 +104,7 @@ def test_a_half_made_app_is_repaired_by_the_next_install(shim_bin, env, work, da
     assert (venv(env, "demo-app") / "pipx_metadata.json").is_file()
     assert command(env, work, "demo-app") == "demo-app 1.0"
     r = ok(pip(shim_bin, env, work, "install", "demo-app"))
-    assert "already installed with pipx" in pipshim_lines(r.stderr)[0], "whole again"
+    assert pipshim_lines(r.stderr)[0].startswith("pipshim: → pipx: already installed: demo-app"), "whole again"
 
 
 def test_uninstall_asks_like_pip(shim_bin, env, work):

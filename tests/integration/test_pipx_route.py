@@ -70,7 +70,7 @@ def test_app_installs_with_pipx_runs_from_path_and_uninstalls(shim_bin, env, wor
     assert r.returncode == 0, r.stderr
     lines = pipshim_lines(r.stderr)
     assert len(lines) == 1, lines
-    assert lines[0] == "pipshim: → pipx: installing demo-app (an application)"
+    assert lines[0] == "pipshim: → pipx: installing demo-app"
     assert pipx_venvs(env) == ["demo-app"]
     link = shim_bin / "demo-app"
     assert link.is_symlink()
@@ -208,7 +208,7 @@ def test_libraries_setting_in_config_overrides_the_app_list(shim_bin, env, work)
     r = pip(shim_bin, env, work, "install", "demo-app")
     assert r.returncode == 0, r.stderr
     assert "pipx" not in r.stderr
-    assert "user environment" in pipshim_lines(r.stderr)[0]
+    assert destination(pipshim_lines(r.stderr)[0], work, env["HOME"]) == (str(user_venv(env)), True)
     assert imports(user_venv(env) / "bin" / "python", "demo_app", env, work)
     assert pipx_venvs(env) == []
 

@@ -94,7 +94,7 @@ def test_container_explain_names_opt_venv_and_creates_nothing(shim_bin, containe
     assert route["venv"] == "/opt/venv"
     assert route["user_env"] is True
     text = run([shim_bin / "pipshim", "explain", "--", "pip", "install", "demo-lib"], env, work)
-    assert "user environment /opt/venv" in text.stdout
+    assert text.stdout.startswith("→ /opt/venv (new user env; ")
     assert os.path.lexists("/opt/venv") == existed
 
 
@@ -122,14 +122,15 @@ def test_host_root_refuses_libraries_and_creates_nothing(shim_bin, host_env, wor
     made = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()}
     assert made <= {".cache/pipshim/interpreters.tsv"}, "only pipshim's interpreter cache may appear"
     route = explain(shim_bin, host_env, work, "install", "demo-lib")
-    assert route == {"route": "refuse", "message": msg.removeprefix("pipshim: "), "exit_code": 1}
+    assert (route["route"], route["message"], route["exit_code"]) == ("refuse", msg.removeprefix("pipshim: "), 1)
 
 
-def test_host_root_with_a_user_flag_is_refused_too(shim_bin, host_env, work, opt_venv):
+def test_host_root_with_a_user_flag_goes_to_roots_own_user_environment(shim_bin, host_env, work, opt_venv):
+    """`sudo pip install --user X` on a host: rule 4 (root's own user environment) before rule 8."""
     r = pip(shim_bin, host_env, work, "install", "--user", "demo-lib")
-    assert r.returncode == 1, r.stderr
-    assert "refusing" in r.stderr
-    assert not opt_venv.exists()
+    assert r.returncode == 0, r.stderr
+    assert destination(pipshim_lines(r.stderr)[0], work, host_env["HOME"]) == (str(opt_venv), True)
+    assert (opt_venv / "bin" / "python").exists()
 
 
 def test_host_root_in_a_project_uses_the_project_venv(shim_bin, host_env, project, opt_venv):

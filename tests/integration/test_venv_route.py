@@ -4,6 +4,7 @@ read-only commands read that .venv as if it were activated."""
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -61,7 +62,7 @@ def test_install_creates_project_venv(tmp_path, shim_env, marker, name):
     activated = run(["bash", "-c", '. .venv/bin/activate && printf %s "$VIRTUAL_ENV_PROMPT"'], shim_env, project)
     assert activated.stdout == name, activated.stderr
     assert cfg["include-system-site-packages"] == "false"
-    assert cfg["base-prefix"] == "/usr"
+    assert cfg["home"] == os.path.dirname(SUT.python_real)
     assert venvs_under(tmp_path) == [venv]
     if marker == "requirements.txt":  # the usual next step in such a directory
         r = run(["pip", "install", "-r", "requirements.txt"], shim_env, project)
@@ -103,11 +104,16 @@ def test_read_commands_read_the_venv(shared, args):
 
 
 def test_read_command_in_new_project_creates_nothing(tmp_path, shim_env, project):
-    """Nothing is created for a command that does not install: pip list passes through."""
+    """Nothing is created for a command that does not install: pip list passes through, and one
+    line says the project has no venv yet and what was read instead."""
     via_shim = run(["pip", "list"], shim_env, project)
     system = run([SYSTEM_PIP, "list"], shim_env, project)
 
-    assert (via_shim.returncode, via_shim.stdout, via_shim.stderr) == (system.returncode, system.stdout, system.stderr)
+    assert (via_shim.returncode, via_shim.stdout) == (system.returncode, system.stdout)
+    assert without_pipshim_lines(via_shim.stderr) == system.stderr
+    assert pipshim_lines(via_shim.stderr) == [
+        f"pipshim: {project / '.venv'} does not exist yet: pip list reads {SUT.python_real}'s packages instead"
+    ]
     assert venvs_under(tmp_path) == []
 
 
@@ -121,7 +127,7 @@ def test_uninstall_removes_from_the_venv(shared):
     assert r.returncode == 0, r.stderr
     assert "Successfully uninstalled demo-lib-2.0" in r.stdout
     line = one_pipshim_line(r.stderr)
-    assert str(shared.venv) in line, line
+    assert destination(line, shared.project, shared.env["HOME"])[0] == str(shared.venv), line
     gone = run([shared.venv / "bin" / "python", "-c", "import demo_lib"], shared.env, shared.project)
     assert gone.returncode != 0 and "ModuleNotFoundError" in gone.stderr
     assert not list((shared.venv / "lib").glob("python3*/site-packages/demo_lib*"))
@@ -161,7 +167,7 @@ def test_other_pip_names(shared, name):
 
     assert r.returncode == 0, r.stderr
     line = one_pipshim_line(r.stderr)
-    assert str(shared.venv) in line, line
+    assert destination(line, shared.project, shared.env["HOME"])[0] == str(shared.venv), line
     assert_imports_from_venv(shared.venv, "demo_lib", shared.project)
 
 
