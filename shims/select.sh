@@ -19,6 +19,9 @@ private_group() { # $1 gid, $2 uid
 
 # owned by us or root; not writable by others, nor by a group but our private one
 owner_ok() {
+    if [ -n "$trust" ] && [ -O "$1" ]; then # checked by pipshim (shimtrust.py) and still ours: no fork
+        while IFS= read -r t; do [ "$t" = "$1" ] && return 0; done <"$trust"
+    fi
     set -f
     # shellcheck disable=SC2046
     set -- $(ls -ldnL -- "$1" 2>/dev/null) # the one fork: POSIX ls, numeric ids, links followed
@@ -71,7 +74,10 @@ in_container() {
 
 # env=<venv whose python runs>, or empty for the real python (the order of rules.py)
 pick() {
-    env=
+    env= trust=
+    case $XDG_CACHE_HOME in /*) trust=$XDG_CACHE_HOME ;; *) case $HOME in /*) trust=$HOME/.cache ;; esac ;; esac
+    trust=${trust:+$trust/pipshim/$TRUST_FILE}
+    [ -n "$trust" ] && [ -f "$trust" ] && [ -O "$trust" ] || trust=
     case $VIRTUAL_ENV in /*) # rule 3
         state "$VIRTUAL_ENV"
         case $st in ok) env=$VIRTUAL_ENV; return ;; broken) broken "$VIRTUAL_ENV"; return ;; esac ;;

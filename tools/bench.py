@@ -170,7 +170,7 @@ class Bench:
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
         from pipshim.facts import gather
-        from pipshim.policy import decide
+        from pipshim.rules import decide
         from pipshim.routes import UseVenv
 
         cwd = os.getcwd()

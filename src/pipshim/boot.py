@@ -105,7 +105,7 @@ def main(argv: list[str]) -> None:
     sys.meta_path.insert(0, guards[0])
     sys.meta_path.append(guards[1])
     try:
-        from pipshim import cli
+        from pipshim import cli, shimtrust
         from pipshim.errors import PipshimError, say
 
         pip_args = args
@@ -131,6 +131,7 @@ def main(argv: list[str]) -> None:
                 for warning in f.config.warnings:
                     say(warning)
                 f.remember_user_env()
+                shimtrust.remember(f)
                 raise SystemExit(execute.run(p, f))
             raise NeedResolver("plan")
         post = prepare(p, f)
@@ -172,6 +173,9 @@ def prepare(p, f):
     for warning in f.config.warnings:
         say(warning)
     f.remember_user_env()
+    from pipshim import shimtrust
+
+    shimtrust.remember(f)
     if p.line:
         say(p.line)
     link = None

@@ -89,7 +89,7 @@ def python_m_pip(argv: list[str]) -> tuple[tuple[str, ...], list[str]] | None:
 def resolve(
     invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
 ) -> int:
-    from pipshim import execute
+    from pipshim import execute, shimtrust
     from pipshim.plan import describe
 
     p, facts = decide_plan(invoked_as, argv, environ, shim_dir, python_flags)
@@ -99,7 +99,11 @@ def resolve(
     if environ.get("PIPSHIM_EXPLAIN") == "1":
         print(describe(p, facts.args.command))
         return Exit.OK
-    return execute.run(p, facts)
+    shimtrust.remember(facts)
+    rc = execute.run(p, facts)
+    if p.lock and p.create and rc == 0:  # made by this call: the python shim needs no fork for it
+        shimtrust.update(environ, facts.uid, [p.lock], [])
+    return rc
 
 
 def decide_plan(
