@@ -97,7 +97,7 @@ def in_process_form(cmd: tuple) -> str | None:
 def main(argv: list[str]) -> None:
     toolpy, _site, shim, *args = argv
     environ = dict(os.environ)
-    if environ.get("PIPSHIM_EXPLAIN") == "1":
+    if environ.get("PIPSHIM_EXPLAIN") == "1" or os.path.basename(shim) == "pipshim":
         resolver(toolpy, shim, args)
     shim_path = os.path.abspath(shim)
     name, shim_dir = os.path.basename(shim_path), os.path.dirname(shim_path)
