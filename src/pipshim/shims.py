@@ -48,7 +48,8 @@ def tool_site(python: str) -> str:
         out = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
+    site = out.stdout.strip() if out.returncode == 0 else ""
+    return site if os.path.isabs(site) and os.path.isfile(os.path.join(site, "pipshim", "boot.py")) else ""
 
 
 def render(python: str, template: str = "pip", bin_dir: str = "", site: str | None = None) -> str:
