@@ -30,7 +30,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_PIP = "/usr/bin/pip"
 PYPROJECT = '[project]\nname = "bench"\nversion = "0"\n'
 
-Run = Callable[[int], "tuple[list[str], Path]"]  # run index (-1: warm-up) -> (argv, cwd)
+Run = Callable[[int], "tuple[list, Path]"]  # run index (-1: warm-up) -> (argv or [argv, …] run in turn, cwd)
 
 
 class BenchError(Exception):
@@ -41,9 +41,10 @@ class BenchError(Exception):
 class Case:
     name: str
     target: float | None  # the ratio shim/baseline must not exceed
-    check: str  # "routed": the shim says it used the cwd's .venv; "same": identical output
+    check: str  # "routed": the shim says it used the cwd's .venv ("routed:PATH": PATH); "same": identical output
     shim: Run
     base: Run
+    env: dict | None = None  # instead of the bench's environment
 
 
 def at(cmd: list[str], cwd: Path) -> Run:
@@ -56,10 +57,16 @@ class Row:
     shim_ms: float
     base_ms: float | None
     target: float | None
+    shim_cpu: float | None = None  # user+sys of the children, ms
+    base_cpu: float | None = None
 
     @property
     def ratio(self) -> float | None:
         return self.shim_ms / self.base_ms if self.base_ms else None
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        return self.shim_cpu / self.base_cpu if self.shim_cpu and self.base_cpu else None
 
 
 def load_wheels_module():
@@ -69,20 +76,34 @@ def load_wheels_module():
     return module
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise BenchError(f"{' '.join(cmd)} (in {cwd}) exited {out.returncode}:\n{out.stdout}{out.stderr}")
-    return out
+def commands(cmd: list) -> list[list[str]]:
+    return cmd if cmd and isinstance(cmd[0], list) else [cmd]
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+def run(cmd: list, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    outs = []
+    for one in commands(cmd):
+        out = subprocess.run(one, cwd=cwd, env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise BenchError(f"{' '.join(one)} (in {cwd}) exited {out.returncode}:\n{out.stdout}{out.stderr}")
+        outs.append(out)
+    return subprocess.CompletedProcess(cmd, 0, "".join(o.stdout for o in outs), "".join(o.stderr for o in outs))
+
+
+def timed(cmd: list, cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user+sys of the children) in ms."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    for one in commands(cmd):
+        rc = subprocess.run(one, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        if rc != 0:
+            raise BenchError(f"{' '.join(one)} (in {cwd}) exited {rc}")
     elapsed = (time.perf_counter() - start) * 1000
-    if rc != 0:
-        raise BenchError(f"{' '.join(cmd)} (in {cwd}) exited {rc}")
-    return elapsed
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return elapsed, cpu
 
 
 class Bench:
@@ -123,55 +144,170 @@ class Bench:
             run([str(self.bin / "pipshim"), "venv"], path, self.env)
         return path
 
+    def user_env_home(self) -> dict[str, str]:
+        """A second HOME whose user environment exists (made by `pip install --user`, as a user would)."""
+        env = dict(self.env, HOME=str(self.root / "home-user-env"))
+        Path(env["HOME"]).mkdir()
+        run([str(self.bin / "pip"), "install", "--user", "demo-lib"], self.empty, env)
+        return env
+
     def cases(self) -> list[Case]:
         pip, inst = str(self.bin / "pip"), ["install", "demo-lib"]
         fresh = {i: self.new_project(f"fresh/{i}") for i in range(-1, self.runs)}
         ready = {i: self.new_project(f"ready/{i}", with_venv=True) for i in range(-1, self.runs)}
+        fresh2 = {i: self.new_project(f"fresh2/{i}") for i in range(-1, self.runs)}
+        bare = {i: self.new_project(f"bare/{i}") for i in range(-1, self.runs)}
         explain = [str(self.bin / "pipshim"), "explain", "--", "pip", *inst]
-        return [
-            Case("pip --version, not in a project (vs /usr/bin/pip)", 1.02, "same", at([pip, "--version"], self.empty),
-                 at([SYSTEM_PIP, "--version"], self.empty)),
-            Case("pip list in a project (vs .venv/bin/pip list)", 1.05, "routed", at([pip, "list"], self.project),
-                 at([self.venv_pip, "list"], self.project)),
-            Case("pip install demo-lib, already satisfied (vs .venv/bin/pip)", 1.05, "routed",
-                 at([pip, *inst], self.project), at([self.venv_pip, *inst], self.project)),
-            Case("first install, creates .venv (vs install into an existing .venv)", 1.3, "routed",
-                 lambda i: ([pip, *inst], fresh[i]),
-                 lambda i: ([str(ready[i] / ".venv" / "bin" / "pip"), *inst], ready[i])),
-            Case("python3 -c pass, not in a project (vs /usr/bin/python3)", 1.02, "same",
-                 at([str(self.bin / "python3"), "-c", "pass"], self.empty),
-                 at([SYSTEM_PYTHON, "-c", "pass"], self.empty)),
-            Case("python3 -c pass in a project (vs .venv/bin/python3)", 1.02, "same",
-                 at([str(self.bin / "python3"), "-c", "pass"], self.project),
-                 at([str(self.project / ".venv" / "bin" / "python3"), "-c", "pass"], self.project)),
-            Case("decision: `pipshim explain -- pip install demo-lib` (vs bare `python -I`)", None, "",
-                 at(explain, self.project), at([sys.executable, "-I", "-c", "pass"], self.project)),
-        ]  # fmt: skip
+        venv = self.project / ".venv"
+        active = dict(self.env, VIRTUAL_ENV=str(venv), PATH=f"{self.bin}:{venv}/bin:/usr/bin:/bin")
+        user = self.user_env_home()
+        user_pip = str(Path(user["HOME"]) / ".local" / "share" / "pipshim" / "venv" / "bin" / "pip")
+
+        def venv_then_pip(i: int) -> tuple[list, Path]:
+            target = bare[i] / ".venv"
+            return [
+                [SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(target)],
+                [SYSTEM_PIP, "--python", str(target / "bin" / "python"), *inst],
+            ], bare[i]
+
+        cases = [
+            Case(
+                "pip --version, not in a project (vs /usr/bin/pip)",
+                1.02,
+                "same",
+                at([pip, "--version"], self.empty),
+                at([SYSTEM_PIP, "--version"], self.empty),
+            ),
+            Case(
+                "pip list in a project (vs .venv/bin/pip list)",
+                1.02,
+                "routed",
+                at([pip, "list"], self.project),
+                at([self.venv_pip, "list"], self.project),
+            ),
+            Case(
+                "pip install demo-lib, already satisfied (vs .venv/bin/pip)",
+                1.02,
+                "routed",
+                at([pip, *inst], self.project),
+                at([self.venv_pip, *inst], self.project),
+            ),
+            Case(
+                "pip --version, active venv: passthrough (vs $VIRTUAL_ENV/bin/pip)",
+                1.02,
+                "same",
+                at([pip, "--version"], self.empty),
+                at([self.venv_pip, "--version"], self.empty),
+                env=active,
+            ),
+            Case(
+                "pip --version outside projects, user env exists (vs its bin/pip)",
+                1.02,
+                f"routed:{os.path.dirname(os.path.dirname(user_pip))}",
+                at([pip, "--version"], self.empty),
+                at([user_pip, "--version"], self.empty),
+                env=user,
+            ),
+            Case(
+                "first install, creates .venv (vs install into an existing .venv)",
+                1.3,
+                "routed",
+                lambda i: ([pip, *inst], fresh[i]),
+                lambda i: ([str(ready[i] / ".venv" / "bin" / "pip"), *inst], ready[i]),
+            ),
+            Case(
+                "first install, creates .venv (vs `venv --without-pip` + `pip --python`)",
+                1.1,
+                "routed",
+                lambda i: ([pip, *inst], fresh2[i]),
+                venv_then_pip,
+            ),
+            Case(
+                "python3 -c pass, not in a project (vs /usr/bin/python3)",
+                1.02,
+                "same",
+                at([str(self.bin / "python3"), "-c", "pass"], self.empty),
+                at([SYSTEM_PYTHON, "-c", "pass"], self.empty),
+            ),
+            Case(
+                "python3 -c pass in a project (vs .venv/bin/python3)",
+                1.05,
+                "same",
+                at([str(self.bin / "python3"), "-c", "pass"], self.project),
+                at([str(self.project / ".venv" / "bin" / "python3"), "-c", "pass"], self.project),
+            ),
+            Case(
+                "decision: `pipshim explain -- pip install demo-lib` (vs bare `python -I`)",
+                None,
+                "",
+                at(explain, self.project),
+                at([sys.executable, "-I", "-c", "pass"], self.project),
+            ),
+        ]
+        uv = uv_binary()
+        if uv:
+            fresh3 = {i: self.new_project(f"fresh3/{i}") for i in range(-1, self.runs)}
+            bare_uv = {i: self.new_project(f"bare-uv/{i}") for i in range(-1, self.runs)}
+
+            def uv_venv_install(i: int) -> tuple[list, Path]:
+                target = bare_uv[i] / ".venv"
+                return [
+                    [uv, "venv", "-q", "--python", SYSTEM_PYTHON, str(target)],
+                    [
+                        uv,
+                        "pip",
+                        "install",
+                        "-q",
+                        "--offline",
+                        "--no-index",
+                        "--find-links",
+                        self.env["PIP_FIND_LINKS"],
+                        "--python",
+                        str(target / "bin" / "python"),
+                        "demo-lib",
+                    ],
+                ], bare_uv[i]
+
+            cases.insert(
+                7,
+                Case(
+                    "first install, creates .venv (vs `uv venv` + `uv pip install`)",
+                    3.0,
+                    "routed",
+                    lambda i: ([pip, *inst], fresh3[i]),
+                    uv_venv_install,
+                ),
+            )
+        return cases  # fmt: skip
 
     def check_warmup(self, case: Case) -> None:
         """One run of each side, checked: the shim must do what the case says it measures."""
         shim_cmd, shim_cwd = case.shim(-1)
         base_cmd, base_cwd = case.base(-1)
-        shim, base = run(shim_cmd, shim_cwd, self.env), run(base_cmd, base_cwd, self.env)
+        env = case.env or self.env
+        shim, base = run(shim_cmd, shim_cwd, env), run(base_cmd, base_cwd, env)
         lines = [ln for ln in shim.stderr.splitlines() if ln.startswith("pipshim:")]
-        if case.check == "routed" and not any(f"{shim_cwd}/.venv" in ln for ln in lines):
-            raise BenchError(f"{case.name}: the shim did not use {shim_cwd}/.venv:\n{shim.stderr}")
+        where = case.check.partition(":")[2] or f"{shim_cwd}/.venv"
+        if case.check.startswith("routed") and not any(where in ln for ln in lines):
+            raise BenchError(f"{case.name}: the shim did not use {where}:\n{shim.stderr}")
         if case.check == "same" and (shim.stdout, lines) != (base.stdout, []):
             raise BenchError(f"{case.name}: the shim's output differs from the baseline's:\n{shim.stdout}{shim.stderr}")
 
     def measure(self, case: Case) -> Row:
         self.check_warmup(case)
-        shim_ms, base_ms = [], []
+        env = case.env or self.env
+        shim, base = [], []
         for i in range(self.runs):  # interleaved, so drift hits both sides alike
-            shim_ms.append(timed(*case.shim(i), self.env))
-            base_ms.append(timed(*case.base(i), self.env))
-        return Row(case.name, statistics.median(shim_ms), statistics.median(base_ms), case.target)
+            shim.append(timed(*case.shim(i), env))
+            base.append(timed(*case.base(i), env))
+        med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
+        return Row(case.name, med(shim, 0), med(base, 0), case.target, med(shim, 1), med(base, 1))
 
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
         from pipshim.facts import gather
-        from pipshim.policy import decide
         from pipshim.routes import UseVenv
+        from pipshim.rules import decide
 
         cwd = os.getcwd()
         os.chdir(self.project)
@@ -187,6 +323,18 @@ class Bench:
         finally:
             os.chdir(cwd)
         return Row(f"decision: gather()+decide() in-process ({iterations}x)", statistics.median(samples), None, None)
+
+
+def uv_binary() -> str | None:
+    """uv's binary, if the uv package is importable in this (the dev) environment."""
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return None
+    try:
+        return find_uv_bin()
+    except FileNotFoundError:
+        return None
 
 
 def version_of(cmd: list[str], env: dict[str, str]) -> str:
@@ -206,33 +354,43 @@ def machine_info(bench: Bench) -> list[str]:
         f"virtualenv {virtualenv.__version__}",
         f"system: {version_of([SYSTEM_PYTHON, '--version'], env)}; {version_of([SYSTEM_PIP, '--version'], env)}",
         f"project venv: {version_of([bench.venv_pip, '--version'], env).replace(str(bench.root), '<tmp>')}",
-        f"medians of {bench.runs} interleaved runs each, after one warm-up run of each side"
+        f"uv: {version_of([uv_binary(), '--version'], env) if uv_binary() else 'not importable here (no uv rows)'}",
+        f"medians of {bench.runs} interleaved runs each, after one warm-up run of each side; wall time, and CPU "
+        "time (user+sys of the processes) for a loaded machine"
         + (" (fewer than 10: not for the README)" if bench.runs < 10 else ""),
     ]
 
 
 def cells(row: Row) -> list[str]:
-    ratio = row.ratio
+    ratio, cpu = row.ratio, row.cpu_ratio
     if row.target is None:
         target = "-"
     else:
-        target = f"<= {row.target:g} " + ("(met)" if ratio is not None and ratio <= row.target else "(MISSED)")
+        met = [r for r in (ratio, cpu) if r is not None]
+        target = f"<= {row.target:g} " + ("(met)" if met and min(met) <= row.target else "(MISSED)")
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else (f"{v:.1f}" if v >= 1 else f"{v:.3f}")
+
     return [
         row.name,
-        f"{row.shim_ms:.1f}" if row.shim_ms >= 1 else f"{row.shim_ms:.3f}",
-        "-" if row.base_ms is None else f"{row.base_ms:.1f}",
+        ms(row.shim_ms),
+        ms(row.base_ms),
         "-" if ratio is None or row.target is None else f"{ratio:.3f}",
+        ms(row.shim_cpu),
+        ms(row.base_cpu),
+        "-" if cpu is None or row.target is None else f"{cpu:.3f}",
         target,
     ]
 
 
-HEADINGS = ["case", "via pipshim (ms)", "baseline (ms)", "ratio", "target"]
+HEADINGS = ["case", "pipshim ms", "baseline ms", "ratio", "pipshim CPU ms", "baseline CPU ms", "CPU ratio", "target"]
 
 
 def table(rows: list[Row], markdown: bool) -> str:
     body = [cells(r) for r in rows]
     if markdown:
-        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", "---:", "---:", "---:", "---"]) + "|"]
+        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", *["---:"] * 6, "---"]) + "|"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
     widths = [max(len(r[k]) for r in [HEADINGS, *body]) for k in range(len(HEADINGS))]
 

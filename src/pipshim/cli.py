@@ -89,20 +89,33 @@ def python_m_pip(argv: list[str]) -> tuple[tuple[str, ...], list[str]] | None:
 def resolve(
     invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
 ) -> int:
-    from pipshim import execute
-    from pipshim.facts import gather
-    from pipshim.plan import describe, plan
-    from pipshim.rules import decide
+    from pipshim import execute, shimtrust
+    from pipshim.plan import describe
 
-    facts = gather(invoked_as, argv, environ, shim_dir, full=False, python_flags=python_flags)
+    p, facts = decide_plan(invoked_as, argv, environ, shim_dir, python_flags)
     for warning in facts.config.warnings:
         say(warning)
     facts.remember_user_env()
-    p = plan(decide(facts), facts)
     if environ.get("PIPSHIM_EXPLAIN") == "1":
         print(describe(p, facts.args.command))
         return Exit.OK
-    return execute.run(p, facts)
+    shimtrust.remember(facts)
+    rc = execute.run(p, facts)
+    if p.lock and p.create and rc == 0:  # made by this call: the python shim needs no fork for it
+        shimtrust.update(environ, facts.uid, [p.lock], [])
+    return rc
+
+
+def decide_plan(
+    invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
+):
+    """(plan, facts) for a shim call: the one decision the resolver and pipshim.boot both act on."""
+    from pipshim.facts import gather
+    from pipshim.plan import plan
+    from pipshim.rules import decide
+
+    facts = gather(invoked_as, argv, environ, shim_dir, full=False, python_flags=python_flags)
+    return plan(decide(facts), facts), facts
 
 
 def _write_crash_log(environ: Mapping[str, str]) -> str:

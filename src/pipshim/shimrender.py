@@ -1,7 +1,8 @@
 """The constants the shims need, rendered into sh from the Python modules that define them.
 
-The python shim picks an environment in sh alone (no Python start), so it must apply the
-same rules as discovery.py and rules.py. Nothing it needs is written twice: venv names,
+The shims pick an environment in sh alone (no Python start), so they must apply the
+same rules as discovery.py and rules.py; that selection is written once (shims/select.sh)
+and rendered into both after the constants. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
 messages and exit codes all come from here, and shims.install() writes them between
 ``# start rendered`` and ``# end rendered`` of the template. The user environment's path
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipshim import discovery, facts, paths
+from pipshim import boot, discovery, facts, paths, shimtrust
 from pipshim.errors import MESSAGES, Exit
 from pipshim.pip_argv import FALSE_WORDS, TRUE_WORDS
 
@@ -54,14 +55,17 @@ SHIM_MESSAGES = ("broken", "not-venv", "user-env-unusable", "no-python")
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 
 
-def constants() -> str:
+def constants(site: str = "") -> str:
     lines = [
+        f"PIPSHIM_SITE={sh_quote(site)}",
+        f"BOOT={sh_quote(boot.SNIPPET)}",
         f"VENV_NAMES={sh_quote(' '.join(discovery.VENV_NAMES))}",
         f"OTHER_VENV_NAMES={sh_quote(' '.join(discovery.OTHER_VENV_NAMES))}",
         f"PROJECT_MARKERS={sh_quote(' '.join(discovery.PROJECT_MARKERS))}",
         f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
         f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
         f"INCOMPLETE={sh_quote(discovery.INCOMPLETE)}",
+        f"TRUST_FILE={sh_quote(shimtrust.NAME)}",
         f"GUARD={sh_quote(facts.GUARD)}",
         f"ROOT_USER_VENV={sh_quote(paths.USER_VENV_ROOT_IN_CONTAINER)}",
         f"CONTAINER_FILES={sh_quote(' '.join(facts.CONTAINER_FILES))}",
@@ -77,8 +81,17 @@ def constants() -> str:
     return "\n".join(lines)
 
 
-def render_block(text: str) -> str:
-    """Replace what stands between the rendered markers of a template with constants()."""
+def selection() -> str:
+    """The sh selection both shims share (shims/select.sh): written once, rendered into each."""
+    from pipshim.shims import template_path
+
+    with open(template_path("select.sh"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def render_block(text: str, site: str = "") -> str:
+    """Replace what stands between the rendered markers of a template with constants(site) and
+    the shared selection. ``site``: the directory holding pipshim's package (pipshim.boot)."""
     start, end = "# start rendered\n", "# end rendered\n"
     head, sep, rest = text.partition(start)
     if not sep:
@@ -86,4 +99,4 @@ def render_block(text: str) -> str:
     _, sep2, tail = rest.partition(end)
     if not sep2:
         raise ValueError("a shim template has `# start rendered` without `# end rendered`")
-    return head + start + constants() + "\n" + end + tail
+    return head + start + constants(site) + "\n" + selection() + end + tail

@@ -32,7 +32,27 @@ def _sh_quote(text: str) -> str:
     return text.replace("'", "'\\''")
 
 
-def render(python: str, template: str = "pip", bin_dir: str = "") -> str:
+def tool_site(python: str) -> str:
+    """The directory holding the pipshim package ``python`` imports (rendered into the shims).
+
+    The running interpreter's own when ``python`` is this environment's; else asked once.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    if os.path.realpath(prefix) == os.path.realpath(sys.prefix):
+        return here
+    import subprocess
+
+    code = "import os, pipshim; print(os.path.dirname(os.path.dirname(os.path.abspath(pipshim.__file__))))"
+    try:
+        out = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    site = out.stdout.strip() if out.returncode == 0 else ""
+    return site if os.path.isabs(site) and os.path.isfile(os.path.join(site, "pipshim", "boot.py")) else ""
+
+
+def render(python: str, template: str = "pip", bin_dir: str = "", site: str | None = None) -> str:
     with open(template_path(template), encoding="utf-8") as fh:
         text = fh.read()
     if SHIM_ID not in text.split("\n", 2)[1]:
@@ -40,7 +60,7 @@ def render(python: str, template: str = "pip", bin_dir: str = "") -> str:
     from pipshim.shimrender import render_block
 
     text = text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
-    return render_block(text)
+    return render_block(text, tool_site(python) if site is None else site)
 
 
 def default_names(version: str | None = None, python_shims: bool = True) -> list[str]:
@@ -140,7 +160,8 @@ def template_for(name: str) -> str:
 def install(bin_dir: str, python: str, names: list[str]) -> int:
     """Write the shims; returns 1 if a foreign file stood in the way of one of them."""
     os.makedirs(bin_dir, exist_ok=True)
-    texts = {t: render(python, t, os.path.abspath(bin_dir)) for t in {template_for(n) for n in names}}
+    site = tool_site(python)
+    texts = {t: render(python, t, os.path.abspath(bin_dir), site) for t in {template_for(n) for n in names}}
     status = 0
     for name in names:
         text = texts[template_for(name)]

@@ -238,11 +238,13 @@ def test_the_template_is_a_bin_sh_script_with_our_id_and_at_most_15_lines_of_cod
     assert len(code) <= 15, code
 
 
-def test_rendering_fills_in_the_interpreter_and_nothing_else(fake_python):
+def test_rendering_fills_in_the_interpreter_and_the_shared_selection_and_nothing_else(fake_python):
+    from pipshim.shimrender import render_block
+
     template = TEMPLATE.read_text()
     rendered = shims.render(str(fake_python))
     assert shims.PLACEHOLDER in template and shims.PLACEHOLDER not in rendered
-    assert rendered == template.replace(shims.PLACEHOLDER, str(fake_python))
+    assert rendered == render_block(template.replace(shims.PLACEHOLDER, str(fake_python)), "")
 
 
 # --- install / uninstall ---------------------------------------------------------------

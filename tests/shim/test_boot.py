@@ -1,0 +1,172 @@
+"""pipshim.boot: one interpreter start per pip call, through the real shims.
+
+The shim runs the picked environment's own python on pipshim.boot, which decides as the
+resolver does and runs pip in-process, or falls back to exec'ing what the plan says (or
+the resolver). Here a stand-in pip script (the venv's bin/pip, with the venv's python in
+its #! line) reports what pip would see: sys.path, sys.modules, argv, the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import pipshim_lines, run
+
+from pipshim import boot
+
+PROBE = """#!{python}
+import fcntl, json, os, sys
+fd = os.open({lockdir!r}, os.O_RDONLY)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    locked = False
+except BlockingIOError:
+    locked = True
+print(json.dumps({{
+    "argv": sys.argv, "path": sys.path, "executable": sys.executable,
+    "pipshim_modules": sorted(m for m in sys.modules if m.split(".")[0] in ("pipshim", "rules", "enum_planted")),
+    "meta_path": [type(f).__name__ for f in sys.meta_path],
+    "active": os.environ.get("PIPSHIM_ACTIVE"), "locked": locked, "pid": os.getpid(),
+    "main_file": getattr(sys.modules["__main__"], "__file__", None),
+}}))
+sys.exit(int(os.environ.get("PROBE_RC", "0")))
+"""
+
+
+@pytest.fixture
+def env(shim_bin, hermetic_env) -> dict[str, str]:
+    return {
+        "PATH": f"{shim_bin}:/usr/bin:/bin",
+        "HOME": str(hermetic_env),
+        "LANG": "C.UTF-8",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIPSHIM_ROOT": "0",
+        "PIPSHIM_CONTAINER": "0",
+    }
+
+
+@pytest.fixture
+def project(tmp_path, shim_bin, env) -> Path:
+    """A project whose .venv (made by `pipshim venv`) has a probe for its pip script."""
+    d = tmp_path / "proj"
+    d.mkdir()
+    (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    r = run([shim_bin / "pipshim", "venv"], env, d)
+    assert r.returncode == 0, r.stderr
+    pip = d / ".venv" / "bin" / "pip"
+    pip.write_text(PROBE.format(python=d / ".venv" / "bin" / "python", lockdir=str(d)))
+    for name in ("pip3", "pip3.11"):
+        (d / ".venv" / "bin" / name).unlink(missing_ok=True)
+    return d
+
+
+def probe(shim_bin, env, cwd, *args, **extra):
+    r = run([shim_bin / "pip", *args], {**env, **extra}, cwd)
+    out = json.loads(r.stdout) if r.stdout.startswith("{") else None
+    return r, out
+
+
+def test_a_read_runs_the_venvs_pip_in_process_with_nothing_of_pipshim_visible(shim_bin, env, project):
+    r, seen = probe(shim_bin, env, project, "list")
+    assert r.returncode == 0, r.stderr
+    venv_bin = str(project / ".venv" / "bin")
+    assert seen["argv"] == [f"{venv_bin}/pip", "list"]
+    assert seen["executable"] == f"{venv_bin}/python"
+    assert seen["path"][0] == venv_bin  # as pip's own script: its bin dir, never the cwd
+    assert str(project) not in seen["path"] and "" not in seen["path"]
+    assert not any("pipshim" in p or p.endswith("/src") for p in seen["path"])
+    assert seen["pipshim_modules"] == []
+    assert "_Guard" not in seen["meta_path"]
+    assert seen["active"] == "1"
+    assert seen["main_file"] == f"{venv_bin}/pip"
+    assert seen["locked"] is False
+    assert len(pipshim_lines(r.stderr)) == 1
+
+
+def test_a_mutating_call_holds_the_environments_lock_while_pip_runs(shim_bin, env, project):
+    r, seen = probe(shim_bin, env, project, "install", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    assert seen["locked"] is True
+    assert seen["argv"][1:] == ["install", "demo-lib"]
+
+
+def test_pips_exit_status_is_the_shims(shim_bin, env, project):
+    r, seen = probe(shim_bin, env, project, "list", PROBE_RC="3")
+    assert r.returncode == 3 and seen is not None
+
+
+@pytest.mark.parametrize("planted", ["pipshim.py", "enum.py", "rules.py", "facts.py", "re.py", "json.py"])
+def test_modules_planted_in_the_cwd_are_never_imported(shim_bin, env, project, planted):
+    (project / planted).write_text("raise SystemExit('PLANTED')\n")
+    (project / "pipshim").mkdir(exist_ok=True)
+    (project / "pipshim" / "__init__.py").write_text("raise SystemExit('PLANTED')\n")
+    r, seen = probe(shim_bin, env, project, "list")
+    assert r.returncode == 0 and "PLANTED" not in r.stderr + r.stdout, r.stderr
+    assert seen is not None
+
+
+def test_pythonpath_counts_as_it_does_for_pips_own_script(shim_bin, env, project, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    r, seen = probe(shim_bin, env, project, "list", PYTHONPATH=str(extra))
+    assert r.returncode == 0, r.stderr
+    assert seen["path"][:2] == [str(project / ".venv" / "bin"), str(extra)]
+
+
+def test_a_decision_that_differs_from_the_sh_pick_execs_the_plans_command(shim_bin, env, project, tmp_path):
+    """Consent passes through to the real pip: exec'd (its own process image), not run here."""
+    real = tmp_path / "realbin"
+    real.mkdir()
+    (real / "pip").write_text("#!/usr/bin/python3\nimport json, sys; print(json.dumps({'real': sys.argv}))\n")
+    (real / "pip").chmod(0o755)
+    env = {**env, "PATH": f"{shim_bin}:{real}:/usr/bin:/bin"}
+    r = run([shim_bin / "pip", "install", "--break-system-packages", "demo-lib"], env, project)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"real": [str(real / "pip"), "install", "--break-system-packages", "demo-lib"]}
+
+
+def test_explain_falls_back_to_the_resolver(shim_bin, env, project):
+    r = run([shim_bin / "pip", "list"], {**env, "PIPSHIM_EXPLAIN": "1"}, project)
+    assert r.returncode == 0, r.stderr
+    assert "pip list would read" in r.stdout and str(project / ".venv") in r.stdout
+
+
+def test_a_broken_active_venv_is_the_resolvers_refusal(shim_bin, env, project, tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "bin").mkdir(parents=True)
+    (broken / "lib" / "python3.11").mkdir(parents=True)
+    (broken / "pyvenv.cfg").write_text("home = /nonexistent\n")
+    (broken / "bin" / "python").symlink_to(tmp_path / "gone")
+    r = run([shim_bin / "pip", "list"], {**env, "VIRTUAL_ENV": str(broken)}, project)
+    assert r.returncode == 2
+    assert len(pipshim_lines(r.stderr)) == 1 and "is broken" in r.stderr
+
+
+def test_the_python_shim_runs_m_pip_in_process_with_the_cwd_first_as_python_m_does(shim_bin, env, project):
+    r = run([shim_bin / "python3", "-m", "pip", "--version"], env, project)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("pip ") and str(project / ".venv") in r.stdout
+
+
+def test_the_guard_turns_forbidden_and_missing_newer_modules_into_the_fallback():
+    first, last = boot._Guard(False), boot._Guard(True)
+    for name in ("packaging", "packaging.requirements", "virtualenv", "filelock"):
+        with pytest.raises(boot.NeedResolver):
+            first.find_spec(name)
+    assert first.find_spec("json") is None and last.find_spec("org") is None
+    with pytest.raises(boot.NeedResolver):
+        last.find_spec("tomllib")
+
+
+def test_the_snippet_is_what_the_shims_run(shim_bin):
+    from pipshim.shimrender import sh_quote
+
+    for name in ("pip", "python3"):
+        assert f"BOOT={sh_quote(boot.SNIPPET)}" in (shim_bin / name).read_text()
+    assert f"PIPSHIM_SITE={sh_quote(str(Path(boot.__file__).parent.parent))}" in (shim_bin / "pip").read_text()
+    assert sys.version_info >= (3, 9)
