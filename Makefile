@@ -49,13 +49,13 @@ lint: dev
 	"$(DEV_PY)" -m ruff check src tests tools
 	"$(DEV_PY)" -m ruff format --check src tests tools
 
-# the shell-init tests run the real zsh and fish: install them when missing (root with apt only);
+# the shell tests run the real zsh, fish and busybox ash: install them when missing (root with apt only);
 # anyone else is told, and the shell-init tests then fail naming the missing shell
 shells:
-	@if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then \
+	@if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish) >/dev/null; \
-	    else echo "zsh and fish are needed by the shell-init tests: install them (as root: make shells)"; fi; \
+	        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish busybox) >/dev/null; \
+	    else echo "zsh, fish and busybox are needed by the shell tests: install them (as root: make shells)"; fi; \
 	fi
 
 # pytest exits 5 when it selects no test: make fails then too

@@ -163,7 +163,10 @@ pip_python() {
     [ -f "$s" ] && IFS= read -r py <"$s"
     py=${py#\#!}
     case $py in /*) ;; *) return 1 ;; esac
-    case ${py##*/} in python*) [ -x "$py" ] ;; *) return 1 ;; esac
+    case ${py##*/} in python*) [ -x "$py" ] || return 1 ;; *) return 1 ;; esac
+    # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
+    # checked by the resolver first: it may no longer run, which only the resolver can say
+    [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
 }
 
 # one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and

@@ -157,7 +157,7 @@ def _unguard(guards) -> None:
 
 def prepare(p, f):
     """Before pip runs: warnings, the line, the lock (classified again under it). Returns the
-    function to call with pip's exit status afterwards (links, hint, lock release)."""
+    function to call with pip's exit status afterwards (links, lock release)."""
     from pipshim.errors import say
 
     lock = None
@@ -176,7 +176,7 @@ def prepare(p, f):
     from pipshim import shimtrust
 
     shimtrust.remember(f)
-    if p.line:
+    if p.line and not f.quiet:
         say(p.line)
     link = None
     if p.link_into:
@@ -189,14 +189,10 @@ def prepare(p, f):
                 links.link_new(p.lock, before, p.link_into, f.quiet)
                 links.prune(p.lock, p.link_into)
 
-    hint = p.hint
-
     def post(rc: int) -> None:
         try:
             if link is not None:
                 link()
-            if rc != 0 and hint:
-                say(hint)
         finally:
             if lock is not None:
                 lock.__exit__()

@@ -49,9 +49,25 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
     drop = set(looked_at) - keep
     after = [p for p in before if p not in drop and "\n" not in p]
     after += sorted(p for p in keep if p not in after and "\n" not in p)
-    if after != before:
+    if after != before or _changed_since(path, keep):
         with contextlib.suppress(OSError, ValueError):
             paths.write_private(path, "".join(f"{p}\n" for p in after[-200:]))
+
+
+def _changed_since(path: str, dirs: Iterable[str]) -> bool:
+    """A listed venv's interpreter is newer than the list: rewrite it, so the pip shim's
+    one-start path (which skips interpreters newer than the list) applies again."""
+    try:
+        stamp = os.stat(path).st_mtime
+    except OSError:
+        return True
+    for d in dirs:
+        try:
+            if os.stat(os.path.join(d, "bin", "python")).st_mtime > stamp:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def remember(facts) -> None:

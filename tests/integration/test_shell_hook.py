@@ -157,6 +157,7 @@ def test_a_venv_activated_by_hand_is_left_alone(shell, shim_bin, shim_env, tree,
     work, proj = tree
     home = Path(shim_env["HOME"])
     lines = [
+        "VIRTUAL_ENV_DISABLE_PROMPT=1",  # activate's prompt would reach stderr in an interactive shell
         f". {reference_venv}/bin/activate",
         "cd proj",
         probe(shell, "$VIRTUAL_ENV"),

@@ -90,7 +90,7 @@ def test_pip3N_in_a_project_creates_dot_venv_from_that_python(shim_bin, env, sec
     assert install_shims(shim_bin, env, project).returncode == 0
     r = run([shim_bin / f"pip{t.minor}", "install", "demo-lib"], env, project)
     assert r.returncode == 0, r.stderr
-    assert len(pipshim_lines(r.stderr)) == 1 and "(created)" in r.stderr, r.stderr
+    assert len(pipshim_lines(r.stderr)) == 1 and "(new;" in r.stderr, r.stderr
     venv = project / ".venv"
     probe = (
         "import sys, demo_lib; print('%d.%d.%d' % sys.version_info[:3]); print(sys.base_prefix); "
