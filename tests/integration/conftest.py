@@ -86,3 +86,21 @@ def reference_venv(tmp_path_factory, app_data) -> Path:
     """A venv made by virtualenv directly from the system Python, for pip's own output; never
     modified, shared by the workers (the one that filled ``app_data``)."""
     return shared_dir(tmp_path_factory, "virtualenv") / "reference"
+
+
+@pytest.fixture(scope="session")
+def pipx_wheels(tmp_path_factory) -> Path:
+    """The pipx tests' own wheels, next to the session wheelhouse."""
+    from wheels import make_wheel
+
+    d = tmp_path_factory.mktemp("pipx-wheels")
+    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
+    make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
+    make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
+    return d
+
+
+@pytest.fixture(scope="session")
+def pipx_shared(tmp_path_factory) -> Path:
+    """pipx's shared pip venv, made once for the session's pipx tests."""
+    return tmp_path_factory.mktemp("pipx-shared") / "shared"

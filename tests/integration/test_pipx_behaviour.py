@@ -12,35 +12,20 @@ from pathlib import Path
 
 import pytest
 from helpers import pipshim_lines, run
-from wheels import make_wheel
 
 from integration.support import pip, user_venv
 
 APPS = "demo-app demo-cli demo-noscript"
 
 
-@pytest.fixture(scope="module")
-def extra_wheels(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("pipx-behaviour-wheels")
-    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
-    make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
-    make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
-    return d
-
-
-@pytest.fixture(scope="module")
-def pipx_shared(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pipx-behaviour-shared") / "shared"
-
-
 @pytest.fixture
-def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
+def env(shim_env, tmp_path, pipx_wheels, pipx_shared) -> dict[str, str]:
     e = dict(shim_env)
     e.update(
         PIPSHIM_APPS=APPS,
         PIPX_HOME=str(tmp_path / "pipx"),
         PIPX_SHARED_LIBS=str(pipx_shared),
-        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {pipx_wheels}",
     )
     return e
 

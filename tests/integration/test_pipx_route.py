@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from helpers import destination, pipshim_lines, run
-from wheels import make_wheel
 
 from integration.support import explain, pip, user_venv
 from pipshim.realpip import is_our_shim
@@ -22,23 +21,8 @@ from pipshim.realpip import is_our_shim
 APPS = "demo-app demo-cli demo-noscript"
 
 
-@pytest.fixture(scope="module")
-def extra_wheels(tmp_path_factory) -> Path:
-    """This module's own wheels, next to the session wheelhouse."""
-    d = tmp_path_factory.mktemp("pipx-wheels")
-    make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
-    make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
-    make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
-    return d
-
-
-@pytest.fixture(scope="module")
-def pipx_shared(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pipx-shared") / "shared"
-
-
 @pytest.fixture
-def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
+def env(shim_env, tmp_path, pipx_wheels, pipx_shared) -> dict[str, str]:
     e = dict(shim_env)
     e.update(
         PIPSHIM_ROOT="0",
@@ -46,7 +30,7 @@ def env(shim_env, tmp_path, extra_wheels, pipx_shared) -> dict[str, str]:
         PIPSHIM_APPS=APPS,
         PIPX_HOME=str(tmp_path / "pipx"),
         PIPX_SHARED_LIBS=str(pipx_shared),
-        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {extra_wheels}",
+        PIP_FIND_LINKS=f"{shim_env['PIP_FIND_LINKS']} {pipx_wheels}",
     )
     return e
 
