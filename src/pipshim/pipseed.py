@@ -273,12 +273,16 @@ def _build_unit(unit: str, whl: str, base_python: str, env: Mapping[str, str]) -
                     fh.write(data)
             entry_points = zf.read(f"{dist_info}/entry_points.txt").decode("utf-8")
         top = sorted({n.split("/")[0] for n in names} - {dist_info})
-        proc = subprocess.run(
-            [base_python, "-I", "-m", "compileall", "-q", "-j", "0", "--", *(os.path.join(site, t) for t in top)],
-            capture_output=True,
-            env=_child_env(env),
-            stdin=subprocess.DEVNULL,
-        )
+        targets = [os.path.join(site, t) for t in top]
+        for jobs in (["-j", "0"], []):  # in parallel, else serially: no /dev/shm (containers, chroots)
+            proc = subprocess.run(
+                [base_python, "-I", "-m", "compileall", "-q", *jobs, "--", *targets],
+                capture_output=True,
+                env=_child_env(env),
+                stdin=subprocess.DEVNULL,
+            )
+            if proc.returncode == 0:
+                break
         if proc.returncode:
             err = proc.stdout.decode("utf-8", "replace").strip().splitlines() or ["exit status " + str(proc.returncode)]
             raise VenvCreateError(f"byte-compiling pip with {base_python} failed: {err[-1]}")
