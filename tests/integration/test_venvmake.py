@@ -302,3 +302,24 @@ def test_remembered_probe_follows_a_changed_interpreter(tmp_path, env):
         create(str(child), str(base / "bin" / "python"), prompt="child", environ=env)
         assert f"version = {version}." in (child / "pyvenv.cfg").read_text()
         assert run([child / "bin" / "pip", "--version"], env).stdout.decode().endswith(f"(python {version})\n")
+
+
+def test_a_seed_is_compiled_serially_where_parallel_compiling_cannot_start(tmp_path, monkeypatch):
+    """No writable /dev/shm (a container, a chroot, another user): compileall -j 0 fails to
+    make its semaphores; the seed is compiled without -j instead and the venv works."""
+    real_run = subprocess.run
+    tried: list[bool] = []
+
+    def no_semaphores(cmd, *a, **k):
+        if "compileall" in cmd:
+            tried.append("-j" in cmd)
+            if "-j" in cmd:
+                return subprocess.CompletedProcess(cmd, 1, b"", b"PermissionError: [Errno 13] Permission denied")
+        return real_run(cmd, *a, **k)
+
+    monkeypatch.setattr(pipseed.subprocess, "run", no_semaphores)
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "fresh-cache"))  # a cold seed cache
+    v = tmp_path / "v"
+    create(str(v), SYSTEM_PYTHON, prompt="v", environ=env)
+    assert tried == [True, False]
+    run([v / "bin" / "pip", "--version"], env)
