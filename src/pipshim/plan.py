@@ -30,14 +30,14 @@ class Create:
 @dataclass(frozen=True)
 class Plan:
     route: Route
-    line: str | None  # the one `pipshim:` line printed first (None: quiet, or a pass-through)
+    line: str | None  # the `pipshim:` line said first unless quiet (a refusal: its message)
     commands: tuple = ()  # argv tuples, run in order; one, except for pipx (one per package)
     env: Mapping[str, str] = None  # the children's environment
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
     link_into: str | None = None  # the user environment's new console scripts are linked here
     fallback: Plan | None = None  # pipx: for the packages that have no commands
-    exit_code: int | None = None  # a refusal's status (no command runs)
+    exit_code: int | None = None  # a refusal or nothing-to-do: the status (no command runs)
 
     @property
     def waits(self) -> bool:
