@@ -37,6 +37,9 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     if isinstance(route, Refuse) and not (args.recreate and env is not None):
         raise PipshimError(route.message, route.exit_code)
     if args.recreate and env is not None:  # a recreate killed half-way is finished or rolled back first
+        found = classify(env.path, env.source, os.getuid())
+        if found.state is State.FOREIGN:  # another user's, or writable by others: never touched
+            raise PipshimError(f"will not recreate {env.path}: {found.detail}", Exit.REFUSED)
         with venvs.EnvLock(env.path, True):
             venvs.sweep(env.path)
         env = replace(env, state=classify(env.path, env.source, os.getuid()).state)
