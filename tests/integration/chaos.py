@@ -260,3 +260,43 @@ class Tally:
     def check(self) -> None:
         figure(self.line())
         assert not self.failures, self.line() + "\n" + "\n".join(self.failures)
+
+
+# ---- a warm pipshim cache ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory, wheelhouse, app_data) -> Path:
+    """pipshim's cache after one venv creation (the pip seed unit built, the interpreter probed),
+    made once per run; tests copy it (hard links) into their HOME so that each new venv does not
+    byte-compile pip again on this loaded machine. The copy is the test's own: a kill that
+    damages it damages no other test."""
+    from conftest import shared_dir
+    from filelock import FileLock
+
+    from integration.support import user_env
+
+    shared = shared_dir(tmp_path_factory, "chaos-warm")
+    cache = shared / "home" / ".cache" / "pipshim"
+    with FileLock(str(shared / "fill.lock")):
+        if not (shared / "done").exists():
+            env = user_env(shared, wheelhouse, app_data)
+            proj = shared / "proj"
+            proj.mkdir(exist_ok=True)
+            (proj / "pyproject.toml").write_text('[project]\nname = "w"\nversion = "0"\n')
+            r = subprocess.run(
+                [str(shared / "bin" / "pip"), "install", "demo-lib"], env=env, cwd=proj, capture_output=True, text=True
+            )
+            assert r.returncode == 0, r.stderr
+            (shared / "done").write_text("")
+    return cache
+
+
+def warm_home(home: Path, cache: Path) -> None:
+    """Give ``home`` its own copy of the warm pipshim cache (hard-linked files, mode 700 dirs)."""
+    import shutil
+
+    dest = home / ".cache" / "pipshim"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.chmod(0o700)
+    shutil.copytree(cache, dest, copy_function=os.link, symlinks=True)
