@@ -30,6 +30,11 @@ TRACEBACK = "Traceback (most recent call last)"
 LEFTOVER_GLOBS = ("*.pipshim-removing-*", "*.pipshim-old-*")
 
 
+def clean(text: str) -> str:
+    """Text safe to report across xdist (lone surrogates from non-UTF-8 names as escapes)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class ChaosFigure(UserWarning):
     """A figure for the closing note (shown in pytest's warnings summary)."""
 
@@ -248,7 +253,7 @@ class Tally:
     def add(self, name: str, problems: list[str]) -> None:
         self.tried += 1
         if problems:
-            self.failures.append(f"{name}: " + "; ".join(problems))
+            self.failures.append(clean(f"{name}: " + "; ".join(problems)))
 
     @property
     def held(self) -> int:

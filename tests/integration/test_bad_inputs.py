@@ -32,6 +32,7 @@ import pytest
 from integration.chaos import (
     TRACEBACK,
     Tally,
+    clean,
     figure,
     leftovers,
     snapshot,
@@ -82,6 +83,20 @@ def installed(where: str = "project", module: str = "demo_lib"):
         if not (venv / SITE / module).is_dir():
             return [f"{module} is not in {venv}"]
         return []
+
+    return check
+
+
+def installed_or_refused(where: str = "project"):
+    """An unusable cache may stop the venv being made: then one ``pipshim:`` line and exit 2."""
+
+    def check(r, c) -> list[str]:
+        if r.returncode == 2:
+            lines = [ln for ln in r.stderr.splitlines() if ln.startswith("pipshim:")]
+            if len(lines) == 1 and "cache" in lines[0]:
+                return []
+            return [f"exit 2 without one line naming the cache: {lines}"]
+        return installed(where)(r, c)
 
     return check
 
@@ -214,9 +229,9 @@ CASES: list[Case] = [
     Case("help", ["pip", "--help"], check=succeeded),
     Case("install-nothing", ["pip", "install"], check=refused_or_failed, quick=True),
     Case("install-help", ["pip", "install", "--help"], check=all_of(succeeded, no_venv_anywhere)),
-    Case("empty-arg", ["pip", "install", ""], check=all_of(refused_or_failed, no_venv_anywhere)),
+    Case("empty-arg", ["pip", "install", ""]),  # pip: an empty requirement is nothing to do
     Case("empty-command", ["pip", ""], check=refused_or_failed),
-    Case("double-dash-only", ["pip", "--"], check=refused_or_failed),
+    Case("double-dash-only", ["pip", "--"]),  # pip shows its help
     Case("install-double-dash", ["pip", "install", "--"], check=all_of(refused_or_failed, no_venv_anywhere)),
     Case("install-dd-pkg", ["pip", "install", "--", "demo-lib"], cwd=P),
     Case("unknown-option", ["pip", "install", "--no-such-opt", "demo-lib"], check=refused_or_failed, quick=True),
@@ -293,10 +308,10 @@ CASES: list[Case] = [
     Case("home-unset-version", ["pip", "--version"], env={"HOME": None}),
     Case("home-empty", ["pipshim", "explain", "--", "pip", "install", "demo-lib"], env={"HOME": ""}),
     Case("home-relative", INSTALL, cwd=P, env={"HOME": "relhome"}, check=installed(), quick=True),
-    Case("home-nonexistent", INSTALL, cwd=P, env={"HOME": "/nonexistent/home"}, check=installed()),
+    Case("home-nonexistent", INSTALL, cwd=P, env={"HOME": "/nonexistent/home"}, check=installed_or_refused()),
     Case("home-a-file", INSTALL, cwd=P, env={"HOME": H("afile")}, setup=write("afile", "x")),
     Case("home-non-utf8", INSTALL, cwd=P, env={"HOME": lambda c: os.fsencode(c.tmp) + b"/h\xff"}, allow=(b"h\xff",)),
-    Case("home-chmod-000", INSTALL, cwd=P, setup=mkdir("home", 0o000), check=installed()),
+    Case("home-chmod-000", INSTALL, cwd=P, setup=mkdir("home", 0o000), check=installed_or_refused()),
     Case("xdg-cache-relative", INSTALL, cwd=P, env={"XDG_CACHE_HOME": "cache"}, check=installed()),
     Case("xdg-data-relative", INSTALL, env={"XDG_DATA_HOME": "data"}, check=installed("user")),
     Case("xdg-config-relative", INSTALL, cwd=P, env={"XDG_CONFIG_HOME": "config"}, check=installed()),
@@ -306,7 +321,7 @@ CASES: list[Case] = [
         cwd=P,
         env={"XDG_CACHE_HOME": H("cf")},
         setup=write("cf", "x"),
-        check=installed(),
+        check=installed_or_refused(),
         quick=True,
     ),
     Case(
@@ -315,9 +330,9 @@ CASES: list[Case] = [
         cwd=P,
         env={"XDG_CACHE_HOME": H("root")},
         setup=symlink("root", "/"),
-        check=installed(),
+        check=installed_or_refused(),
     ),
-    Case("xdg-cache-dev-null", INSTALL, cwd=P, env={"XDG_CACHE_HOME": "/dev/null"}, check=installed()),
+    Case("xdg-cache-dev-null", INSTALL, cwd=P, env={"XDG_CACHE_HOME": "/dev/null"}, check=installed_or_refused()),
     Case(
         "xdg-cache-000",
         INSTALL,
@@ -325,19 +340,19 @@ CASES: list[Case] = [
         env={"XDG_CACHE_HOME": H("c0")},
         setup=mkdir("c0", 0o000),
         allow=("c0",),
-        check=installed(),
+        check=installed_or_refused(),
     ),
-    Case("cache-dir-is-file", INSTALL, cwd=P, setup=write(CACHE, "x"), check=installed()),
-    Case("cache-dir-link-slash", INSTALL, cwd=P, setup=symlink(CACHE, "/"), check=installed()),
+    Case("cache-dir-is-file", INSTALL, cwd=P, setup=write(CACHE, "x"), check=installed_or_refused()),
+    Case("cache-dir-link-slash", INSTALL, cwd=P, setup=symlink(CACHE, "/"), check=installed_or_refused()),
     Case(
         "cache-dir-link-elsewhere",
         INSTALL,
         cwd=P,
         setup=steps(mkdir("victim"), symlink(CACHE, "{tmp}/victim")),
-        check=installed(),
+        check=installed_or_refused(),
     ),
-    Case("cache-dir-777", INSTALL, cwd=P, setup=mkdir(CACHE, 0o777), check=installed()),
-    Case("cache-dir-000", INSTALL, cwd=P, setup=mkdir(CACHE, 0o000), check=installed()),
+    Case("cache-dir-777", INSTALL, cwd=P, setup=mkdir(CACHE, 0o777), check=installed_or_refused()),
+    Case("cache-dir-000", INSTALL, cwd=P, setup=mkdir(CACHE, 0o000), check=installed_or_refused()),
     Case("file-size-limit", INSTALL, cwd=P, shell='ulimit -f 0; "$@"'),  # writes fail with EFBIG: "disk full"
     Case("file-size-limit-user", INSTALL, shell='ulimit -f 1; "$@"'),
     # -- the user environment's setting --
@@ -588,6 +603,11 @@ def allowed_roots(case: Case, c, cwd: Path, env: dict) -> list:
     return [str(r) for r in roots]
 
 
+def ancestor(path: str, roots: list[str]) -> bool:
+    """A directory made on the way to an allowed place (~/.local on the way to ~/.local/share/pipshim)."""
+    return any(r.startswith(path + os.sep) for r in roots)
+
+
 def run_case(case: Case, c) -> list[str]:
     if case.setup:
         case.setup(c)
@@ -627,7 +647,7 @@ def run_case(case: Case, c) -> list[str]:
     created, deleted, changed = tree_diff(before, after)
     roots = allowed_roots(case, c, Path(cwd), env)
     may = [str(c.tmp / m) for m in case.may_delete]
-    bad_created = [p for p in created if not under(p, *roots)]
+    bad_created = [p for p in created if not under(p, *roots) and not (after[p][0] == "dir" and ancestor(p, roots))]
     bad_deleted = [p for p in deleted if not under(p, *roots, *may)]
     bad_changed = [p for p in changed if not under(p, *roots)]
     for name, paths in (("created", bad_created), ("deleted", bad_deleted), ("changed", bad_changed)):
@@ -653,7 +673,7 @@ def run_case(case: Case, c) -> list[str]:
 def test_bad_input(case, ctx):
     problems = run_case(case, ctx)
     TALLY.add(case.name, problems)
-    assert not problems, f"{case.name}:\n" + "\n".join(problems)
+    assert not problems, clean(f"{case.name}:\n" + "\n".join(problems))
 
 
 def test_the_table_is_big_enough():
