@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -27,6 +28,15 @@ import pytest
 from sut import SUT
 
 TRACEBACK = "Traceback (most recent call last)"
+PIPSHIM_FRAME = re.compile(r'File "[^"]*/pipshim/[^"]*\.py"')
+PIP_FRAME = re.compile(r'File "[^"]*/site-packages/pip/[^"]*\.py"')
+
+
+def pipshim_traceback(text: str) -> bool:
+    """A traceback of pipshim's (pip's own, e.g. on ^C or a full stdout, is pip's to print)."""
+    return TRACEBACK in text and (bool(PIPSHIM_FRAME.search(text)) or not PIP_FRAME.search(text))
+
+
 LEFTOVER_GLOBS = ("*.pipshim-removing-*", "*.pipshim-old-*")
 
 
@@ -147,11 +157,15 @@ def kill_at(cmd, env, cwd, reached: Callable[[int], bool], sig: int, group: bool
 
 
 def leftovers(*roots: Path) -> list[str]:
+    """``*.pipshim-removing-*`` and ``*.pipshim-old-*`` under roots (symlinks not followed)."""
+    import fnmatch
+
     found = []
     for root in roots:
-        for pattern in LEFTOVER_GLOBS:
-            found += glob.glob(os.path.join(glob.escape(str(root)), "**", pattern), recursive=True)
-            found += glob.glob(os.path.join(glob.escape(str(root)), "**", "." + pattern), recursive=True)
+        for dirpath, dirnames, filenames in os.walk(root):
+            for name in dirnames + filenames:
+                if any(fnmatch.fnmatch(name, p) for p in LEFTOVER_GLOBS):
+                    found.append(os.path.join(dirpath, name))
     return sorted(set(found))
 
 

@@ -20,7 +20,6 @@ of them. The module reports its figures (points tried / recovered per scenario) 
 from __future__ import annotations
 
 import glob
-import re
 import signal
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from integration.chaos import (
     figure,
     kill_at,
     leftovers,
+    pipshim_traceback,
     running,
     system_python_hashes,  # noqa: F401  (a session fixture)
     warm_cache,  # noqa: F401  (a session fixture)
@@ -48,7 +48,6 @@ pytestmark = pytest.mark.usefixtures("system_python_hashes")
 SIGNALS = {"KILL": (signal.SIGKILL, True), "INT": (signal.SIGINT, True), "TERM": (signal.SIGTERM, False)}
 
 RESULTS: dict[str, list[int]] = {}  # scenario -> [tried, recovered]
-PIPSHIM_FRAME = re.compile(r'File "[^"]*/pipshim/[^"]*\.py"')
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -180,7 +179,7 @@ def check_recovered(scenario: str, c: dict, log: Path) -> list[str]:
         return [f"retry exit {r.returncode}:\n{r.stdout}\n{r.stderr}\n--- killed run ---\n{killed}"]
     if TRACEBACK in r.stderr:
         problems.append(f"a traceback:\n{r.stderr}")
-    if PIPSHIM_FRAME.search(killed):  # pip's own ^C traceback (during its imports) is pip's
+    if pipshim_traceback(killed):  # pip's own ^C traceback (during its imports) is pip's
         problems.append(f"a pipshim traceback in the killed run:\n{killed}")
     try:
         assert_complete_venv(venv)
