@@ -239,16 +239,23 @@ def hash_system_python() -> dict[str, str]:
     return out
 
 
+_HASHED: dict = {"before": None, "users": 0}  # one hash before, one after, however many modules use it
+
+
 @pytest.fixture(scope="session")
 def system_python_hashes():
     """Every file of the system Python's stdlib and site dirs, byte-identical after the session."""
-    before = hash_system_python()
+    if _HASHED["before"] is None:
+        _HASHED["before"] = hash_system_python()
+    before = _HASHED["before"]
     assert before, "no system Python files found to hash"
+    _HASHED["users"] += 1
     yield before
+    _HASHED["users"] -= 1
+    if _HASHED["users"]:
+        return  # another module's instance of this fixture compares last
     after = hash_system_python()
     changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
-    # __pycache__ may legitimately be written by the system's own Python (not by pipshim): none
-    # of our tests runs it with write access to the stdlib except as root; report, don't excuse
     assert not changed, f"the system Python changed: {changed[:20]}"
     figure(f"system Python: {len(before)} files hashed before and after, all byte-identical")
 

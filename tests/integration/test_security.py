@@ -6,7 +6,9 @@ are scripts that only record that they ran. A probe is one command run against o
 arrangement; it is breached when a canary ran, a victim file changed, pipshim wrote into a
 directory of the other user or into a shared one, or pipshim crashed (traceback, exit 3).
 
-The module reports ``security: N probes, M breaches`` as a ``ChaosFigure`` warning.
+The module reports ``security: N probes, M breaches`` as a ``ChaosFigure`` warning. `make test`
+runs the classes whose bugs were fixed here (a foreign PIPSHIM_USER_VENV, planted symlinks, a
+symlinked .venv); `make check` all of them.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class Probe:
 # ---- planted venvs and projects ---------------------------------------------------------------------
 
 
+@pytest.mark.exhaustive
 def test_planted_venv_and_project_of_another_user(tmp_path, shim_env, other_user):
     uid, gid = other_user
     # a project of the other user, with its venv (a canary)
@@ -159,6 +162,7 @@ def test_symlinked_venv_to_another_users_dir(tmp_path, shim_env, project, other_
     assert (project / ".venv").is_symlink()
 
 
+@pytest.mark.exhaustive
 def test_group_writable_by_a_shared_group(tmp_path, shim_env, project, other_user):
     """gid 100 (``users``) is not this user's private group: a venv it may write is never used."""
     venv = plant_venv(project / ".venv", tmp_path / "canary")
@@ -182,6 +186,7 @@ def test_group_writable_by_a_shared_group(tmp_path, shim_env, project, other_use
         assert not stat.S_IMODE(made.stat().st_mode) & 0o022, (oct(made.stat().st_mode), r.stderr)
 
 
+@pytest.mark.exhaustive
 def test_world_writable_shared_parent(tmp_path, shim_env, other_user):
     """A /tmp-like sticky world-writable dir where the other user planted a project and a venv."""
     uid, gid = other_user
@@ -215,6 +220,7 @@ def test_world_writable_shared_parent(tmp_path, shim_env, other_user):
     p.run("cache-in-shared-dir", ["pip", "install", "demo-lib"], env, mine)
 
 
+@pytest.mark.exhaustive
 def test_hostile_virtual_env(tmp_path, shim_env, project, other_user):
     uid, gid = other_user
     theirs = plant_venv(tmp_path / "theirs", tmp_path / "canary", (uid, gid))
@@ -295,6 +301,7 @@ def shared_state() -> dict:
     return {p: snapshot(Path(p)) if os.path.isdir(p) else os.path.lexists(p) for p in SHARED_PLACES}
 
 
+@pytest.mark.exhaustive
 def test_home_unset_with_two_users(open_dir, wheelhouse, other_user, tmp_path):
     """With HOME unset (cron, systemd, env -i) the caches and the crash log go to the passwd
     entry's home or nowhere, never to a shared dir; as the other user and as root."""
