@@ -7,8 +7,7 @@ arrangement; it is breached when a canary ran, a victim file changed, pipshim wr
 directory of the other user or into a shared one, or pipshim crashed (traceback, exit 3).
 
 The module reports ``security: N probes, M breaches`` as a ``ChaosFigure`` warning. `make test`
-runs the classes whose bugs were fixed here (a foreign PIPSHIM_USER_VENV, planted symlinks, a
-symlinked .venv); `make check` all of them.
+runs the class whose bug was fixed here (a foreign PIPSHIM_USER_VENV); `make check` all of them.
 """
 
 from __future__ import annotations
@@ -149,6 +148,7 @@ def test_planted_venv_and_project_of_another_user(tmp_path, shim_env, other_user
     p.run("recreate-theirs", ["pipshim", "venv", "--recreate"], shim_env, theirs, not_shown=planted)
 
 
+@pytest.mark.exhaustive
 def test_symlinked_venv_to_another_users_dir(tmp_path, shim_env, project, other_user):
     uid, gid = other_user
     target = plant_venv(tmp_path / "elsewhere" / "venv", tmp_path / "canary", (uid, gid))
@@ -253,6 +253,7 @@ def test_user_venv_naming_another_users_venv(tmp_path, shim_env, work, other_use
 # ---- planted symlinks at the files pipshim writes -------------------------------------------------------
 
 
+@pytest.mark.exhaustive
 def test_planted_symlinks_at_pipshim_files(tmp_path, shim_env, project, work, hermetic_env):
     home = hermetic_env
     victim = tmp_path / "victim"
