@@ -43,7 +43,14 @@ def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
         signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
     }
     try:
-        child.append(os.posix_spawn(cmd[0], list(cmd), dict(env)))
+        try:
+            child.append(os.posix_spawn(cmd[0], list(cmd), dict(env)))
+        except OSError as exc:  # e.g. umask 777 made the new venv's pip mode 000
+            from pipshim.errors import Exit, PipshimError
+
+            raise PipshimError(
+                f"cannot run {cmd[0]}: {exc.strerror}; check its permissions (and your umask)", Exit.BROKEN
+            ) from None
         _, status = os.waitpid(child[0], 0)
     finally:
         for sig, handler in old.items():

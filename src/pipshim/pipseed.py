@@ -345,7 +345,8 @@ def _script(python: bytes, target: str) -> bytes:
         coding = b"utf-8"
     except UnicodeDecodeError:
         coding = b"latin-1"  # any bytes decode: Python only has to parse the line, not use it
-    if len(python) <= 125 and not any(c in python for c in b" \t\n\r\f\v"):
+    # Python reads line 1 as UTF-8 whatever line 2 declares: a non-UTF-8 path goes to line 3
+    if coding == b"utf-8" and len(python) <= 125 and not any(c in python for c in b" \t\n\r\f\v"):
         return b"#!" + python + b"\n# -*- coding: " + coding + b" -*-\n" + body
     # sh runs line 3 and execs python on this file; for Python, line 3 is a string literal.
     # The path is quoted for sh with '...' runs, "'" and "\\": valid in a Python ''' string too.

@@ -101,6 +101,8 @@ def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
         env["PIPX_BIN_DIR"] = f.shim_dir
     for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):
         env.pop(var, None)  # they would make pipx's own pip calls fail
+    if env.get("PIPX_HOME") and not os.path.isabs(env["PIPX_HOME"]) and f.pipx is not None:
+        env["PIPX_HOME"] = f.pipx.home  # ignored as relative (facts.pipx_facts): pipx uses the same home
     return env
 
 

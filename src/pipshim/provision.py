@@ -23,8 +23,10 @@ from pipshim.errors import Exit, PipshimError, msg, say
 from pipshim.plan import Create
 
 
-def ensure(path: str, spec: Create | None, environ: Mapping[str, str]) -> bool:
+def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bool = True) -> bool:
     """Under the lock: make the venv at ``path`` usable; True if this call created it."""
+    if sweep:  # first: a killed recreate's old venv may be put back in place
+        venvs.sweep(path)
     c = classify(path, Source.PROJECT, os.getuid())
     if c.state is State.OK:
         return False
@@ -32,7 +34,6 @@ def ensure(path: str, spec: Create | None, environ: Mapping[str, str]) -> bool:
         raise PipshimError(msg("broken", path=path, detail=c.detail, where=os.path.dirname(path)), Exit.BROKEN)
     if not c.state.creatable or spec is None:
         raise PipshimError(msg("not-venv", path=path, detail=c.detail), Exit.BROKEN)
-    venvs.sweep(path)
     if c.state is State.INCOMPLETE:
         venvs.remove(path)
     try:

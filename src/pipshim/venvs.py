@@ -35,6 +35,7 @@ VENV_ENTRIES = frozenset(
         INCOMPLETE,
     )
 )
+ASIDE = ".pipshim-old-"  # a recreate moves the old venv to NAME + ASIDE + pid until the new one is whole
 
 
 class EnvLock:
@@ -109,15 +110,33 @@ def remove(venv: str) -> None:
 
 
 def sweep(venv: str) -> None:
-    """Finish removals that a killed call left behind (``.venv.pipshim-removing-PID``)."""
+    """Under the lock: finish what a killed call left behind.
+
+    ``.venv.pipshim-removing-PID`` (a removal) is removed. ``.venv.pipshim-old-PID`` (the
+    old venv a recreate moved aside) is put back unless the new venv was finished, in which
+    case it is removed as the recreate would have done.
+    """
+    from pipshim.discovery import Source, State, classify
+
     parent, name = os.path.split(venv)
     try:
-        names = os.listdir(parent or ".")
+        names = sorted(os.listdir(parent or "."))
     except OSError:
         return
     for leftover in names:
-        if leftover.startswith(name + TRASH):
+        if leftover.startswith(name + TRASH) or (leftover.startswith(name + ASIDE) and TRASH in leftover):
             remove(os.path.join(parent, leftover))
+    for leftover in names:
+        old = os.path.join(parent, leftover)
+        if not leftover.startswith(name + ASIDE) or TRASH in leftover or not os.path.lexists(old):
+            continue
+        if classify(venv, Source.PROJECT, os.getuid()).state is State.OK:
+            if removable(old) is None:
+                remove(old)
+        else:
+            remove(venv)
+            if not os.path.lexists(venv):
+                os.rename(old, venv)
 
 
 def create(venv: str, base_python: str, prompt: str, environ: Mapping[str, str], system_site: bool = False) -> None:

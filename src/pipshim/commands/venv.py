@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 
 from pipshim import paths, provision, venvs
-from pipshim.discovery import Candidate, Source, State
+from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
 from pipshim.plan import Create, child_env
@@ -35,6 +36,13 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     env = route.env if isinstance(route, UseVenv) else getattr(route, "env", None)
     if isinstance(route, Refuse) and not (args.recreate and env is not None):
         raise PipshimError(route.message, route.exit_code)
+    if args.recreate and env is not None:  # a recreate killed half-way is finished or rolled back first
+        found = classify(env.path, env.source, os.getuid())
+        if found.state is State.FOREIGN:  # another user's, or writable by others: never touched
+            raise PipshimError(f"will not recreate {env.path}: {found.detail}", Exit.REFUSED)
+        with venvs.EnvLock(env.path, True):
+            venvs.sweep(env.path)
+        env = replace(env, state=classify(env.path, env.source, os.getuid()).state)
     user = env.source is Source.USER
     prompt = "pipshim" if user else os.path.basename(os.path.dirname(env.path))
     spec = Create(env.path, facts.interp.path, prompt, system_site=user)
@@ -98,11 +106,11 @@ def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
             f"will not recreate {env.path}: {why or 'it is protected'}; move it away yourself", Exit.REFUSED
         )
     reqs = installed(env.path)
-    aside = f"{env.path}.pipshim-old-{os.getpid()}"
+    aside = f"{env.path}{venvs.ASIDE}{os.getpid()}"
     with venvs.EnvLock(env.path, facts.quiet):
         os.rename(env.path, aside)
         try:
-            provision.ensure(env.path, spec, facts.environ)
+            provision.ensure(env.path, spec, facts.environ, sweep=False)  # the old one stays aside
             rc = _reinstall(env.path, reqs, facts)
             if rc != 0:
                 raise PipshimError(f"reinstalling into the new {env.path} failed (pip exit {rc}); kept the old one", rc)
@@ -111,7 +119,7 @@ def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
             venvs.remove(env.path)
             os.rename(aside, env.path)
             raise
-    venvs.remove(aside)
+        venvs.remove(aside)  # under the lock: until it is gone, a killed recreate can be rolled back
     if not facts.quiet:
         what = f"; reinstalled {len(reqs)}: {', '.join(reqs)}" if reqs else ""
         say(f"recreated {env.path} from {spec.base_python}{what}")
