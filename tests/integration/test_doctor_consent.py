@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from helpers import run
+from sut import SUT
 
 from pipshim.commands.doctor import CONSENT_DOES
 
@@ -62,10 +63,11 @@ def test_consent_switched_off_again_is_no_problem(shim_bin, shim_env, work):
 def test_a_new_python_without_its_shim_is_named(shim_bin, shim_env, work, tmp_path):
     other = tmp_path / "newpy"
     other.mkdir()
-    os.symlink("/usr/bin/python3.11", other / "python3.11")  # stands for a python3.N that appeared
-    (shim_bin / "pip3.11").unlink()
+    name = f"python{SUT.version}"
+    os.symlink(SUT.python_real, other / name)  # stands for a python3.N that appeared
+    (shim_bin / f"pip{SUT.version}").unlink()
     env = dict(shim_env, PATH=f"{shim_bin}:{other}:/usr/bin:/bin")
     r = doctor(shim_bin, env, work)
     assert r.returncode == 1
     [line] = bad(r.stdout)
-    assert "python3.11" in line and "pip3.11" in line and "`pipshim install-shims`" in line
+    assert name in line and f"pip{SUT.version}" in line and "`pipshim install-shims`" in line

@@ -120,7 +120,7 @@ def test_host_root_refuses_libraries_and_creates_nothing(shim_bin, host_env, wor
     assert os.listdir(work) == []
     home = Path(host_env["HOME"])
     made = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()}
-    assert made <= {".cache/pipshim/interpreters.tsv"}, "only pipshim's interpreter cache may appear"
+    assert made <= {".cache/pipshim/interpreters.tsv", ".cache/pipshim/trusted-dirs"}, "only pipshim's caches"
     route = explain(shim_bin, host_env, work, "install", "demo-lib")
     assert (route["route"], route["message"], route["exit_code"]) == ("refuse", msg.removeprefix("pipshim: "), 1)
 
