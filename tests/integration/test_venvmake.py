@@ -142,7 +142,7 @@ AWKWARD = [
 
 @pytest.mark.parametrize("name", [*AWKWARD, b"non-utf8-\xff\xfe"], ids=lambda n: repr(n)[:30])
 def test_awkward_paths(name, tmp_path, env, wheel_dir):
-    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    python = SYSTEM_PYTHON
     venv = os.path.join(os.fsencode(tmp_path), os.fsencode(name), b"x y") if isinstance(name, bytes) else None
     venv = os.fsdecode(venv) if venv else os.path.join(str(tmp_path), name, "x y")
     os.makedirs(os.path.dirname(venv))
@@ -203,7 +203,7 @@ def _other_pip_wheel(current: str) -> str | None:
 
 
 def test_pip_upgrade_in_one_venv_leaves_the_other_alone(tmp_path, env):
-    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    python = SYSTEM_PYTHON
     a, b = tmp_path / "a", tmp_path / "b"
     create(str(a), python, prompt="a", environ=env)
     create(str(b), python, prompt="b", environ=env)
@@ -226,7 +226,7 @@ def test_pip_upgrade_in_one_venv_leaves_the_other_alone(tmp_path, env):
 
 
 def test_seed_edited_through_a_link_is_noticed_and_rebuilt(tmp_path, env):
-    python = PYTHONS.get("3.11", SYSTEM_PYTHON)
+    python = SYSTEM_PYTHON
     a = tmp_path / "a"
     create(str(a), python, prompt="a", environ=env)
     (target,) = a.glob("lib/python*/site-packages/pip/__main__.py")
