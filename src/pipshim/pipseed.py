@@ -283,6 +283,14 @@ def _build_unit(unit: str, whl: str, base_python: str, env: Mapping[str, str]) -
             )
             if proc.returncode == 0:
                 break
+            if proc.returncode < 0:  # killed (^C reaches the whole group): stop, never retry
+                raise (
+                    KeyboardInterrupt
+                    if proc.returncode == -2
+                    else VenvCreateError(
+                        f"byte-compiling pip with {base_python} was killed by signal {-proc.returncode}"
+                    )
+                )
         if proc.returncode:
             err = proc.stdout.decode("utf-8", "replace").strip().splitlines() or ["exit status " + str(proc.returncode)]
             raise VenvCreateError(f"byte-compiling pip with {base_python} failed: {err[-1]}")

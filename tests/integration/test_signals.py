@@ -39,7 +39,16 @@ def interrupt_at(cmd, env, cwd: Path, venv: Path, point: str) -> tuple[bool, int
     return sent, proc.returncode, out
 
 
-@pytest.mark.parametrize("point", ["venv-dir", "pyvenv-cfg", "pip-child"])
+@pytest.mark.parametrize(
+    "point",
+    [
+        # inside venv creation, which now takes milliseconds: timing-sensitive, so in `make check`
+        # (a chroot with a cold seed cache has let the install finish; see the closing note)
+        pytest.param("venv-dir", marks=pytest.mark.exhaustive),
+        pytest.param("pyvenv-cfg", marks=pytest.mark.exhaustive),
+        "pip-child",
+    ],
+)
 def test_ctrl_c_while_creating_leaves_no_venv(tmp_path, shim_env, project, point):
     venv = project / ".venv"
     sent, rc, out = interrupt_at(["pip", "install", "demo-lib"], shim_env, project, venv, point)
