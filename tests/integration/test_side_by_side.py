@@ -3,7 +3,7 @@
 
 The second Python is a matrix interpreter (tests/matrix/builder.py: a pyenv CPython copy made
 externally managed), put on PATH as a lone ``python3.N`` in a temp bin dir beside /usr/bin, the
-way deadsnakes' ``python3.12`` stands beside Debian's ``python3.11`` (no ``pip3.N`` of its own).
+the way a deadsnakes ``python3.N`` stands beside the distribution's default one (no ``pip3.N`` of its own).
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def project(tmp_path, shim_bin, env) -> Path:
     assert r.returncode == 0, r.stderr
     pip = d / ".venv" / "bin" / "pip"
     pip.write_text(PROBE.format(python=d / ".venv" / "bin" / "python", lockdir=str(d)))
-    for name in ("pip3", "pip3.11"):
-        (d / ".venv" / "bin" / name).unlink(missing_ok=True)
+    for other in (d / ".venv" / "bin").glob("pip3*"):  # pip3, pip3.N: only the probe answers
+        other.unlink()
     return d
 
 
