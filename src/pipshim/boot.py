@@ -202,6 +202,7 @@ def prepare(p, f):
 
 def run_pip(cmd: tuple, form: str, env, post) -> None:
     """Run pip here, as its own start would: nothing of pipshim in sys.modules or sys.path."""
+    broken_pip = _broken_pip_reporter()
     for mod in [m for m in sys.modules if m == "pipshim" or m.startswith("pipshim.")]:
         del sys.modules[mod]
     os.environ.clear()
@@ -228,11 +229,37 @@ def run_pip(cmd: tuple, form: str, env, post) -> None:
     except KeyboardInterrupt:
         post(130)
         raise
-    except BaseException:
+    except BaseException as exc:
         post(1)
+        if _import_failure(exc):  # pip itself cannot load: the environment is damaged, not pip wrong
+            broken_pip(exc)
         raise
     post(_status(code))
     raise SystemExit(code)
+
+
+def _import_failure(exc: BaseException) -> bool:
+    """Raised by the import system itself (a truncated .pyc after a full disk, a module file
+    gone): pip never got to run, so this is not one of pip's errors."""
+    tb = exc.__traceback__
+    if tb is None or not isinstance(exc, (ImportError, EOFError, ValueError, SyntaxError)):
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename.startswith("<frozen importlib")
+
+
+def _broken_pip_reporter():
+    """Bound before pipshim's modules leave sys.modules: nothing of pipshim is imported again
+    once pip runs (a planted ``pipshim`` on pip's sys.path must never load)."""
+    from pipshim.errors import Exit, msg, say
+
+    def report(exc: BaseException) -> None:
+        detail = msg("pip-fails", cause=f"{type(exc).__name__}: {exc}")
+        say(msg("broken", path=sys.prefix, detail=detail, where=os.path.dirname(sys.prefix)))
+        raise SystemExit(Exit.BROKEN)
+
+    return report
 
 
 def _status(code: object) -> int:

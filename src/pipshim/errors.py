@@ -32,6 +32,7 @@ MESSAGES = {
     "python-gone": "its interpreter {python} no longer exists",
     "python-fails": "its interpreter {python} no longer runs",
     "other-python": "it was made for another Python than {python}",
+    "pip-fails": "its pip does not load ({cause})",
     "owner": "owned by uid {uid}",
     "writable": "writable by {who} ({mode})",
     "project-foreign": "project {root} is {problem}",

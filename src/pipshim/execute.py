@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pipshim.errors import say
+from pipshim.errors import Exit, say
 from pipshim.facts import Facts
 from pipshim.plan import Plan, venv_line
 
@@ -46,7 +46,7 @@ def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
         try:
             child.append(os.posix_spawn(cmd[0], list(cmd), dict(env)))
         except OSError as exc:  # e.g. umask 777 made the new venv's pip mode 000
-            from pipshim.errors import Exit, PipshimError
+            from pipshim.errors import PipshimError
 
             raise PipshimError(
                 f"cannot run {cmd[0]}: {exc.strerror}; check its permissions (and your umask)", Exit.BROKEN
@@ -81,6 +81,11 @@ def run(p: Plan, f: Facts) -> int:
             say(venv_line(p.route, f, created))
         before = links.scripts(p.lock) if p.link_into else set()
         rc = wait_for(cmd, p.env)
+        if rc not in (0, 130):
+            broken = _broken_pip(p, f)
+            if broken:
+                say(broken)
+                return Exit.BROKEN
         if p.link_into and os.path.isdir(p.lock):
             links.link_new(p.lock, before, p.link_into, f.quiet)
             links.prune(p.lock, p.link_into)
@@ -88,6 +93,16 @@ def run(p: Plan, f: Facts) -> int:
 
     spec = p.create or _recreate_spec(p, f)
     return provision.transaction(p.lock, spec, f.environ, f.quiet, work)
+
+
+def _broken_pip(p: Plan, f: Facts) -> str | None:
+    """After a failed install: the environment's pip no longer loading (a full disk truncated
+    its files) is a broken environment with its fix, not just pip's traceback."""
+    from pipshim import venvs
+    from pipshim.errors import msg
+
+    problem = venvs.pip_problem(p.lock, p.env)
+    return msg("broken", path=p.lock, detail=problem, where=os.path.dirname(p.lock)) if problem else None
 
 
 def _recreate_spec(p: Plan, f: Facts):

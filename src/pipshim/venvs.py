@@ -157,3 +157,22 @@ def finish(venv: str) -> None:
     """Mark a created venv complete (the last step)."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(venv, INCOMPLETE))
+
+
+# what a pip install needs to load (a truncated .pyc after a full disk breaks any of them)
+PIP_MODULES = "import pip._internal.cli.main, pip._internal.commands.install"
+
+
+def pip_problem(venv: str, environ: Mapping[str, str]) -> str | None:
+    """Why the venv's pip does not load, or None. Asked after pip failed, and by doctor."""
+    import subprocess
+
+    python = os.path.join(venv, "bin", "python")
+    try:
+        p = subprocess.run([python, "-I", "-c", PIP_MODULES], capture_output=True, text=True, env=dict(environ))
+    except OSError as exc:
+        return msg("python-fails", python=f"{python} ({exc.strerror})")
+    if p.returncode == 0:
+        return None
+    last = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+    return msg("pip-fails", cause=last)

@@ -8,6 +8,7 @@ its #! line) reports what pip would see: sys.path, sys.modules, argv, the lock.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -170,3 +171,52 @@ def test_the_snippet_is_what_the_shims_run(shim_bin):
         assert f"BOOT={sh_quote(boot.SNIPPET)}" in (shim_bin / name).read_text()
     assert f"PIPSHIM_SITE={sh_quote(str(Path(boot.__file__).parent.parent))}" in (shim_bin / "pip").read_text()
     assert sys.version_info >= (3, 9)
+
+
+def _damage_pip(project: Path) -> None:
+    """What a full disk did in the issue: pip's main module's .pyc cut short (EOFError: marshal
+    data too short). Replaced, never truncated in place: the venv's pip files are hard links
+    into the seed cache, which every later venv shares."""
+    import py_compile
+
+    site = next((project / ".venv" / "lib").glob("python3*/site-packages"))
+    source = site / "pip" / "_internal" / "cli" / "main.py"
+    pyc = Path(py_compile.compile(str(source), cfile=str(project / "main.pyc"), doraise=True))
+    target = Path(importlib.util.cache_from_source(str(source)))
+    target.unlink(missing_ok=True)
+    target.write_bytes(pyc.read_bytes()[:20])
+    main = "import sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n"
+    (project / ".venv" / "bin" / "pip").write_text(f"#!{project / '.venv' / 'bin' / 'python'}\n{main}")
+
+
+@pytest.mark.parametrize("path", ["in-process", "resolver"])
+def test_a_pip_that_cannot_load_is_a_broken_venv_with_the_fix(shim_bin, env, project, path):
+    if path == "in-process":  # a first call teaches the shim that its directories are trusted
+        assert probe(shim_bin, env, project, "list")[0].returncode == 0
+    _damage_pip(project)
+    r = run([shim_bin / "pip", "install", "--no-index", "demo-lib"], env, project)
+    assert r.returncode == 2, r.stderr
+    line = pipshim_lines(r.stderr)[-1]
+    assert f"{project / '.venv'} is broken: its pip does not load (EOFError: marshal data too short" in line
+    assert f"`pipshim venv --recreate` in {project}" in line
+    if path == "in-process":
+        assert "Traceback" not in r.stderr
+    r = run([shim_bin / "pipshim", "doctor"], env, project)
+    assert r.returncode == 1
+    assert any(f"{project / '.venv'} (broken: its pip does not load (EOFError" in ln for ln in r.stdout.splitlines()), (
+        r.stdout
+    )
+    r = run([shim_bin / "pipshim", "venv", "--recreate"], env, project)
+    assert r.returncode == 0, r.stderr
+    r = run([project / ".venv" / "bin" / "python", "-m", "pip", "--version"], env, project)
+    assert r.returncode == 0 and str(project / ".venv") in r.stdout, r.stderr
+
+
+def test_an_error_raised_by_pip_itself_stays_pips_own(shim_bin, env, project):
+    assert probe(shim_bin, env, project, "list")[0].returncode == 0
+    pip = project / ".venv" / "bin" / "pip"
+    pip.write_text(f"#!{project / '.venv' / 'bin' / 'python'}\nraise ValueError('bad marshal? no, pip')\n")
+    r = run([shim_bin / "pip", "list"], env, project)
+    assert r.returncode == 1
+    assert "Traceback" in r.stderr and "ValueError: bad marshal? no, pip" in r.stderr
+    assert "is broken" not in r.stderr

@@ -83,9 +83,15 @@ def run(args, environ, shim_dir: str) -> int:
         if cand is None or cand.state is State.MISSING:
             r.note(f"{label}: {cand.path if cand else 'none'} (not created yet)")
             continue
+        detail = cand.detail
+        if cand.state is State.OK:  # a full disk can leave a venv whose pip no longer loads
+            from pipshim.venvs import pip_problem
+
+            detail = pip_problem(cand.path, environ) or ""
+        state = "broken" if detail and cand.state is State.OK else cand.state.value
         r.line(
-            cand.state is State.OK,
-            f"{label}: {cand.path} ({cand.state.value}{': ' + cand.detail if cand.detail else ''})",
+            not detail,
+            f"{label}: {cand.path} ({state}{': ' + detail if detail else ''})",
             f"`pipshim venv --recreate` (from {os.path.dirname(cand.path)})",
         )
     if facts.is_root or os.path.exists("/etc/sudoers"):
