@@ -19,9 +19,18 @@ PURGE ?=
 UNINSTALL_PY = $(PYTHON)
 UNINSTALL_ENTRY = 'import sys; sys.path.insert(0, "$(CURDIR)/src"); from pipshim.cli import main; sys.exit(main())'
 
-# parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made once
-PYTEST = "$(DEV_PY)" -m pytest -q -p no:cacheprovider
+# parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made
+# once, except the files tests/conftest.py spreads test by test (SPREAD)
+# (pytest caches its assertion-rewritten test modules only where Python may write bytecode)
+PYTEST = env -u PYTHONDONTWRITEBYTECODE "$(DEV_PY)" -m pytest -q -p no:cacheprovider
 XDIST ?= -n 3 --dist loadfile
+
+# pytest's temp dirs: one per target, outside the checkout (whose pyproject.toml would make every
+# test directory part of a project), private. The previous run's (~100k files, mostly venvs) is
+# moved aside and deleted in the background at low priority instead of in pytest's foreground.
+TEST_TMP ?= $(or $(TMPDIR),/tmp)/pipshim-tests-$(shell id -u)
+fresh_tmp = mkdir -p -m 700 "$(TEST_TMP)" && if [ -d "$(TEST_TMP)/$(1)" ]; then \
+	mv "$(TEST_TMP)/$(1)" "$(TEST_TMP)/old.$(1).$$$$" && (nice -n 19 rm -rf "$(TEST_TMP)"/old.* >/dev/null 2>&1 &); fi
 
 .PHONY: install uninstall test check unit lint bench dev clean shells
 
@@ -60,11 +69,13 @@ shells:
 
 # pytest exits 5 when it selects no test: make fails then too
 test: dev lint shells
-	$(PYTEST) $(XDIST) -m "not exhaustive" tests
+	@$(call fresh_tmp,test)
+	$(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/test" -m "not exhaustive" tests
 
-# the exhaustive end-to-end corpus, and the version matrix once tests/matrix/ exists (conftest marks it)
+# the exhaustive end-to-end corpus and the version matrix (tests/matrix/ runs only when asked for)
 check: dev shells
-	$(PYTEST) $(XDIST) -m exhaustive tests
+	@$(call fresh_tmp,check)
+	PIPSHIM_MATRIX=1 $(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/check" -m exhaustive tests
 
 unit: dev
 	$(PYTEST) tests/unit

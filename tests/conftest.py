@@ -27,12 +27,22 @@ from sut import SUT
 TESTS = Path(__file__).resolve().parent
 
 
+# Files whose tests share nothing costly (no module or session fixture worth building twice):
+# their tests are spread over the xdist workers one by one. Every other file runs in one worker
+# (`--dist loadgroup`, one group per file), so its module fixtures are made once.
+SPREAD = frozenset(("test_shim_agreement.py", "test_python_shim.py", "test_boot.py", "test_shim.py"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """The version matrix (tests/matrix/, when it exists) is slow: it belongs to `make check`."""
+    """The version matrix (tests/matrix/) is slow: it belongs to `make check`. Groups per file."""
     matrix = TESTS / "matrix"
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(matrix):
+        path = Path(str(item.fspath))
+        if path.is_relative_to(matrix):
             item.add_marker(pytest.mark.exhaustive)
+        if path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(path.name))
 
 
 def shared_dir(tmp_path_factory, name: str) -> Path:
@@ -98,3 +108,52 @@ def other_user(tmp_path_factory) -> tuple[int, int]:
             entry = pwd.getpwnam(OTHER_USER)
     assert entry.pw_uid != 0
     return entry.pw_uid, entry.pw_gid
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory) -> Path:
+    """pipshim's cache after one venv creation (pip's seed unit built and byte-compiled, the
+    interpreter probed), made once per run. Tests copy it into their HOME (warm_home) so that
+    each new venv does not build the seed again; tests about the cold cache leave it out."""
+    from pipshim import shims
+
+    shared = shared_dir(tmp_path_factory, "warm-cache")
+    home = shared / "home"
+    with FileLock(str(shared / "fill.lock")):
+        if not (shared / "done").exists():
+            assert shims.install(str(shared / "bin"), sys.executable, shims.default_names(SUT.version)) == 0
+            proj = shared / "proj"
+            proj.mkdir(exist_ok=True)
+            home.mkdir(exist_ok=True)
+            (proj / "pyproject.toml").write_text('[project]\nname = "w"\nversion = "0"\n')
+            env = {"PATH": f"{shared / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+            env.update(PIP_CONFIG_FILE=os.devnull, PIPSHIM_ROOT="0", PIPSHIM_CONTAINER="0")
+            r = subprocess.run(
+                [str(shared / "bin" / "pipshim"), "venv"], env=env, cwd=proj, capture_output=True, text=True
+            )
+            assert r.returncode == 0, r.stderr
+            (shared / "done").write_text("")
+    return home / ".cache" / "pipshim"
+
+
+def warm_home(home: Path, cache: Path) -> None:
+    """Give ``home`` its own copy of the warm pipshim cache (hard-linked files, mode 700 dirs):
+    a test that damages its copy damages no other test."""
+    dest = home / ".cache" / "pipshim"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.chmod(0o700)
+
+    def link_or_copy(src: str, dst: str) -> None:
+        # the seed's files are links (pipshim checks them before each use); the small cache
+        # files are copies, which a test may overwrite in place without touching the others
+        if "venvseed" in Path(src).relative_to(cache).parts[:1] and not src.endswith(".json"):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(cache, dest, copy_function=link_or_copy, symlinks=True)
+
+
+def cold_home(home: Path) -> None:
+    """Take the warm cache out of ``home`` again (unlinked, so the shared copy is unharmed)."""
+    shutil.rmtree(home / ".cache" / "pipshim", ignore_errors=True)

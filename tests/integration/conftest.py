@@ -1,5 +1,5 @@
 """Integration fixtures: the real distribution pip on the system Python (``sut.SUT``), real
-virtualenv, local wheels.
+virtualenv, local wheels; and END_TO_END, the small set of these tests ``make test`` runs.
 
 Nothing here installs into the system Python: a session fixture compares the system
 site-packages before and after the whole run (in every xdist worker).
@@ -11,12 +11,68 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import shared_dir
+from conftest import shared_dir, warm_home
 from filelock import FileLock
 from sut import SUT
 from wheels import build_wheelhouse
 
 from integration.support import base_env, make_reference_venv
+
+# The end-to-end set of `make test` (at most 90 s in all): every route kind once, through the real
+# shims, pip, virtualenv and pipx, plus the invariants (nothing half-made, pip's own exit codes,
+# refusals create nothing, umask 002). Every other integration test is `exhaustive` and runs in
+# `make check`, which CI also runs. An entry is a test name, or a name with its parameter id; a
+# test whose parameters carry their own quick/exhaustive marks (the differential corpus, the
+# fault-injection and bad-input tables) keeps them. An entry that matches nothing is an error.
+END_TO_END = {
+    "test_passthrough.py": {"test_target_passes_through[project]", "test_dry_run_report_passes_through[no-project]"},
+    "test_venv_route.py": {
+        "test_install_creates_project_venv[pyproject]",
+        "test_read_command_in_new_project_creates_nothing",
+    },
+    "test_user_env.py": {
+        "test_library_goes_to_a_user_env_that_sees_the_system_packages",
+        "test_a_failed_first_install_leaves_no_user_env",
+    },
+    "test_pipx_route.py": {"test_app_installs_with_pipx_runs_from_path_and_uninstalls"},
+    "test_root.py": {
+        "test_host_root_refuses_libraries_and_creates_nothing",
+        "test_host_root_with_a_user_flag_goes_to_roots_own_user_environment",
+        "test_container_bare_install_goes_to_the_root_user_env",
+    },
+    "test_ownership_and_errors.py": {
+        "test_group_writable_project_dir_is_not_used",
+        "test_explain_json_names_the_venv_and_creates_nothing",
+    },
+    "test_differential.py": {"test_same_as_the_pip_that_runs_it", "test_the_corpus_is_well_formed"},
+    "test_boot_differential.py": {"test_in_a_project_venv[install demo-lib]", "test_in_a_project_venv[list]"},
+    "test_bad_input.py": {"test_failed_install_keeps_an_existing_venv"},
+    "test_bad_inputs.py": {"test_bad_input", "test_the_table_is_big_enough"},
+    "test_kill_recovery.py": {"test_sigkill_during_creation_is_recovered[pyvenv-cfg]"},
+    "test_signals.py": {"test_exit_codes_are_pips_own[error 1]"},
+    "test_run_which.py": {"test_run_runs_the_projects_command"},
+    "test_side_by_side.py": {"test_pip3N_in_a_project_creates_dot_venv_from_that_python"},
+    "test_shell_hook.py": {"test_readme_rc_lines_are_the_ones_shell_init_gives"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).resolve().parent
+    matched: set[tuple[str, str]] = set()
+    files = set()
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent != here:
+            continue
+        files.add(path.name)
+        names = END_TO_END.get(path.name, set()) & {item.name, item.originalname}
+        matched |= {(path.name, n) for n in names}
+        if not names:
+            item.add_marker(pytest.mark.exhaustive)
+    stale = [f"{f}::{n}" for f, ns in END_TO_END.items() if f in files for n in ns if (f, n) not in matched]
+    if stale:
+        raise pytest.UsageError(f"END_TO_END names tests that do not exist: {', '.join(sorted(stale))}")
+
 
 SYSTEM_PYTHON = SUT.python
 SYSTEM_PIP = SUT.pip
@@ -60,8 +116,10 @@ def app_data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def shim_env(shim_bin, wheelhouse, app_data, hermetic_env) -> dict[str, str]:
-    """The environment of a user whose PATH has the shims first, offline, with local wheels."""
+def shim_env(shim_bin, wheelhouse, app_data, hermetic_env, warm_cache) -> dict[str, str]:
+    """The environment of a user whose PATH has the shims first, offline, with local wheels, and
+    pipshim's cache warm (the pip seed built once per run, not once per test)."""
+    warm_home(hermetic_env, warm_cache)
     return base_env(shim_bin, hermetic_env, wheelhouse, app_data)
 
 

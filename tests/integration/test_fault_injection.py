@@ -38,8 +38,6 @@ from integration.chaos import (
     pipshim_traceback,
     running,
     system_python_hashes,  # noqa: F401  (a session fixture)
-    warm_cache,  # noqa: F401  (a session fixture)
-    warm_home,
 )
 from integration.support import MARKER, SITE, assert_complete_venv, imports_from, user_env, user_venv
 
@@ -148,7 +146,6 @@ def pipx_shared(tmp_path_factory, wheelhouse, app_data) -> Path:
 @pytest.fixture
 def ctx(request, tmp_path, shim_bin, shim_env, project, work, hermetic_env) -> dict:
     scenario = request.node.callspec.params["scenario"]
-    warm_home(hermetic_env, request.getfixturevalue("warm_cache"))
     env = dict(shim_env)
     c = {"env": env, "shim_bin": shim_bin, "tmp": tmp_path}
     if scenario == "project":

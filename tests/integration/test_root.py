@@ -106,6 +106,8 @@ def test_container_app_goes_to_pipx_without_global(shim_bin, container_env, work
 
 
 def test_host_root_refuses_libraries_and_creates_nothing(shim_bin, host_env, work, opt_venv):
+    home = Path(host_env["HOME"])
+    before = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()}
     r = pip(shim_bin, host_env, work, "install", "demo-lib")
     assert r.returncode == 1
     assert r.stdout == ""
@@ -118,8 +120,7 @@ def test_host_root_refuses_libraries_and_creates_nothing(shim_bin, host_env, wor
         assert alternative in msg, alternative
     assert not opt_venv.exists()
     assert os.listdir(work) == []
-    home = Path(host_env["HOME"])
-    made = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()}
+    made = {str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir()} - before
     assert made <= {".cache/pipshim/interpreters.tsv", ".cache/pipshim/trusted-dirs"}, "only pipshim's caches"
     route = explain(shim_bin, host_env, work, "install", "demo-lib")
     assert (route["route"], route["message"], route["exit_code"]) == ("refuse", msg.removeprefix("pipshim: "), 1)

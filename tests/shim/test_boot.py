@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import warm_home
 from helpers import pipshim_lines, run
 
 from pipshim import boot
@@ -39,7 +40,8 @@ sys.exit(int(os.environ.get("PROBE_RC", "0")))
 
 
 @pytest.fixture
-def env(shim_bin, hermetic_env) -> dict[str, str]:
+def env(shim_bin, hermetic_env, warm_cache) -> dict[str, str]:
+    warm_home(hermetic_env, warm_cache)
     return {
         "PATH": f"{shim_bin}:/usr/bin:/bin",
         "HOME": str(hermetic_env),
@@ -80,7 +82,8 @@ def test_a_read_runs_the_venvs_pip_in_process_with_nothing_of_pipshim_visible(sh
     assert seen["executable"] == f"{venv_bin}/python"
     assert seen["path"][0] == venv_bin  # as pip's own script: its bin dir, never the cwd
     assert str(project) not in seen["path"] and "" not in seen["path"]
-    assert not any("pipshim" in p or p.endswith("/src") for p in seen["path"])
+    site = str(Path(boot.__file__).resolve().parent.parent)  # where the shims load pipshim from
+    assert not any(p == site or p.endswith("/src") or p.endswith("/pipshim") for p in seen["path"])
     assert seen["pipshim_modules"] == []
     assert "_Guard" not in seen["meta_path"]
     assert seen["active"] == "1"

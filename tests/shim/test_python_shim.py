@@ -532,6 +532,9 @@ def build(w: World, builder, uid: int):
     return cwd, w.env(cwd, extra), expected
 
 
+# These named worlds run a real `pipshim explain` and the shim per case: `make check`. In `make
+# test` the generated test_shim_agreement covers every state x source x rule context.
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
 @pytest.mark.parametrize("builder", list(_params()))
 def test_shim_runs_what_explain_names(builder, shell, world, other_uid, real_prefix):
@@ -553,6 +556,7 @@ def test_shim_runs_what_explain_names(builder, shell, world, other_uid, real_pre
             assert str(expected[1]) in lines[0], where
 
 
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("builder", [pytest.param(b, id=n) for n, b in CASES.items()])
 def test_case_routes_as_designed(builder, world, other_uid):
     """Each row exercises the rule it is named after: explain's route is the one DESIGN.md gives."""

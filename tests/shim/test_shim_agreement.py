@@ -149,8 +149,15 @@ def real_prefix() -> str:
     return subprocess.run([PYTHON, "-c", PRINT_PREFIX], capture_output=True, text=True, check=True).stdout.strip()
 
 
+@pytest.fixture(scope="module")
+def cache_home(tmp_path_factory) -> Path:
+    """One pipshim cache for the module: explain probes each interpreter once, not once per case
+    (the python shim reads no cache, so the cases stay independent)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.mark.parametrize(("source", "state", "context"), CASES)
-def test_the_python_shim_runs_what_explain_names(source, state, context, tmp_path, shim_bin, real_prefix):
+def test_the_python_shim_runs_what_explain_names(source, state, context, tmp_path, shim_bin, real_prefix, cache_home):
     cand, cwd, extra = place(source, tmp_path, context)
     BUILD_STATE[state](cand)
     home = tmp_path / "home"
@@ -162,7 +169,7 @@ def test_the_python_shim_runs_what_explain_names(source, state, context, tmp_pat
         "LANG": "C.UTF-8",
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CACHE_HOME": str(cache_home),
         "PIP_CONFIG_FILE": os.devnull,
         **CONTEXTS[context],
         **extra,
