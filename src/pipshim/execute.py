@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pipshim.errors import Exit, say
 from pipshim.facts import Facts
-from pipshim.plan import Plan, venv_line
+from pipshim.plan import Plan, create_spec, venv_line
 
 
 def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
@@ -91,7 +91,8 @@ def run(p: Plan, f: Facts) -> int:
             links.prune(p.lock, p.link_into)
         return rc
 
-    spec = p.create or _recreate_spec(p, f)
+    # an existing venv that vanished between the look and the lock is made again the same way
+    spec = p.create or create_spec(p.route, f)
     return provision.transaction(p.lock, spec, f.environ, f.quiet, work)
 
 
@@ -103,11 +104,3 @@ def _broken_pip(p: Plan, f: Facts) -> str | None:
 
     problem = venvs.pip_problem(p.lock, p.env)
     return msg("broken", path=p.lock, detail=problem, where=os.path.dirname(p.lock)) if problem else None
-
-
-def _recreate_spec(p: Plan, f: Facts):
-    """An existing venv that vanished between the look and the lock is made again the same way."""
-    from pipshim.plan import Create
-
-    r = p.route
-    return Create(r.env.path, f.interp.path, r.prompt, system_site=r.user_env)

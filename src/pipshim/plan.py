@@ -25,6 +25,12 @@ class Create:
     base_python: str
     prompt: str
     system_site: bool
+    layers: tuple[str, ...] = ()  # venvs whose site-packages the new one also sees (a .pth file)
+
+
+def create_spec(route: UseVenv, f: Facts) -> Create:
+    """How the route's venv is made, if it has to be."""
+    return Create(route.env.path, f.interp.path, route.prompt, route.system_site, route.layers)
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ def plan(route: Route, f: Facts) -> Plan:
         env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
         create = None
         if route.create:
-            create = Create(route.env.path, f.interp.path, route.prompt, system_site=route.system_site)
+            create = create_spec(route, f)
         return Plan(
             route,
             _noted(venv_line(route, f), read_note(f, route)),
@@ -195,7 +201,8 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
         lines.insert(
             1,
             f"create: {p.create.path} from {p.create.base_python}"
-            + (" (with system site-packages)" if p.create.system_site else ""),
+            + (" (with system site-packages)" if p.create.system_site else "")
+            + "".join(f"; it also sees {layer}'s packages" for layer in p.create.layers),
         )
     if p.lock:
         lines.append(f"lock: {p.lock} (held while pip runs)")
@@ -219,6 +226,7 @@ def as_dict(p: Plan) -> dict:
             mutating=r.mutating,
             user_env=r.user_env,
             prompt=r.prompt,
+            layers=list(r.layers),
             argv=list(p.commands[0][1:]),
             reason=r.reason,
         )

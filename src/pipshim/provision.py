@@ -37,7 +37,7 @@ def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bo
     if c.state is State.INCOMPLETE:
         venvs.remove(path)
     try:
-        venvs.create(path, spec.base_python, spec.prompt, environ, system_site=spec.system_site)
+        venvs.create(path, spec.base_python, spec.prompt, environ, spec.system_site, spec.layers)
     except BaseException as exc:  # ^C included: nothing half-made stays behind
         venvs.remove(path) if c.state is not State.EMPTY else _empty(path)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):

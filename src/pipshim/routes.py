@@ -39,6 +39,7 @@ class UseVenv:
     prompt: str = ""
     system_site: bool = False  # a new venv sees the distribution's packages (user env, Raspberry Pi, setting)
     note: str = ""  # said in the one line: "--user", "python3 here runs ./.venv" …
+    layers: tuple[str, ...] = ()  # other venvs whose packages a new venv also sees (root in a container)
     kind = "venv"
 
 

@@ -93,7 +93,13 @@ def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str
     prompt = "pipshim" if user_env else os.path.basename(os.path.dirname(c.path))
     setting = f.config.system_site
     system_site = user_env or (f.raspberry_pi if setting is None else setting)
-    return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt, system_site, note)
+    layers: tuple[str, ...] = ()
+    if not user_env and f.is_root and f.in_container and f.user_venv is not None:
+        # an image is one environment, as its system site-packages were before PEP 668: a project
+        # venv also sees the image-wide one (/opt/venv) and the distribution's packages
+        layers = (f.user_venv.path,)
+        system_site = setting is not False
+    return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt, system_site, note, layers)
 
 
 def _user_env(f: Facts, reason: str, note: str = "") -> Route:

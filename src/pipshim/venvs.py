@@ -139,7 +139,14 @@ def sweep(venv: str) -> None:
                 os.rename(old, venv)
 
 
-def create(venv: str, base_python: str, prompt: str, environ: Mapping[str, str], system_site: bool = False) -> None:
+def create(
+    venv: str,
+    base_python: str,
+    prompt: str,
+    environ: Mapping[str, str],
+    system_site: bool = False,
+    layers: tuple[str, ...] = (),
+) -> None:
     """Create ``venv`` from ``base_python``, with the in-progress marker written first.
 
     The marker is removed by finish() once the install that asked for the venv succeeded,
@@ -151,6 +158,23 @@ def create(venv: str, base_python: str, prompt: str, environ: Mapping[str, str],
     with open(os.path.join(venv, INCOMPLETE), "w") as fh:
         fh.write(f"pid {os.getpid()}\n")
     venvmake.create(venv, base_python, prompt=prompt, system_site=system_site, environ=environ)
+    if layers:
+        write_layers(venv, layers)
+
+
+LAYERS_PTH = "_pipshim_layers.pth"
+
+
+def write_layers(venv: str, layers: tuple[str, ...]) -> None:
+    """A .pth file (paths only, never an import line) that puts each layer's site-packages after
+    the venv's own: its packages win, the layer's are found. A layer made later counts from then
+    on (site skips a path that does not exist yet)."""
+    for lib in sorted(os.listdir(os.path.join(venv, "lib"))):
+        site = os.path.join(venv, "lib", lib, "site-packages")
+        if os.path.isdir(site):
+            lines = "".join(f"{os.path.join(layer, 'lib', lib, 'site-packages')}\n" for layer in layers)
+            with open(os.path.join(site, LAYERS_PTH), "w", encoding="utf-8") as fh:
+                fh.write(lines)
 
 
 def finish(venv: str) -> None:

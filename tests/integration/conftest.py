@@ -39,6 +39,7 @@ END_TO_END = {
         "test_host_root_refuses_libraries_and_creates_nothing",
         "test_host_root_with_a_user_flag_goes_to_roots_own_user_environment",
         "test_container_bare_install_goes_to_the_root_user_env",
+        "test_a_dockerfile_sequence_ends_with_python3_importing_everything",
     },
     "test_ownership_and_errors.py": {
         "test_group_writable_project_dir_is_not_used",

@@ -74,6 +74,27 @@ def test_container_bare_install_goes_to_the_root_user_env(shim_bin, container_en
     assert out.returncode == 0, out.stderr
 
 
+def test_a_dockerfile_sequence_ends_with_python3_importing_everything(shim_bin, container_env, work, opt_venv):
+    """RUN pip install -r requirements.txt in a WORKDIR, RUN cd / && pip install X, then python3
+    in the WORKDIR: the image is one environment, as its system site-packages were."""
+    app = work / "app"
+    app.mkdir()
+    (app / "requirements.txt").write_text("demo-lib\n")
+    r = pip(shim_bin, container_env, app, "install", "-r", "requirements.txt")
+    assert r.returncode == 0, r.stderr
+    assert destination(pipshim_lines(r.stderr)[0], app, container_env["HOME"]) == (str(app / ".venv"), True)
+    r = pip(shim_bin, container_env, work, "install", "demo-dep")
+    assert r.returncode == 0, r.stderr
+    assert destination(pipshim_lines(r.stderr)[0], work, container_env["HOME"]) == (str(opt_venv), True)
+    assert Path(python3_imports(container_env, app, "demo_lib")).is_relative_to(app / ".venv")
+    assert Path(python3_imports(container_env, app, "demo_dep")).is_relative_to(opt_venv)
+    assert python3_imports(container_env, app, distro_module()).startswith("/usr/lib/python3")
+    # the project's own version wins over the image's
+    r = pip(shim_bin, container_env, work, "install", "demo-lib==2.0")
+    assert r.returncode == 0, r.stderr
+    assert Path(python3_imports(container_env, app, "demo_lib")).is_relative_to(app / ".venv")
+
+
 def test_container_requirements_file_goes_to_the_workdir_venv(shim_bin, container_env, work, opt_venv):
     (work / "requirements.txt").write_text("demo-lib\n")
     r = pip(shim_bin, container_env, work, "install", "-r", "requirements.txt")

@@ -714,3 +714,36 @@ def test_the_routed_line_puts_the_destination_first(overrides, line):
     p = plan(rules.decide(facts), facts)
     assert p.line == line
     assert len("pipshim: " + p.line) <= 100
+
+
+# --- root in a container: the image is one environment ---------------------------------------------
+
+
+def _container(**overrides):
+    base = {"is_root": True, "in_container": True, "user_venv": cand("/opt/venv", USER, "missing")}
+    return make_facts(**{**base, **overrides})
+
+
+def test_a_container_project_venv_also_sees_the_image_env_and_the_distributions_packages():
+    route = rules.decide(_container(project=cand("/app/.venv", PROJECT, "missing")))
+    assert isinstance(route, UseVenv) and route.env.path == "/app/.venv"
+    assert route.layers == ("/opt/venv",) and route.system_site is True
+
+
+def test_the_system_site_setting_still_decides_for_a_container_project_venv():
+    settings = replace(make_facts().config, system_site=False)
+    route = rules.decide(_container(project=cand("/app/.venv", PROJECT, "missing"), config=settings))
+    assert route.layers == ("/opt/venv",) and route.system_site is False
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},  # the image-wide environment itself
+        {"is_root": False, "in_container": False, "project": cand("/app/.venv", PROJECT, "missing")},
+        {"in_container": False, "project": cand("/app/.venv", PROJECT, "missing")},  # sudo in a project
+    ],
+)
+def test_no_other_venv_is_layered(overrides):
+    route = rules.decide(_container(**overrides))
+    assert isinstance(route, UseVenv) and route.layers == ()

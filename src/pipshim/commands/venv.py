@@ -18,7 +18,7 @@ from pipshim import paths, provision, venvs
 from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
-from pipshim.plan import Create, child_env
+from pipshim.plan import Create, child_env, create_spec
 from pipshim.routes import PassThrough, Refuse, UseVenv
 
 SEEDED = frozenset(("pip", "setuptools", "wheel", "distribute"))  # pip freeze leaves these out too
@@ -43,9 +43,12 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         with venvs.EnvLock(env.path, True):
             venvs.sweep(env.path)
         env = replace(env, state=classify(env.path, env.source, os.getuid()).state)
-    user = env.source is Source.USER
-    prompt = "pipshim" if user else os.path.basename(os.path.dirname(env.path))
-    spec = Create(env.path, facts.interp.path, prompt, system_site=user)
+    if isinstance(route, UseVenv):
+        spec = create_spec(route, facts)
+    else:  # recreating what the rules refuse as broken: made as the rules would make it
+        user = env.source is Source.USER
+        prompt = "pipshim" if user else os.path.basename(os.path.dirname(env.path))
+        spec = Create(env.path, facts.interp.path, prompt, system_site=user)
     if args.recreate and env.state not in (State.MISSING, State.EMPTY):
         return recreate(facts, env, spec)
     rc = provision.transaction(env.path, spec, environ, facts.quiet, lambda created: _created(created, env, facts))
