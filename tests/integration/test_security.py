@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import cold_home
 from helpers import run
 from sut import SUT
 
@@ -261,6 +262,7 @@ def test_planted_symlinks_at_pipshim_files(tmp_path, shim_env, project, work, he
     victim_dir = tmp_path / "victim-dir"
     victim_dir.mkdir()
     (victim_dir / "keep").write_text("keep\n")
+    cold_home(home)  # the planted cache is this test's own
     cache = home / ".cache" / "pipshim"
     cache.mkdir(parents=True)
     for name in ("last-error.log", "interpreters.tsv"):

@@ -69,14 +69,15 @@ def test_project_install_of_a_local_wheel_creates_dot_venv(m, project):
     r = m.shim("pip", "install", wheel(m, "demo-lib"), cwd=project)
     assert r.returncode == 0, r.stderr
     lines = pipshim_lines(r.stderr)
-    assert len(lines) == 1 and "(created)" in lines[0] and str(project / ".venv") in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith("pipshim: → ./.venv (new; "), lines  # the cwd's .venv, new
     assert f"{m.prefix}/bin/python{m.minor}" in lines[0] or str(m.prefix) in lines[0], lines
     assert_venv_of(m, project / ".venv", project)
     assert_installed_in(project / ".venv", "demo_lib", project)
     # a second install reuses it
     r = m.shim("pip", "install", "demo-dep", cwd=project)
     assert r.returncode == 0, r.stderr
-    assert "(created)" not in r.stderr
+    (line,) = pipshim_lines(r.stderr)
+    assert line.startswith("pipshim: → ./.venv (") and "(new" not in line, r.stderr
     assert_installed_in(project / ".venv", "demo_dep", project)
 
 
