@@ -288,7 +288,12 @@ class Bench:
         shim, base = run(shim_cmd, shim_cwd, env), run(base_cmd, base_cwd, env)
         lines = [ln for ln in shim.stderr.splitlines() if ln.startswith("pipshim:")]
         where = case.check.partition(":")[2] or f"{shim_cwd}/.venv"
-        if case.check.startswith("routed") and not any(where in ln for ln in lines):
+        # the line shows the destination as ./X under the cwd and ~/X under HOME
+        shown = {where}
+        for top, prefix in ((str(shim_cwd), "./"), (env.get("HOME", ""), "~/")):
+            if top and where.startswith(top.rstrip("/") + "/"):
+                shown.add(prefix + where[len(top.rstrip("/")) + 1 :])
+        if case.check.startswith("routed") and not any(f"→ {s} " in ln for ln in lines for s in shown):
             raise BenchError(f"{case.name}: the shim did not use {where}:\n{shim.stderr}")
         if case.check == "same" and (shim.stdout, lines) != (base.stdout, []):
             raise BenchError(f"{case.name}: the shim's output differs from the baseline's:\n{shim.stdout}{shim.stderr}")
