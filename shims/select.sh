@@ -4,14 +4,15 @@
 # `broken PATH`: the python shim reports and exits, the pip shim leaves both to the resolver.
 
 # the user's private group (umask 002): named after the user, no other member (pure sh reads)
+# (sh has no local variables: every name here starts with pg_, so no caller's is overwritten)
 private_group() { # $1 gid, $2 uid
     pg_user= pg_ok=1
-    while IFS=: read -r u _ id _; do [ "$id" = "$2" ] && { pg_user=$u; break; }; done </etc/passwd
+    while IFS=: read -r pg_name _ pg_id _; do [ "$pg_id" = "$2" ] && { pg_user=$pg_name; break; }; done </etc/passwd
     [ -n "$pg_user" ] || return 1
-    while IFS=: read -r g _ id members; do
-        [ "$id" = "$1" ] || continue
-        [ "$g" = "$pg_user" ] || return 1
-        case ",$members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
+    while IFS=: read -r pg_name _ pg_id pg_members; do
+        [ "$pg_id" = "$1" ] || continue
+        [ "$pg_name" = "$pg_user" ] || return 1
+        case ",$pg_members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
         return $pg_ok
     done </etc/group
     return 1

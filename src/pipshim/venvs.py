@@ -106,7 +106,23 @@ def remove(venv: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(trash)
         return
-    shutil.rmtree(trash, ignore_errors=True)
+    try:
+        shutil.rmtree(trash)
+    except OSError:  # made under umask 777: its dirs are mode 000, and only root may still list them
+        _owned_again(trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _owned_again(top: str) -> None:
+    """Give our own directories under ``top`` back their owner's rwx, so they can be deleted."""
+    with contextlib.suppress(OSError):
+        os.chmod(top, 0o700)
+    for root, dirs, _files in os.walk(top):  # top-down: a directory is fixed before it is listed
+        for d in dirs:
+            path = os.path.join(root, d)
+            if not os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o700)
 
 
 def sweep(venv: str) -> None:

@@ -768,6 +768,39 @@ def test_python_m_pip_disabled_runs_the_real_pip(shell, world):
     assert pipshim_lines(out.stderr) == []
 
 
+def _private_gid() -> int:
+    """The caller's primary group, if it is their private group (named after them, no other
+    member: what useradd makes on Debian, Ubuntu and Fedora); else the test cannot say."""
+    import grp
+    import pwd
+
+    name = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid())
+    if group.gr_name != name or set(group.gr_mem) - {name}:
+        pytest.skip(f"the primary group {group.gr_name} is not {name}'s private group")
+    return group.gr_gid
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+@pytest.mark.parametrize("where", ["user env", "project venv"])
+def test_umask_002_environments_are_the_users_own(shell, world, where):
+    """Made under umask 002 (mode 775, group: the user's private group), an environment is ours:
+    the shim runs it, and agrees with pip (the same check, pure sh: the user env's path must
+    survive it)."""
+    gid = _private_gid()
+    if where == "user env":
+        cwd, venv = world.dir("empty"), world.user_env()
+    else:
+        cwd = world.project("proj", "requirements.txt")
+        venv = make_venv(cwd / ".venv")
+        cwd.chmod(0o775)
+    os.chown(venv, -1, gid)
+    venv.chmod(0o775)
+    out = run_shim(shell, world, cwd, world.env(cwd), "-c", PRINT_PREFIX)
+    assert (out.returncode, out.stdout.strip()) == (0, str(venv)), out.stderr
+    assert explain(world, cwd, world.env(cwd), "install", "x")["venv"] == str(venv)
+
+
 # ---------------------------------------------------------------------------------------
 # The rendered shim is plain POSIX sh.
 
