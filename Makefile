@@ -19,8 +19,7 @@ PURGE ?=
 UNINSTALL_PY = $(PYTHON)
 UNINSTALL_ENTRY = 'import sys; sys.path.insert(0, "$(CURDIR)/src"); from pipshim.cli import main; sys.exit(main())'
 
-# parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made
-# once, except the files tests/conftest.py spreads test by test (SPREAD)
+# parallel workers (pytest-xdist); a test file runs in one worker, so its module fixtures are made once
 # (pytest caches its assertion-rewritten test modules only where Python may write bytecode)
 PYTEST = env -u PYTHONDONTWRITEBYTECODE "$(DEV_PY)" -m pytest -q -p no:cacheprovider
 XDIST ?= -n 3 --dist loadfile

@@ -4,8 +4,9 @@ The system under test (the system Python's version, dirs and pip) comes from ``s
 Tests run in parallel (pytest-xdist): a session fixture runs once per worker, and what the
 workers share (``shared_dir``) is made once, under a file lock.
 
-Markers: ``exhaustive`` tests (the whole differential corpus; everything under tests/matrix/)
-run in ``make check``, the rest in ``make test``.
+Markers: ``exhaustive`` tests run in ``make check``, the rest in ``make test``: every integration
+test outside ``integration/conftest.END_TO_END``, the rest of the differential corpus, and
+everything under tests/matrix/.
 """
 
 from __future__ import annotations
@@ -27,22 +28,12 @@ from sut import SUT
 TESTS = Path(__file__).resolve().parent
 
 
-# Files whose tests share nothing costly (no module or session fixture worth building twice):
-# their tests are spread over the xdist workers one by one. Every other file runs in one worker
-# (`--dist loadgroup`, one group per file), so its module fixtures are made once.
-SPREAD = frozenset(("test_shim_agreement.py", "test_python_shim.py", "test_boot.py", "test_shim.py"))
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """The version matrix (tests/matrix/) is slow: it belongs to `make check`. Groups per file."""
+    """The version matrix (tests/matrix/) is slow: it belongs to `make check`."""
     matrix = TESTS / "matrix"
     for item in items:
-        path = Path(str(item.fspath))
-        if path.is_relative_to(matrix):
+        if Path(str(item.fspath)).is_relative_to(matrix):
             item.add_marker(pytest.mark.exhaustive)
-        if path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(path.name))
 
 
 def shared_dir(tmp_path_factory, name: str) -> Path:
