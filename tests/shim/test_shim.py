@@ -334,11 +334,14 @@ def real_shims(tmp_path) -> Path:
 
 @pytest.fixture
 def user_env(tmp_path, hermetic_env) -> dict[str, str]:
+    """An ordinary user on a host, whoever runs the tests (root in a container would read /opt/venv)."""
     return {
         "HOME": str(hermetic_env),
         "LANG": "C.UTF-8",
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIPSHIM_ROOT": "0",
+        "PIPSHIM_CONTAINER": "0",
     }
 
 
