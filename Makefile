@@ -71,10 +71,13 @@ test: dev lint shells
 	@$(call fresh_tmp,test)
 	$(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/test" -m "not exhaustive" tests
 
-# the exhaustive end-to-end corpus and the version matrix (tests/matrix/ runs only when asked for)
+# the exhaustive end-to-end corpus, then the version matrix: tests/matrix/ runs only when named,
+# so that its conftest (which prints the Python/pip pairs it covered) is loaded
 check: dev shells
 	@$(call fresh_tmp,check)
-	PIPSHIM_MATRIX=1 $(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/check" -m exhaustive tests
+	$(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/check" -m exhaustive tests
+	@$(call fresh_tmp,matrix)
+	$(PYTEST) $(XDIST) --basetemp="$(TEST_TMP)/matrix" tests/matrix
 
 unit: dev
 	$(PYTEST) tests/unit
@@ -84,10 +87,3 @@ bench: dev
 
 clean:
 	rm -rf "$(DEV_DIR)" build dist
-
-# the version matrix (issue 10): routing and differential tests on real externally managed
-# interpreters for Ubuntu 24.04's, Debian 13's and the newest Python/pip pair, built from pyenv's
-# Pythons into ~/.cache/pipshim-test/matrix; prints the pairs it covered. Not part of `make test`.
-.PHONY: check-matrix
-check-matrix: dev
-	"$(DEV_PY)" -m pytest -q -p no:cacheprovider tests/matrix tests/integration/test_side_by_side.py

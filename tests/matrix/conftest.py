@@ -2,7 +2,7 @@
 externally managed interpreters for the Python/pip pairs people run (builder.PAIRS).
 
 Slow (a cold cache copies three Pythons), so it runs only when asked for by path
-(``pytest tests/matrix``, ``make check-matrix``), never as part of ``pytest tests`` (``make test``).
+(``pytest tests/matrix``; ``make check`` does), never as part of ``pytest tests`` (``make test``).
 A pair that cannot be built here (no pyenv, no such Python) is an error, never a skip, and the
 session ends with one line per pair saying what it covered.
 """
