@@ -78,6 +78,23 @@ def shim_bin(tmp_path) -> Path:
     return bin_dir
 
 
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A directory that is not a project."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A new project (a pyproject.toml), without a venv."""
+    d = tmp_path / "proj"
+    d.mkdir()
+    (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    return d
+
+
 OTHER_USER = "pipshim-other"
 
 

@@ -133,22 +133,6 @@ def shim_env(shim_bin, wheelhouse, app_data, hermetic_env, warm_cache) -> dict[s
     return base_env(shim_bin, hermetic_env, wheelhouse, app_data)
 
 
-@pytest.fixture
-def work(tmp_path) -> Path:
-    """A directory that is not a project."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    d = tmp_path / "proj"
-    d.mkdir()
-    (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
-    return d
-
-
 @pytest.fixture(scope="session")
 def reference_venv(tmp_path_factory, app_data) -> Path:
     """A venv made by virtualenv directly from the system Python, for pip's own output; never

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run
+from integration.support import base_env
 from wheels import build_wheelhouse
 
 from matrix import builder
@@ -158,32 +159,6 @@ def m(target, wheelhouse, app_data, hermetic_env, tmp_path) -> Matrix:
     t, prefix = target
     shim_dir = tmp_path / "shims"
     assert shims.install(str(shim_dir), sys.executable, shims.default_names(t.minor)) == 0
-    env = {
-        "PATH": f"{shim_dir}:{prefix / 'bin'}:/usr/bin:/bin",
-        "HOME": str(hermetic_env),
-        "LANG": "C.UTF-8",
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(app_data),
-        "PIPSHIM_ROOT": "0",
-        "PIPSHIM_CONTAINER": "0",
-    }
+    env = base_env(shim_dir, hermetic_env, wheelhouse, app_data)
+    env["PATH"] = f"{shim_dir}:{prefix / 'bin'}:/usr/bin:/bin"  # the pair's own pip after the shims
     return Matrix(t, prefix, shim_dir, env, Path(hermetic_env))
-
-
-@pytest.fixture
-def work(tmp_path) -> Path:
-    """A directory that is not a project."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    d = tmp_path / "proj"
-    d.mkdir()
-    (d / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
-    return d

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import warm_home
 from helpers import pipshim_lines, run
+from sut import SUT
 
 from pipshim import boot
 
@@ -143,7 +144,7 @@ def test_explain_falls_back_to_the_resolver(shim_bin, env, project):
 def test_a_broken_active_venv_is_the_resolvers_refusal(shim_bin, env, project, tmp_path):
     broken = tmp_path / "broken"
     (broken / "bin").mkdir(parents=True)
-    (broken / "lib" / "python3.11").mkdir(parents=True)
+    (broken / "lib" / f"python{SUT.version}").mkdir(parents=True)
     (broken / "pyvenv.cfg").write_text("home = /nonexistent\n")
     (broken / "bin" / "python").symlink_to(tmp_path / "gone")
     r = run([shim_bin / "pip", "list"], {**env, "VIRTUAL_ENV": str(broken)}, project)

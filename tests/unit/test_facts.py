@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sut import SUT
 
 from pipshim import discovery, realpip
 from pipshim.discovery import INCOMPLETE, Source, State, find_venvs, owner_problem
@@ -302,18 +303,21 @@ def test_find_skips_files_that_are_not_executable(root):
     assert realpip.find("pip", f"{root / 'a'}:{root / 'b'}", ()).path == str(real)
 
 
+PIP3N = f"pip{SUT.version}"  # the system Python's own pip3.N
+
+
 @pytest.mark.parametrize(
     ("present", "expected"),
     [
-        (("pip3.11", "pip3", "pip"), "pip3.11"),
+        ((PIP3N, "pip3", "pip"), PIP3N),
         (("pip3", "pip"), "pip3"),
         (("pip",), "pip"),
     ],
 )
-def test_find_falls_back_from_pip3_11_to_pip3_to_pip(root, present, expected):
+def test_find_falls_back_from_pip3_n_to_pip3_to_pip(root, present, expected):
     for name in present:
         exe(root / "bin" / name, PY_PIP)
-    assert realpip.find("pip3.11", str(root / "bin"), ()).path == str(root / "bin" / expected)
+    assert realpip.find(PIP3N, str(root / "bin"), ()).path == str(root / "bin" / expected)
 
 
 def test_find_prefers_the_same_name_later_on_path_over_a_fallback_earlier(root):
