@@ -411,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--iterations", type=int, default=200, help="in-process decisions timed (default: 200)")
     p.add_argument("--markdown", action="store_true", help="print the table as markdown, for the README")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (printed) for inspection")
+    p.add_argument("--only", action="append", default=[], help="measure only the cases whose name holds this text")
     args = p.parse_args(argv)
     if args.runs < 1 or args.iterations < 1:
         p.error("--runs and --iterations must be at least 1")
@@ -421,9 +422,12 @@ def main(argv: list[str] | None = None) -> int:
         info = machine_info(bench)
         rows = []
         for case in cases:
+            if args.only and not any(text in case.name for text in args.only):
+                continue
             print(f"measuring: {case.name} …", file=sys.stderr, flush=True)
             rows.append(bench.measure(case))
-        rows.append(bench.in_process_decision(args.iterations))
+        if not args.only:
+            rows.append(bench.in_process_decision(args.iterations))
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 
 from pipshim.errors import msg
+from pipshim.record import record
 
 VENV_NAMES = (".venv", "venv")  # rule 5: looked at in every directory, in this order
 OTHER_VENV_NAMES = ("env", ".env")  # rule 5 too, but only when they hold a pyvenv.cfg (.env is often dotenv)
@@ -63,7 +63,7 @@ class State(Enum):
         return self in (State.MISSING, State.EMPTY, State.INCOMPLETE)
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     path: str
     source: Source
@@ -77,7 +77,7 @@ class Candidate:
         return os.path.join(self.path, "bin", "python")
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     root: str
     marker: str  # the file that made ROOT a project, for explain

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 
 from pipshim import interp as interp_mod
 from pipshim import paths, realpip
@@ -18,13 +17,14 @@ from pipshim.interp import Interp
 from pipshim.pip_argv import PipArgs, parse, truthy
 from pipshim.pipconf import read_settings
 from pipshim.realpip import RealPip
+from pipshim.record import Factory, record, replace
 from pipshim.settings import Settings
 from pipshim.settings import load as load_settings
 
 GUARD = "PIPSHIM_ACTIVE"  # set for every child; seeing it means we were re-entered
 
 
-@dataclass(frozen=True)
+@record
 class PipxApp:
     """One venv pipx holds: its version (None: no readable pipx_metadata.json) and whether it is whole.
 
@@ -40,7 +40,7 @@ class PipxApp:
     commands: tuple = ()  # the commands exposed in the bin dir (full paths)
 
 
-@dataclass(frozen=True)
+@record
 class PipxFacts:
     """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages.
 
@@ -51,11 +51,11 @@ class PipxFacts:
     global_home: str
     managed: frozenset = frozenset()
     global_managed: frozenset = frozenset()
-    apps: Mapping = field(default_factory=dict)
-    global_apps: Mapping = field(default_factory=dict)
+    apps: Mapping = Factory(dict)
+    global_apps: Mapping = Factory(dict)
 
 
-@dataclass(frozen=True)
+@record
 class Facts:
     """Everything the decision depends on. Built by gather(), or by hand in tests."""
 
@@ -67,8 +67,8 @@ class Facts:
     shim_dir: str
     real_pip: RealPip | None
     interp: Interp | None  # the interpreter the real pip runs on
-    pip_settings: Mapping[str, tuple] = field(default_factory=dict)  # pipconf: name -> (value, where)
-    config: Settings = field(default_factory=Settings)
+    pip_settings: Mapping[str, tuple] = Factory(dict)  # pipconf: name -> (value, where)
+    config: Settings = Factory(Settings)
     active: Candidate | None = None  # VIRTUAL_ENV
     venvs: tuple = ()  # rule 5's candidates, nearest first
     project: Project | None = None
@@ -76,7 +76,7 @@ class Facts:
     pipx: PipxFacts | None = None
     is_root: bool = False
     in_container: bool = False
-    req_files: Mapping[str, tuple | None] = field(default_factory=dict)
+    req_files: Mapping[str, tuple | None] = Factory(dict)
     disabled: bool = False
     reentered: bool = False
     raspberry_pi: bool = False  # Raspberry Pi OS: apt-only hardware libraries, so venvs see system packages

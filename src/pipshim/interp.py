@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from pipshim import paths
+from pipshim.record import record
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
 # find_spec locates pip without importing it.
@@ -29,7 +29,7 @@ _CACHE_VERSION = "2"
 _FIELDS = 5
 
 
-@dataclass(frozen=True)
+@record
 class Interp:
     """An interpreter as pip sees it: ``path`` as pip runs it, ``real_path`` resolved.
 

@@ -14,11 +14,10 @@ Values pip checks after reading them (choices, numbers, ``-C KEY=VAL``) are left
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from pipshim import pip_options
+from pipshim.record import record
 
-_Table = namedtuple("_Table", "longs shorts")
+_Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
 
 # store_false twins: recorded under the option they switch off, so "last one wins" holds
 _NEGATIONS = {"--no-user": "--user"}
@@ -109,17 +108,19 @@ def _options_for(command: str | None, index: int) -> _Table:
             _add(pip_options.COMMAND_OPTIONS[command], index, longs, shorts)
         else:
             _add(pip_options.GENERAL, index, longs, shorts)
-        table = _TABLES[key] = _Table(longs, shorts)
+        table = _TABLES[key] = (longs, shorts)
     return table
 
 
 def options_for(command: str | None, pip_version: str | None = None) -> dict[str, tuple[str, bool]]:
     """Every option name pip ``pip_version`` reads for ``command`` -> (canonical name, takes a value)."""
     table = _options_for(command, _version_index(pip_version))
-    return {**table.longs, **table.shorts}
+    longs, shorts = table
+    return {**longs, **shorts}
 
 
-class PipArgs(namedtuple("PipArgs", "argv command opts positionals unknown problem python_at")):
+@record
+class PipArgs:
     """A parsed pip command line.
 
     argv: the arguments as given (after the program name); command: the
@@ -130,7 +131,13 @@ class PipArgs(namedtuple("PipArgs", "argv command opts positionals unknown probl
     indexes that carry ``--python X``, so a route can drop them.
     """
 
-    __slots__ = ()
+    argv: tuple
+    command: str | None
+    opts: dict
+    positionals: tuple
+    unknown: tuple
+    problem: str | None
+    python_at: frozenset
 
     def values(self, name: str) -> list:
         return self.opts.get(name, [])
@@ -163,8 +170,16 @@ def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | N
     return None, None
 
 
-class _Pass(namedtuple("_Pass", "opts positionals unknown problem python_at stop")):
+@record
+class _Pass:
     """One optparse pass: stop is the index of the first positional when options stop there."""
+
+    opts: dict
+    positionals: list
+    unknown: list
+    problem: str | None
+    python_at: list
+    stop: int | None
 
 
 def _read(argv: tuple[str, ...], at: tuple[int, ...], table: _Table, interspersed: bool) -> _Pass:

@@ -17,13 +17,13 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import replace
 
 from pipshim import provision
 from pipshim.errors import Exit, say
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
 from pipshim.plan import Create, Plan
+from pipshim.record import replace
 from pipshim.routes import RouteToPipx, UseVenv
 
 NO_APPS = "No apps associated with package"

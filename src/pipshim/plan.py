@@ -9,15 +9,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from pipshim.apps import read_note
 from pipshim.facts import GUARD, Facts
+from pipshim.record import record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 from pipshim.rules import ignored
 
 
-@dataclass(frozen=True)
+@record
 class Create:
     """A venv to create (under its lock) before the command runs."""
 
@@ -33,7 +33,7 @@ def create_spec(route: UseVenv, f: Facts) -> Create:
     return Create(route.env.path, f.interp.path, route.prompt, route.system_site, route.layers)
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     route: Route
     line: str | None  # the `pipshim:` line said first unless quiet (a refusal: its message)

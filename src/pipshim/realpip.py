@@ -11,19 +11,23 @@ bash shim) has no interpreter and is simply handed the command.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
+
+from pipshim.record import record
 
 SHIM_ID = "pipshim-shim"  # written into every shim we generate; how we recognise our own files
 
 
-class RealPip(namedtuple("RealPip", "path python prefix")):
+@record
+class RealPip:
     """The real pip: run ``path`` with ``prefix`` then pip's arguments.
 
     python: its interpreter, or None if it is not a Python script. For ``python -m pip``
     (through the python shim) path is the real python and prefix ``("-m", "pip")``.
     """
 
-    __slots__ = ()
+    path: str
+    python: str | None
+    prefix: tuple
 
 
 def pip_names(invoked_as: str) -> list[str]:

@@ -6,13 +6,13 @@ runs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
 from pipshim.discovery import Candidate
+from pipshim.record import record
 
 
-@dataclass(frozen=True)
+@record
 class PassThrough:
     """Run the real pip unchanged; ``note`` is said before it runs."""
 
@@ -22,7 +22,7 @@ class PassThrough:
     kind = "passthrough"
 
 
-@dataclass(frozen=True)
+@record
 class UseVenv:
     """Run pip in ``env``, creating it first if ``create``.
 
@@ -43,7 +43,7 @@ class UseVenv:
     kind = "venv"
 
 
-@dataclass(frozen=True)
+@record
 class RouteToPipx:
     """pip ``action`` (install/uninstall) of ``specs`` with pipx (``--global`` if global_).
 
@@ -54,7 +54,7 @@ class RouteToPipx:
     fallback: the route taken for the packages in which pipx finds no commands.
     """
 
-    @dataclass(frozen=True)
+    @record
     class Step:
         """One spec. command: a pipx command (install, upgrade, uninstall), or "satisfied" (nothing runs)."""
 
@@ -81,7 +81,7 @@ class RouteToPipx:
         return self.steps or tuple(RouteToPipx.Step(self.action, s, self.options) for s in self.specs)
 
 
-@dataclass(frozen=True)
+@record
 class Refuse:
     """Do nothing: print ``pipshim: <message>`` and exit with ``exit_code``."""
 
@@ -91,7 +91,7 @@ class Refuse:
     kind = "refuse"
 
 
-@dataclass(frozen=True)
+@record
 class Done:
     """Nothing to run: print ``pipshim: <message>`` and exit with ``exit_code`` (0: as pip would)."""
 

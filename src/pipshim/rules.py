@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from pipshim.discovery import Candidate, Source, State
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
+from pipshim.record import record, replace
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 
 MUTATING = ("install", "uninstall")
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     number: str  # as the README's table numbers it
     when: str  # the README row's condition, word for word

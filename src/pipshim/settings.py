@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pipshim import paths
 from pipshim.errors import msg
 from pipshim.pip_argv import truthy
+from pipshim.record import Factory, record
 
 APPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "apps.txt")
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
-    apps: dict = field(default_factory=dict)  # canonical-ish name -> pipx options (tuple)
+    apps: dict = Factory(dict)  # canonical-ish name -> pipx options (tuple)
     libraries: frozenset = frozenset()
     user_venv: str | None = None
     quiet: bool = False

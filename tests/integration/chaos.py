@@ -28,7 +28,9 @@ import pytest
 from sut import SUT
 
 TRACEBACK = "Traceback (most recent call last)"
-PIPSHIM_FRAME = re.compile(r'File "[^"]*/pipshim/[^"]*\.py"')
+# pipshim's own modules (a checkout's src/ or an installed site-packages); not pip inside the
+# user env, whose path (~/.local/share/pipshim/venv/...) also holds "/pipshim/".
+PIPSHIM_FRAME = re.compile(r'File "[^"]*/(?:src|site-packages)/pipshim/[^"]*\.py"')
 PIP_FRAME = re.compile(r'File "[^"]*/site-packages/pip/[^"]*\.py"')
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import replace
 
 from pipshim.discovery import Candidate, Project, Source, State
 from pipshim.facts import Facts, PipxFacts
 from pipshim.interp import Interp
 from pipshim.pip_argv import parse
 from pipshim.realpip import RealPip
+from pipshim.record import replace
 from pipshim.settings import Settings
 
 ACTIVE, NEAREST, PROJECT, USER = Source.ACTIVE, Source.NEAREST, Source.PROJECT, Source.USER

@@ -3,14 +3,13 @@ libraries, uninstall, and the show/list note; plus pipxrun's stream filter and w
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from pipshim import pipxrun
 from pipshim.apps import read_note
 from pipshim.facts import PipxApp, PipxFacts
 from pipshim.plan import describe, plan
+from pipshim.record import replace
 from pipshim.routes import PassThrough, RouteToPipx, UseVenv
 from pipshim.rules import decide
 from pipshim.settings import builtin_apps

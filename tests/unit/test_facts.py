@@ -287,7 +287,8 @@ def test_find_skips_the_shim_dir_even_listed_twice_and_via_a_symlink(root):
     (root / "shimlink").symlink_to(shim)
     real = exe(root / "usr" / "pip", PY_PIP)
     path = os.pathsep.join([str(shim), str(root / "shimlink"), str(shim), str(real.parent)])
-    assert realpip.find("pip", path, (str(shim),))[:2] == (str(real), "/usr/bin/python3")
+    found = realpip.find("pip", path, (str(shim),))
+    assert (found.path, found.python) == (str(real), "/usr/bin/python3")
 
 
 def test_find_skips_any_file_carrying_the_shim_id(root):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +11,7 @@ from pipshim import rules
 from pipshim.facts import PipxFacts
 from pipshim.plan import plan
 from pipshim.realpip import RealPip
+from pipshim.record import replace
 from pipshim.routes import Done, PassThrough, Refuse, RouteToPipx, UseVenv
 
 from .factories import (

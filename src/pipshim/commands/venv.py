@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 
 from pipshim import paths, provision, venvs
 from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
 from pipshim.plan import Create, child_env, create_spec
+from pipshim.record import replace
 from pipshim.routes import PassThrough, Refuse, UseVenv
 
 SEEDED = frozenset(("pip", "setuptools", "wheel", "distribute"))  # pip freeze leaves these out too

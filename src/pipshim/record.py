@@ -1,0 +1,110 @@
+"""Frozen value classes, made cheaply: what ``@dataclass(frozen=True)`` gives, without its cost.
+
+The pip shim imports the decision modules on every pip call (boot.py), and they hold about
+twenty value classes. dataclasses builds each by generating source and exec-ing it, about
+1 ms per class here: most of what pipshim added to a ``pip --version`` (``make bench``).
+``@record`` builds the same behaviour from shared functions instead:
+
+- fields: the class's own annotations, in order; a class attribute of the same name is the
+  default, ``Factory(callable)`` a fresh one per instance (dataclasses' default_factory);
+- ``__init__`` by position or keyword, ``==`` (same class, same values), ``hash``, ``repr``;
+- instances are frozen: setting or deleting an attribute raises FrozenInstanceError;
+- ``replace(obj, **changes)`` and ``fields(cls)`` as in dataclasses.
+"""
+
+from __future__ import annotations
+
+_MISSING = object()
+
+
+class FrozenInstanceError(AttributeError):
+    pass
+
+
+class Factory:
+    """A default made afresh for each instance (``Factory(dict)``)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make) -> None:
+        self.make = make
+
+
+def fields(cls_or_obj) -> tuple[str, ...]:
+    return cls_or_obj._record_fields
+
+
+def replace(obj, **changes):
+    """A copy of ``obj`` with ``changes`` (field name -> value)."""
+    names = obj._record_fields
+    unknown = set(changes).difference(names)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field {', '.join(sorted(unknown))}")
+    return type(obj)(*(changes[n] if n in changes else getattr(obj, n) for n in names))
+
+
+def _values(self) -> tuple:
+    return tuple(getattr(self, n) for n in self._record_fields)
+
+
+def _init(self, *args, **kwargs) -> None:
+    cls = type(self)
+    names = cls._record_fields
+    if len(args) > len(names):
+        raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
+    put = object.__setattr__
+    for name, value in zip(names, args):
+        put(self, name, value)
+    for name in names[len(args) :]:
+        if name in kwargs:
+            value = kwargs.pop(name)
+        else:
+            value = cls._record_defaults.get(name, _MISSING)
+            if value is _MISSING:
+                raise TypeError(f"{cls.__name__}() missing argument {name!r}")
+            if type(value) is Factory:
+                value = value.make()
+        put(self, name, value)
+    if kwargs:  # unknown names, or a field given both by position and by name
+        raise TypeError(f"{cls.__name__}() got unexpected arguments: {', '.join(kwargs)}")
+
+
+def _eq(self, other):
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return _values(self) == _values(other)
+
+
+def _hash(self) -> int:
+    return hash(_values(self))
+
+
+def _repr(self) -> str:
+    inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._record_fields)
+    return f"{type(self).__qualname__}({inner})"
+
+
+def _frozen(self, name, value=None):
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def record(cls):
+    """Make ``cls`` a frozen value class (see the module's text)."""
+    # the attribute, not the class __dict__: Python 3.14 makes annotations on first access
+    annotations = getattr(cls, "__annotations__", {})
+    names = tuple(n for n, kind in annotations.items() if not str(kind).startswith(("ClassVar", "typing.ClassVar")))
+    defaults = {}
+    for name in names:
+        if name in cls.__dict__:
+            defaults[name] = cls.__dict__[name]
+            if type(defaults[name]) is Factory:
+                delattr(cls, name)
+    cls._record_fields = names
+    cls._record_defaults = defaults
+    cls.__init__ = _init
+    cls.__eq__ = _eq
+    cls.__hash__ = _hash
+    cls.__repr__ = _repr
+    cls.__setattr__ = _frozen
+    cls.__delattr__ = _frozen
+    return cls
