@@ -82,7 +82,10 @@ check: dev shells
 unit: dev
 	$(PYTEST) tests/unit
 
+# uv (the bench extra) is the reference for venv creation; offline, the uv rows are left out
 bench: dev
+	@"$(DEV_PY)" -c "import uv" 2>/dev/null || $(PIP_INTO) "$(DEV_PY)" install --quiet -e '.[bench]' \
+	    || echo "bench: uv could not be installed (offline?): no uv rows"
 	"$(DEV_PY)" tools/bench.py $(BENCH_ARGS)
 
 clean:

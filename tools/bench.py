@@ -59,6 +59,7 @@ class Row:
     target: float | None
     shim_cpu: float | None = None  # user+sys of the children, ms
     base_cpu: float | None = None
+    limit_ms: float | None = None  # an absolute goal for shim_ms instead of a ratio
 
     @property
     def ratio(self) -> float | None:
@@ -329,6 +330,47 @@ class Bench:
             os.chdir(cwd)
         return Row(f"decision: gather()+decide() in-process ({iterations}x)", statistics.median(samples), None, None)
 
+    def venv_creation(self) -> Row:
+        """Creating a project venv with a working pip: venvmake.create() timed in a fresh process
+        (the creation itself, warm), against `python3 -m venv --without-pip` (no pip; the whole
+        process) interleaved with it."""
+        made, floor = [], []
+        for i in range(-1, self.runs):
+            target = self.root / "creations" / f"pipshim-{i}" / ".venv"
+            target.parent.mkdir(parents=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CREATE_CHILD, str(target), SYSTEM_PYTHON],
+                env=self.env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            if out.returncode != 0:
+                raise BenchError(f"venv creation failed:\n{out.stderr}")
+            if i < 0:  # the warm-up: the venv's own pip must work
+                run([str(target / "bin" / "python"), "-m", "pip", "--version"], self.root, self.env)
+            else:
+                made.append(float(out.stdout.split()[-1]))
+            bare = self.root / "creations" / f"venv-{i}"
+            wall, _ = timed([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(bare)], self.root, self.env)
+            if i >= 0:
+                floor.append(wall)
+        return Row(
+            VENV_ROW,
+            statistics.median(made),
+            statistics.median(floor),
+            None,
+            limit_ms=100.0,
+        )
+
+
+VENV_ROW = "create a project venv with pip: venvmake.create(), warm (vs `venv --without-pip`, no pip)"
+# the child that times one creation (the parent's python: pipshim and virtualenv's pip wheel importable)
+CREATE_CHILD = """
+import sys, time
+from pipshim.venvmake import create
+start = time.perf_counter()
+create(sys.argv[1], sys.argv[2], prompt="bench")
+print((time.perf_counter() - start) * 1000)
+"""
+
 
 def uv_binary() -> str | None:
     """uv's binary, if the uv package is importable in this (the dev) environment."""
@@ -368,7 +410,9 @@ def machine_info(bench: Bench) -> list[str]:
 
 def cells(row: Row) -> list[str]:
     ratio, cpu = row.ratio, row.cpu_ratio
-    if row.target is None:
+    if row.limit_ms is not None:
+        target = f"<= {row.limit_ms:g} ms " + ("(met)" if row.shim_ms <= row.limit_ms else "(MISSED)")
+    elif row.target is None:
         target = "-"
     else:
         met = [r for r in (ratio, cpu) if r is not None]
@@ -426,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"measuring: {case.name} …", file=sys.stderr, flush=True)
             rows.append(bench.measure(case))
+        if not args.only or any(text in VENV_ROW for text in args.only):
+            print("measuring: creating a project venv with pip …", file=sys.stderr, flush=True)
+            rows.append(bench.venv_creation())
         if not args.only:
             rows.append(bench.in_process_decision(args.iterations))
     except BenchError as exc:

@@ -33,7 +33,7 @@ elif kind == "pipshim":
     from pipshim.venvmake import create
 elif kind == "venv+link":
     import subprocess
-    from pipshim import venvmake
+    from pipshim import pipseed, venvmake
 t1 = time.perf_counter()
 if kind.startswith("virtualenv"):
     args = [path, "--python", base, "--prompt", "p", "--no-setuptools", "--quiet", "--app-data", app_data]
@@ -45,7 +45,7 @@ elif kind == "pipshim":
 elif kind == "venv+link":
     subprocess.run([base, "-I", "-m", "venv", "--without-pip", "--prompt", "p", "--", path], check=True)
     info = venvmake.probe(base, os.environ)
-    venvmake.install_pip(path, info, base, os.environ)
+    pipseed.install_pip(path, info, base, os.environ)
 t2 = time.perf_counter()
 print(json.dumps({"import": (t1 - t0) * 1000, "create": (t2 - t1) * 1000}))
 """
@@ -86,13 +86,13 @@ def main() -> int:
     ap.add_argument("--dir", default=os.path.expanduser("~/.cache"), help="where the venvs go (not /tmp: slow here)")
     opts = ap.parse_args()
 
-    from pipshim import venvmake
+    from pipshim import pipseed, venvmake
 
     os.makedirs(opts.dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="pipshim-bench-venv-", dir=opts.dir)
     env = dict(os.environ, PIP_CONFIG_FILE="/dev/null", XDG_CACHE_HOME=os.path.join(work, "cache"))
     info = venvmake.probe(opts.python, env)
-    wheel, _ = venvmake.find_pip_wheel(info, env, os.path.join(work, "cache"))
+    wheel, _ = pipseed.find_pip_wheel(info, env, os.path.join(work, "cache"))
     app_data = os.path.join(work, "app-data")
     py_kinds = ["virtualenv-app-data", "virtualenv-symlink-app-data", "venv+link", "pipshim"]
     shell = shell_candidates(opts.python, wheel)
