@@ -73,9 +73,10 @@ in_container() {
     return 0
 }
 
-# env=<venv whose python runs>, or empty for the real python (the order of rules.py)
+# env=<venv whose python runs>, or empty for the real python (the order of rules.py);
+# pending=1 when a venv here is still to be made or finished (an install there creates it)
 pick() {
-    env= trust=
+    env= trust= pending=
     case $XDG_CACHE_HOME in /*) trust=$XDG_CACHE_HOME ;; *) case $HOME in /*) trust=$HOME/.cache ;; esac ;; esac
     trust=${trust:+$trust/pipshim/$TRUST_FILE}
     [ -n "$trust" ] && [ -f "$trust" ] && [ -O "$trust" ] || trust=
@@ -99,7 +100,7 @@ pick() {
             case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
             [ -z "$name" ] || [ -d "$v" ] || continue
             state "$v"
-            case $st in ok) env=$v; return ;; broken) broken "$v"; return ;; incomplete) return ;; esac
+            case $st in ok) env=$v; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
         done
         [ "$d" = / ] && break
         d=${d%/*}; [ -n "$d" ] || d=/
@@ -118,7 +119,7 @@ pick() {
             if [ "$st" != foreign ]; then
                 state "$d/.venv"
                 case $st in
-                    missing | empty | incomplete) return ;;
+                    missing | empty | incomplete) pending=1; return ;;
                     not-venv) path=$d/.venv; fail not_venv; return ;;
                 esac
             fi
@@ -168,6 +169,28 @@ pip_python() {
     # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
     # checked by the resolver first: it may no longer run, which only the resolver can say
     [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
+}
+
+# py=<the interpreter of the real pip $1>: the next $1 on PATH that is not a pipshim shim, when
+# its first line is a plain #!/…/python…; anything else (env, a sh trampoline, none) is left
+# to the resolver. The decision is pipshim.boot's: this only picks the python that hosts it.
+real_pip_python() {
+    py=
+    set -f
+    IFS=:
+    for d in $PATH; do
+        [ -n "$d" ] && [ "$d" != "$PIPSHIM_BIN_DIR" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] || continue
+        l2=
+        { IFS= read -r py && IFS= read -r l2; } <"$d/$1" 2>/dev/null
+        case $l2 in *"$SHIM_ID"*) py= && continue ;; esac
+        break
+    done
+    unset IFS
+    set +f
+    py=${py#\#!}
+    case $py in /*/python*) ;; *) return 1 ;; esac
+    case $py in *[[:space:]]*) return 1 ;; esac
+    [ -x "$py" ] && [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
 }
 
 # one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and

@@ -103,6 +103,9 @@ def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
 def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
     env = child_env(f.environ)
     env.setdefault("PIPX_DEFAULT_PYTHON", f.interp.path)
+    # pipx picks uv when it finds it, and uv reads none of the pip configuration (index, find-links,
+    # pip.conf) this `pip install` relies on: pip, unless the user chose a backend
+    env.setdefault("PIPX_DEFAULT_BACKEND", "pip")
     if f.shim_dir and not route.global_:
         env["PIPX_BIN_DIR"] = f.shim_dir
     for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):

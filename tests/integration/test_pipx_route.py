@@ -49,9 +49,20 @@ def imports(python, module, env, cwd) -> bool:
     return run([python, "-c", f"import {module}"], env, cwd).returncode == 0
 
 
-def test_app_installs_with_pipx_runs_from_path_and_uninstalls(shim_bin, env, work):
+def test_app_installs_with_pipx_runs_from_path_and_uninstalls(shim_bin, env, work, tmp_path):
+    # uv on PATH, as many users have it: pipx would use it, and uv reads none of pip's
+    # configuration (here: PIP_NO_INDEX, PIP_FIND_LINKS); pipshim keeps pipx on pip
+    uv_dir = tmp_path / "uv-bin"
+    uv_dir.mkdir()
+    uv_log = tmp_path / "uv.log"
+    (uv_dir / "uv").write_text(
+        f'#!/bin/sh\necho "$*" >> "{uv_log}"\n[ "$1" = --version ] && echo "uv 0.13.9" && exit 0\nexit 3\n'
+    )
+    (uv_dir / "uv").chmod(0o755)
+    env = dict(env, PATH=f"{env['PATH']}:{uv_dir}")
     r = pip(shim_bin, env, work, "install", "demo-app")
     assert r.returncode == 0, r.stderr
+    assert [c for c in (uv_log.read_text().splitlines() if uv_log.exists() else []) if c != "--version"] == []
     lines = pipshim_lines(r.stderr)
     assert len(lines) == 1, lines
     assert lines[0] == "pipshim: → pipx: installing demo-app"

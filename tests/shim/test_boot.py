@@ -135,6 +135,44 @@ def test_a_decision_that_differs_from_the_sh_pick_execs_the_plans_command(shim_b
     assert json.loads(r.stdout) == {"real": [str(real / "pip"), "install", "--break-system-packages", "demo-lib"]}
 
 
+def starts(stderr: str) -> int:
+    """Interpreter starts in a run under PYTHONPROFILEIMPORTTIME: each one imports site once
+    (the resolver runs with -I, which ignores PYTHON* variables: its start is not counted)."""
+    return sum(1 for line in stderr.splitlines() if line.startswith("import time:") and line.endswith("| site"))
+
+
+@pytest.mark.parametrize("where", ["outside projects", "root on a host"])
+def test_with_no_environment_the_real_pips_python_decides_and_runs_it_in_one_start(shim_bin, env, tmp_path, where):
+    real = tmp_path / "realbin"
+    real.mkdir()
+    (real / "pip").write_text(PROBE.format(python="/usr/bin/python3", lockdir=str(tmp_path)))
+    (real / "pip").chmod(0o755)
+    env = {**env, "PATH": f"{shim_bin}:{real}:/usr/bin:/bin", "PIPSHIM_ROOT": str(int(where == "root on a host"))}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run([shim_bin / "pip", "--version"], env, empty).returncode == 0  # the resolver records what it checked
+    r = run([shim_bin / "pip", "list"], {**env, "PYTHONPROFILEIMPORTTIME": "1"}, empty)
+    assert r.returncode == 0, r.stderr
+    assert starts(r.stderr) == 1 and "| pipshim.boot" in r.stderr, r.stderr  # boot and pip: one process
+    seen = json.loads(r.stdout)
+    assert seen["argv"] == [str(real / "pip"), "list"]
+    assert seen["executable"] == "/usr/bin/python3"
+    assert seen["path"][0] == str(real) and "" not in seen["path"]
+    assert seen["pipshim_modules"] == [] and "_Guard" not in seen["meta_path"]
+
+
+def test_a_project_whose_venv_is_still_to_be_made_goes_to_the_resolver(shim_bin, env, tmp_path):
+    """The sh leaves a creation to the resolver rather than start a python that would hand it over."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    run([shim_bin / "pip", "--version"], env, proj)
+    r = run([shim_bin / "pip", "--version"], {**env, "PYTHONPROFILEIMPORTTIME": "1"}, proj)
+    assert r.returncode == 0, r.stderr
+    assert starts(r.stderr) == 1 and "pipshim.boot" not in r.stderr  # the resolver (uncounted), then pip
+    assert not (proj / ".venv").exists()
+
+
 def test_explain_falls_back_to_the_resolver(shim_bin, env, project):
     r = run([shim_bin / "pip", "list"], {**env, "PIPSHIM_EXPLAIN": "1"}, project)
     assert r.returncode == 0, r.stderr

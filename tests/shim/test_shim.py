@@ -244,7 +244,8 @@ def test_rendering_fills_in_the_interpreter_and_the_shared_selection_and_nothing
     template = TEMPLATE.read_text()
     rendered = shims.render(str(fake_python))
     assert shims.PLACEHOLDER in template and shims.PLACEHOLDER not in rendered
-    assert rendered == render_block(template.replace(shims.PLACEHOLDER, str(fake_python)), "")
+    filled = template.replace(shims.PLACEHOLDER, str(fake_python)).replace(shims.BIN_PLACEHOLDER, "")
+    assert rendered == render_block(filled, "")
 
 
 # --- install / uninstall ---------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_install_never_overwrites_a_foreign_pip(tmp_path, fake_python, capsys):
     before = snapshot(foreign)
     assert shims.install(str(bin_dir), str(fake_python), ["pip", "pip3"]) == 1
     assert snapshot(foreign) == before
-    assert (bin_dir / "pip3").read_text() == shims.render(str(fake_python))  # the others are still placed
+    assert (bin_dir / "pip3").read_text() == shims.render(str(fake_python), "pip", str(bin_dir))  # still placed
     assert sorted(os.listdir(bin_dir)) == ["pip", "pip3"]
     assert f"left {foreign} alone" in capsys.readouterr().err
 
@@ -298,7 +299,7 @@ def test_installing_again_over_our_own_shims_is_idempotent_and_follows_a_new_int
     newer = write_fake_python(tmp_path / "newer" / "python")
     assert shims.install(str(bin_dir), str(newer), names) == 0
     for n in names:
-        assert (bin_dir / n).read_text() == shims.render(str(newer))
+        assert (bin_dir / n).read_text() == shims.render(str(newer), "pip", str(bin_dir))
         assert os.access(bin_dir / n, os.X_OK)
 
 

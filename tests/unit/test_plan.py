@@ -92,3 +92,13 @@ def test_a_mutating_venv_plan_holds_the_lock_and_a_read_does_not():
     assert plan(rules.decide(install), install).lock == PROJ_VENV
     assert plan(rules.decide(read), read).lock is None
     assert not plan(rules.decide(read), read).waits
+
+
+@pytest.mark.parametrize("chosen", [None, "uv"])
+def test_pipx_runs_with_the_pip_backend_unless_the_user_chose_one(chosen):
+    facts = make_facts(argv="install black")
+    if chosen:
+        facts = facts.replace(environ={**facts.environ, "PIPX_DEFAULT_BACKEND": chosen})
+    p = plan(rules.decide(facts), facts)
+    assert p.route.kind == "pipx"
+    assert p.env["PIPX_DEFAULT_BACKEND"] == (chosen or "pip")
