@@ -45,6 +45,7 @@ class Case:
     shim: Run
     base: Run
     env: dict | None = None  # instead of the bench's environment
+    show_ratio: bool = False  # a ratio worth reading though there is no goal (the floor)
 
 
 def at(cmd: list[str], cwd: Path) -> Run:
@@ -60,6 +61,7 @@ class Row:
     shim_cpu: float | None = None  # user+sys of the children, ms
     base_cpu: float | None = None
     limit_ms: float | None = None  # an absolute goal for shim_ms instead of a ratio
+    show_ratio: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -238,6 +240,14 @@ class Bench:
                 at([str(self.project / ".venv" / "bin" / "python3"), "-c", "pass"], self.project),
             ),
             Case(
+                "floor of any sh shim: `sh -c 'exec .venv/bin/python3 -c pass'` (vs .venv/bin/python3)",
+                None,
+                "same",
+                at(["/bin/sh", "-c", f"exec {self.project / '.venv' / 'bin' / 'python3'} -c pass"], self.project),
+                at([str(self.project / ".venv" / "bin" / "python3"), "-c", "pass"], self.project),
+                show_ratio=True,
+            ),
+            Case(
                 "decision: `pipshim explain -- pip install demo-lib` (vs bare `python -I`)",
                 None,
                 "",
@@ -307,7 +317,9 @@ class Bench:
             shim.append(timed(*case.shim(i), env))
             base.append(timed(*case.base(i), env))
         med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
-        return Row(case.name, med(shim, 0), med(base, 0), case.target, med(shim, 1), med(base, 1))
+        return Row(
+            case.name, med(shim, 0), med(base, 0), case.target, med(shim, 1), med(base, 1), show_ratio=case.show_ratio
+        )
 
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
@@ -410,6 +422,7 @@ def machine_info(bench: Bench) -> list[str]:
 
 def cells(row: Row) -> list[str]:
     ratio, cpu = row.ratio, row.cpu_ratio
+    shown = row.target is not None or row.show_ratio
     if row.limit_ms is not None:
         target = f"<= {row.limit_ms:g} ms " + ("(met)" if row.shim_ms <= row.limit_ms else "(MISSED)")
     elif row.target is None:
@@ -425,10 +438,10 @@ def cells(row: Row) -> list[str]:
         row.name,
         ms(row.shim_ms),
         ms(row.base_ms),
-        "-" if ratio is None or row.target is None else f"{ratio:.3f}",
+        "-" if ratio is None or not shown else f"{ratio:.3f}",
         ms(row.shim_cpu),
         ms(row.base_cpu),
-        "-" if cpu is None or row.target is None else f"{cpu:.3f}",
+        "-" if cpu is None or not shown else f"{cpu:.3f}",
         target,
     ]
 
