@@ -49,7 +49,17 @@ class Case:
 
 
 def at(cmd: list[str], cwd: Path) -> Run:
-    return lambda i: (cmd, cwd)
+    def same(i: int) -> tuple[list, Path]:
+        return cmd, cwd
+
+    same.repeatable = True  # every run is the same command: fast ones are run more often
+    return same
+
+
+# a fast case runs until each side has had about this much time (at most MAX_RUNS runs): the
+# python shim's 1-2 ms on a 20 ms start needs more samples than pip's 5 ms on 250 ms
+SIDE_BUDGET_MS = 8000
+MAX_RUNS = 200
 
 
 @dataclass
@@ -291,12 +301,16 @@ class Bench:
             )
         return cases  # fmt: skip
 
-    def check_warmup(self, case: Case) -> None:
-        """One run of each side, checked: the shim must do what the case says it measures."""
+    def check_warmup(self, case: Case) -> float:
+        """One run of each side, checked: the shim must do what the case says it measures.
+        Returns the baseline's time (ms)."""
         shim_cmd, shim_cwd = case.shim(-1)
         base_cmd, base_cwd = case.base(-1)
         env = case.env or self.env
-        shim, base = run(shim_cmd, shim_cwd, env), run(base_cmd, base_cwd, env)
+        shim = run(shim_cmd, shim_cwd, env)
+        start = time.perf_counter()
+        base = run(base_cmd, base_cwd, env)
+        base_ms = (time.perf_counter() - start) * 1000
         lines = [ln for ln in shim.stderr.splitlines() if ln.startswith("pipshim:")]
         where = case.check.partition(":")[2] or f"{shim_cwd}/.venv"
         # the line shows the destination as ./X under the cwd and ~/X under HOME
@@ -308,18 +322,22 @@ class Bench:
             raise BenchError(f"{case.name}: the shim did not use {where}:\n{shim.stderr}")
         if case.check == "same" and (shim.stdout, lines) != (base.stdout, []):
             raise BenchError(f"{case.name}: the shim's output differs from the baseline's:\n{shim.stdout}{shim.stderr}")
+        return base_ms
 
     def measure(self, case: Case) -> Row:
-        self.check_warmup(case)
+        base_ms = self.check_warmup(case)
         env = case.env or self.env
+        runs = self.runs
+        if getattr(case.shim, "repeatable", False) and getattr(case.base, "repeatable", False):
+            runs = max(runs, min(MAX_RUNS, int(SIDE_BUDGET_MS / max(base_ms, 1.0))))
         shim, base = [], []
-        for i in range(self.runs):  # interleaved, so drift hits both sides alike
+        for i in range(runs):  # interleaved, so drift hits both sides alike
             shim.append(timed(*case.shim(i), env))
             base.append(timed(*case.base(i), env))
         med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
-        return Row(
-            case.name, med(shim, 0), med(base, 0), case.target, med(shim, 1), med(base, 1), show_ratio=case.show_ratio
-        )
+        name = case.name if runs == self.runs else f"{case.name} [{runs} runs]"
+        cpu = med(shim, 1), med(base, 1)
+        return Row(name, med(shim, 0), med(base, 0), case.target, *cpu, show_ratio=case.show_ratio)
 
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
