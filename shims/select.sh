@@ -52,6 +52,8 @@ state() {
     for l in "$p"/lib/python3*; do
         [ -e "$l" ] || [ -h "$l" ] || continue
         python=python${l##*/python}
+        # a venv made by Python <= 3.8 has no bin/python3.X at all: only a dangling one counts
+        [ -e "$p/bin/$python" ] || [ -h "$p/bin/$python" ] || continue
         [ -x "$p/bin/$python" ] || { st=broken; detail_python_gone; return; }
     done
     python=$p/bin/python

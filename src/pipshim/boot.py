@@ -32,16 +32,25 @@ from __future__ import annotations
 import os
 import sys
 
+from pipshim.cli import ENTRY  # the resolver's: ``TOOLPY -I -c ENTRY --shim SHIM ARGS…``
+
 # what the shims run with ``python -c`` (rendered into them by shimrender); argv: TOOLPY SITE SHIM ARGS…
+# A python that cannot load pipshim.boot (3.6 lacks ``from __future__ import annotations``; 2.7
+# lacks importlib's frozen modules) hands the call to the resolver: the snippet itself is
+# written so that even Python 2 runs it.
 SNIPPET = (
     "import sys\n"
     "getattr(sys.flags, 'safe_path', 0) or sys.path.pop(0)\n"
-    "import _frozen_importlib as b, _frozen_importlib_external as e\n"
-    "s = e.PathFinder.find_spec('pipshim', [sys.argv[2]])\n"
-    "m = b.module_from_spec(s)\n"
-    "sys.modules['pipshim'] = m\n"
-    "s.loader.exec_module(m)\n"
-    "from pipshim.boot import main\n"
+    "try:\n"
+    "    import _frozen_importlib as b, _frozen_importlib_external as e\n"
+    "    s = e.PathFinder.find_spec('pipshim', [sys.argv[2]])\n"
+    "    m = b.module_from_spec(s)\n"
+    "    sys.modules['pipshim'] = m\n"
+    "    s.loader.exec_module(m)\n"
+    "    from pipshim.boot import main\n"
+    "except Exception:\n"
+    "    import os\n"
+    f"    os.execv(sys.argv[1], [sys.argv[1], '-I', '-c', {ENTRY!r}, '--shim'] + sys.argv[3:])\n"
     "main(sys.argv[1:])\n"
 )
 
@@ -70,10 +79,7 @@ class _Guard:
 
 def resolver(toolpy: str, shim: str, args: list[str]) -> None:
     """Today's path: pipshim's resolver decides (again) and acts."""
-    os.execv(
-        toolpy,
-        [toolpy, "-I", "-c", "import sys; from pipshim.cli import main; sys.exit(main())", "--shim", shim, *args],
-    )
+    os.execv(toolpy, [toolpy, "-I", "-c", ENTRY, "--shim", shim, *args])
 
 
 def shebang(script: str) -> str | None:

@@ -150,7 +150,9 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
         return Candidate(path, source, State.BROKEN, msg("bad-cfg"))
     python = os.path.join(path, "bin", "python")
     for version in _versions(path):  # the base Python moved to another minor version
-        if not os.access(os.path.join(path, "bin", f"python{version}"), os.X_OK):
+        exe = os.path.join(path, "bin", f"python{version}")
+        # a venv made by Python <= 3.8 has no bin/python3.X at all: only a dangling one counts
+        if os.path.lexists(exe) and not os.access(exe, os.X_OK):
             return Candidate(path, source, State.BROKEN, msg("python-gone", python=f"python{version}"))
     if not os.access(python, os.X_OK):
         return Candidate(path, source, State.BROKEN, msg("python-gone", python=os.path.realpath(python)))

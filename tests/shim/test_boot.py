@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -171,6 +172,30 @@ def test_a_project_whose_venv_is_still_to_be_made_goes_to_the_resolver(shim_bin,
     assert r.returncode == 0, r.stderr
     assert starts(r.stderr) == 1 and "pipshim.boot" not in r.stderr  # the resolver (uncounted), then pip
     assert not (proj / ".venv").exists()
+
+
+def test_a_python_that_cannot_load_the_bootstrap_hands_the_call_to_the_resolver(env, project, tmp_path):
+    """Python 3.6 cannot compile pipshim's modules (``from __future__ import annotations``):
+    the snippet execs the resolver, which runs pip, instead of showing a traceback."""
+    from pipshim import shims
+
+    site = tmp_path / "site"
+    shutil.copytree(Path(boot.__file__).parent, site / "pipshim", ignore=shutil.ignore_patterns("__pycache__"))
+    (site / "pipshim" / "boot.py").write_text("from __future__ import braces\n")  # a SyntaxError, as on 3.6
+    started = tmp_path / "snippet-started"
+    with open(site / "pipshim" / "__init__.py", "a") as fh:  # the snippet loads the package first
+        fh.write(f"\nopen({str(started)!r}, 'w').close()\n")
+    bin_dir = tmp_path / "old-bin"
+    bin_dir.mkdir()
+    (bin_dir / "pip").write_text(shims.render(sys.executable, "pip", str(bin_dir), site=str(site)))
+    (bin_dir / "pip").chmod(0o755)
+    env = {**env, "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    run([bin_dir / "pip", "--version"], env, project)  # the resolver records the venv it checked
+    started.unlink(missing_ok=True)
+    r = run([bin_dir / "pip", "list"], env, project)
+    assert started.exists()  # the snippet ran on the venv's python, and failed to load the bootstrap
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert json.loads(r.stdout)["argv"] == [str(project / ".venv" / "bin" / "pip"), "list"]
 
 
 def test_explain_falls_back_to_the_resolver(shim_bin, env, project):

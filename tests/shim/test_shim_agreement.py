@@ -75,14 +75,28 @@ def _missing(p: Path) -> None:
     pass
 
 
+def _ok_made_by_python38(p: Path) -> None:
+    """Python <= 3.8's venv writes bin/python and bin/python3 only: no bin/python3.X."""
+    fake_venv(p)
+    (p / "bin" / f"python{VERSION}").unlink()
+
+
+def _broken_versioned_link(p: Path) -> None:
+    """bin/python runs, but the bin/python3.X of the venv's lib/python3.X points nowhere."""
+    fake_venv(p)
+    (p / "bin" / f"python{VERSION}").unlink()
+    (p / "bin" / f"python{VERSION}").symlink_to(p.parent / "gone" / f"python{VERSION}")
+
+
+# every state's builders: the first is the plain layout, the others variants of the same state
 BUILD_STATE = {
-    State.OK: _ok,
-    State.BROKEN: _broken,
-    State.INCOMPLETE: _incomplete,
-    State.EMPTY: _empty,
-    State.NOT_VENV: _not_venv,
-    State.FOREIGN: _foreign,
-    State.MISSING: _missing,
+    State.OK: {"": _ok, "made-by-python-3.8": _ok_made_by_python38},
+    State.BROKEN: {"": _broken, "versioned-link-gone": _broken_versioned_link},
+    State.INCOMPLETE: {"": _incomplete},
+    State.EMPTY: {"": _empty},
+    State.NOT_VENV: {"": _not_venv},
+    State.FOREIGN: {"": _foreign},
+    State.MISSING: {"": _missing},
 }
 
 CONTEXTS = {
@@ -117,9 +131,16 @@ def place(source: Source, tmp: Path, context: str) -> tuple[Path, Path, dict[str
 
 
 CASES = [
-    pytest.param(source, state, context, id=f"{source.name.lower()}-{state.name.lower()}-{context}")
+    pytest.param(
+        source,
+        state,
+        layout,
+        context,
+        id="-".join(filter(None, (source.name.lower(), state.name.lower(), layout, context))),
+    )
     for source in Source
     for state in State
+    for layout in BUILD_STATE[state]
     for context in CONTEXTS
 ]
 
@@ -156,10 +177,12 @@ def cache_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
-@pytest.mark.parametrize(("source", "state", "context"), CASES)
-def test_the_python_shim_runs_what_explain_names(source, state, context, tmp_path, shim_bin, real_prefix, cache_home):
+@pytest.mark.parametrize(("source", "state", "layout", "context"), CASES)
+def test_the_python_shim_runs_what_explain_names(
+    source, state, layout, context, tmp_path, shim_bin, real_prefix, cache_home
+):
     cand, cwd, extra = place(source, tmp_path, context)
-    BUILD_STATE[state](cand)
+    BUILD_STATE[state][layout](cand)
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {

@@ -130,6 +130,22 @@ def test_a_venv_whose_python_link_is_dangling_is_broken(root):
     assert "/usr/bin/python3.0-gone" in found.detail
 
 
+def test_a_venv_made_by_python_38_without_a_versioned_python_is_ok(root):
+    """Python <= 3.8's venv has lib/python3.8 but only bin/python and bin/python3."""
+    make_venv(root / ".venv")
+    mkdir(root / ".venv" / "lib" / "python3.8" / "site-packages")
+    (root / ".venv" / "bin" / "python3").symlink_to("python")
+    assert under(find_venvs(str(root), ME), root) == [(".venv", "ok")]
+
+
+def test_a_venv_whose_versioned_python_link_is_dangling_is_broken(root):
+    make_venv(root / ".venv")
+    mkdir(root / ".venv" / "lib" / "python3.8" / "site-packages")
+    (root / ".venv" / "bin" / "python3.8").symlink_to("/usr/bin/python3.8-gone")
+    found = find_venvs(str(root), ME)[0]
+    assert found.state is State.BROKEN and "python3.8" in found.detail
+
+
 def test_a_file_named_venv_is_not_a_candidate(root):
     (root / ".venv").write_text("not a directory")
     assert under(find_venvs(str(root), ME), root) == []
