@@ -72,6 +72,7 @@ class Row:
     base_cpu: float | None = None
     limit_ms: float | None = None  # an absolute goal for shim_ms instead of a ratio
     show_ratio: bool = False
+    added: tuple[float, float] | None = None  # what pipshim adds: the mean of the paired differences, ± 95 %
 
     @property
     def ratio(self) -> float | None:
@@ -337,7 +338,13 @@ class Bench:
         med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
         name = case.name if runs == self.runs else f"{case.name} [{runs} runs]"
         cpu = med(shim, 1), med(base, 1)
-        return Row(name, med(shim, 0), med(base, 0), case.target, *cpu, show_ratio=case.show_ratio)
+        # each shim run is paired with the baseline run after it: their difference is what pipshim
+        # adds, steadier than a ratio of medians when the machine's speed drifts
+        diffs = [a[0] - b[0] for a, b in zip(shim, base)]
+        spread = 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
+        row = Row(name, med(shim, 0), med(base, 0), case.target, *cpu, show_ratio=case.show_ratio)
+        row.added = (statistics.mean(diffs), spread)
+        return row
 
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
@@ -456,6 +463,7 @@ def cells(row: Row) -> list[str]:
         row.name,
         ms(row.shim_ms),
         ms(row.base_ms),
+        "-" if row.added is None or not shown else f"{row.added[0]:+.1f} ± {row.added[1]:.1f}",
         "-" if ratio is None or not shown else f"{ratio:.3f}",
         ms(row.shim_cpu),
         ms(row.base_cpu),
@@ -464,13 +472,16 @@ def cells(row: Row) -> list[str]:
     ]
 
 
-HEADINGS = ["case", "pipshim ms", "baseline ms", "ratio", "pipshim CPU ms", "baseline CPU ms", "CPU ratio", "target"]
+HEADINGS = [
+    "case", "pipshim ms", "baseline ms", "added ms (95 %)", "ratio", "pipshim CPU ms", "baseline CPU ms", "CPU ratio",
+    "target",
+]  # fmt: skip
 
 
 def table(rows: list[Row], markdown: bool) -> str:
     body = [cells(r) for r in rows]
     if markdown:
-        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", *["---:"] * 6, "---"]) + "|"]
+        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", *["---:"] * 7, "---"]) + "|"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
     widths = [max(len(r[k]) for r in [HEADINGS, *body]) for k in range(len(HEADINGS))]
 
