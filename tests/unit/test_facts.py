@@ -339,8 +339,8 @@ def test_find_falls_back_from_pip3_n_to_pip3_to_pip(root, present, expected):
 
 def test_find_prefers_the_same_name_later_on_path_over_a_fallback_earlier(root):
     exe(root / "a" / "pip3", PY_PIP)
-    exe(root / "b" / "pip3.11", PY_PIP)
-    assert realpip.find("pip3.11", f"{root / 'a'}:{root / 'b'}", ()).path == str(root / "b" / "pip3.11")
+    exe(root / "b" / PIP3N, PY_PIP)
+    assert realpip.find(PIP3N, f"{root / 'a'}:{root / 'b'}", ()).path == str(root / "b" / PIP3N)
 
 
 def test_find_returns_none_when_only_shims_are_on_path(root):
@@ -350,7 +350,7 @@ def test_find_returns_none_when_only_shims_are_on_path(root):
 
 
 def test_pip_names():
-    assert realpip.pip_names("pip3.11") == ["pip3.11", "pip3", "pip"]
+    assert realpip.pip_names(PIP3N) == [PIP3N, "pip3", "pip"]
     assert realpip.pip_names("pip3") == ["pip3", "pip"]
     assert realpip.pip_names("pip") == ["pip", "pip3"]
 
