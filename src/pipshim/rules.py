@@ -88,8 +88,12 @@ def _broken(c: Candidate) -> Refuse:
 
 def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str = "") -> Route:
     """Use candidate ``c``: a broken one is a refusal, never silently reused or deleted."""
-    if c.state is State.BROKEN:
-        return _broken(c)
+    return _broken(c) if c.state is State.BROKEN else use_venv(f, c, reason, user_env, note)
+
+
+def use_venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str = "") -> UseVenv:
+    """The route into ``c`` whatever its state, with how it is made if it has to be (prompt,
+    system site-packages, layers); `pipshim venv --recreate` makes a broken one this way."""
     prompt = "pipshim" if user_env else os.path.basename(os.path.dirname(c.path))
     setting = f.config.system_site
     system_site = user_env or (f.raspberry_pi if setting is None else setting)

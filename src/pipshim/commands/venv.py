@@ -26,7 +26,7 @@ SEEDED = frozenset(("pip", "setuptools", "wheel", "distribute"))  # pip freeze l
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim.facts import gather
-    from pipshim.rules import decide
+    from pipshim.rules import decide, use_venv
 
     facts = gather("pip", ["install"], environ, shim_dir)
     facts.remember_user_env()
@@ -43,12 +43,9 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         with venvs.EnvLock(env.path, True):
             venvs.sweep(env.path)
         env = replace(env, state=classify(env.path, env.source, os.getuid()).state)
-    if isinstance(route, UseVenv):
-        spec = create_spec(route, facts)
-    else:  # recreating what the rules refuse as broken: made as the rules would make it
-        user = env.source is Source.USER
-        prompt = "pipshim" if user else os.path.basename(os.path.dirname(env.path))
-        spec = Create(env.path, facts.interp.path, prompt, system_site=user)
+    if not isinstance(route, UseVenv):  # recreating what the rules refuse as broken: made as they would make it
+        route = use_venv(facts, env, route.message, user_env=env.source is Source.USER)
+    spec = create_spec(route, facts)
     if args.recreate and env.state not in (State.MISSING, State.EMPTY):
         return recreate(facts, env, spec)
     rc = provision.transaction(env.path, spec, environ, facts.quiet, lambda created: _created(created, env, facts))
