@@ -173,22 +173,32 @@ pip_python() {
     [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
 }
 
-# py=<the interpreter of the real pip $1>: the next $1 on PATH that is not a pipshim shim, when
-# its first line is a plain #!/…/python…; anything else (env, a sh trampoline, none) is left
-# to the resolver. The decision is pipshim.boot's: this only picks the python that hosts it.
-real_pip_python() {
-    py=
+# real=<the next $1 on PATH that is not a pipshim shim>; no fork
+real_one() {
+    real=
     set -f
     IFS=:
     for d in $PATH; do
         [ -n "$d" ] && [ "$d" != "$PIPSHIM_BIN_DIR" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] || continue
-        l2=
-        { IFS= read -r py && IFS= read -r l2; } <"$d/$1" 2>/dev/null
-        case $l2 in *"$SHIM_ID"*) py= && continue ;; esac
+        if [ ! -h "$d/$1" ]; then # our shims are regular files, never links
+            l2=
+            { IFS= read -r l1 && IFS= read -r l2; } <"$d/$1" 2>/dev/null
+            case $l2 in *"$SHIM_ID"*) continue ;; esac
+        fi
+        real=$d/$1
         break
     done
     unset IFS
     set +f
+    [ -n "$real" ]
+}
+
+# py=<the interpreter of the real pip $1>, when its first line is a plain #!/…/python…;
+# anything else (env, a sh trampoline, none) is left to the resolver. The decision is
+# pipshim.boot's: this only picks the python that hosts it.
+real_pip_python() {
+    py=
+    real_one "$1" && IFS= read -r py <"$real"
     py=${py#\#!}
     case $py in /*/python*) ;; *) return 1 ;; esac
     case $py in *[[:space:]]*) return 1 ;; esac
