@@ -114,8 +114,7 @@ def _options_for(command: str | None, index: int) -> _Table:
 
 def options_for(command: str | None, pip_version: str | None = None) -> dict[str, tuple[str, bool]]:
     """Every option name pip ``pip_version`` reads for ``command`` -> (canonical name, takes a value)."""
-    table = _options_for(command, _version_index(pip_version))
-    longs, shorts = table
+    longs, shorts = _options_for(command, _version_index(pip_version))
     return {**longs, **shorts}
 
 
