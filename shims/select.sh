@@ -20,9 +20,9 @@ private_group() { # $1 gid, $2 uid
 
 # owned by us or root; not writable by others, nor by a group but our private one
 owner_ok() {
-    if [ -n "$trust" ] && [ -O "$1" ]; then # checked by pipshim (shimtrust.py) and still ours: no fork
-        while IFS= read -r t; do [ "$t" = "$1" ] && return 0; done <"$trust"
-    fi
+    case $1 in */. | */./* | */.. | */../*) ;; *) # marked by pipshim (shimtrust.py) and still ours: no fork
+        [ -n "$trust" ] && [ -O "$trust${1%/}$TRUST_MARK" ] && [ -O "$1" ] && return 0 ;;
+    esac
     set -f
     # shellcheck disable=SC2046
     set -- $(ls -ldnL -- "$1" 2>/dev/null) # the one fork: POSIX ls, numeric ids, links followed
@@ -78,10 +78,10 @@ in_container() {
 # env=<venv whose python runs>, or empty for the real python (the order of rules.py);
 # pending=1 when a venv here is still to be made or finished (an install there creates it)
 pick() {
-    env= trust= pending=
-    case $XDG_CACHE_HOME in /*) trust=$XDG_CACHE_HOME ;; *) case $HOME in /*) trust=$HOME/.cache ;; esac ;; esac
-    trust=${trust:+$trust/pipshim/$TRUST_FILE}
-    [ -n "$trust" ] && [ -f "$trust" ] && [ -O "$trust" ] || trust=
+    env= cache= pending=
+    case $XDG_CACHE_HOME in /*) cache=$XDG_CACHE_HOME ;; *) case $HOME in /*) cache=$HOME/.cache ;; esac ;; esac
+    cache=${cache:+$cache/pipshim}
+    trust=${cache:+$cache/$TRUST_DIR}
     case $VIRTUAL_ENV in /*) # rule 3
         state "$VIRTUAL_ENV"
         case $st in ok) env=$VIRTUAL_ENV; return ;; broken) broken "$VIRTUAL_ENV"; return ;; esac ;;
@@ -170,7 +170,7 @@ pip_python() {
     case ${py##*/} in python*) [ -x "$py" ] || return 1 ;; *) return 1 ;; esac
     # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
     # checked by the resolver first: it may no longer run, which only the resolver can say
-    [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
+    [ -n "$trust" ] && [ -O "$trust${env%/}$TRUST_MARK" ] && [ ! "$py" -nt "$trust${env%/}$TRUST_MARK" ]
 }
 
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork
@@ -202,7 +202,8 @@ real_pip_python() {
     py=${py#\#!}
     case $py in /*/python*) ;; *) return 1 ;; esac
     case $py in *[[:space:]]*) return 1 ;; esac
-    [ -x "$py" ] && [ -n "$trust" ] && [ ! "$py" -nt "$trust" ]
+    # as above: an interpreter pipshim has not probed since it last changed goes to the resolver
+    [ -x "$py" ] && [ -n "$cache" ] && [ -O "$cache/$INTERP_CACHE" ] && [ ! "$py" -nt "$cache/$INTERP_CACHE" ]
 }
 
 # one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and

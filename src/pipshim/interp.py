@@ -48,9 +48,12 @@ class Interp:
     pip_version: str | None = None  # the pip this interpreter imports ("24.0"), None if it has none
 
 
+CACHE_NAME = "interpreters.tsv"  # rewritten whenever an interpreter is probed: the shims' stamp
+
+
 def _cache_file(environ: Mapping[str, str]) -> str | None:
     base = paths.cache_dir(environ)
-    return os.path.join(base, "interpreters.tsv") if base else None
+    return os.path.join(base, CACHE_NAME) if base else None
 
 
 def _key(path: str) -> str | None:

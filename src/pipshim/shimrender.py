@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipshim import boot, discovery, facts, paths, realpip, shimtrust
+from pipshim import boot, discovery, facts, interp, paths, realpip, shimtrust
 from pipshim.errors import MESSAGES, Exit
 from pipshim.pip_argv import FALSE_WORDS, TRUE_WORDS
 
@@ -65,7 +65,9 @@ def constants(site: str = "") -> str:
         f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
         f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
         f"INCOMPLETE={sh_quote(discovery.INCOMPLETE)}",
-        f"TRUST_FILE={sh_quote(shimtrust.NAME)}",
+        f"TRUST_DIR={sh_quote(shimtrust.NAME)}",
+        f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
+        f"INTERP_CACHE={sh_quote(interp.CACHE_NAME)}",
         f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
         f"GUARD={sh_quote(facts.GUARD)}",
         f"ROOT_USER_VENV={sh_quote(paths.USER_VENV_ROOT_IN_CONTAINER)}",

@@ -1,13 +1,21 @@
-"""Directories the python shim may take as checked without forking ``ls`` (owner_ok in sh).
+"""Directories the shims may take as checked without forking ``ls`` (owner_ok in sh).
 
 POSIX sh can test ownership (``[ -O ]``) but not mode bits, so the shim forks ``ls -ldnL``
 for every candidate it looks at. pipshim's Python side, which stats every candidate anyway,
-writes the venvs it found usable and that pass the strictest check (owned by this user,
-writable by nobody else) to a private one-path-a-line file; the shim takes a listed
-directory as checked only while ``[ -O DIR ]`` still holds, and forks ``ls`` for everything
-else. Every pip call checks the listed directories again and drops those that no longer
-pass, so a venv made group- or world-writable by its owner after the fact is caught by
-the next pip call (until then only its owner or root could have written to it).
+marks the venvs it found usable that are the user's own (owned by this user, writable by
+nobody else, the user's private group aside): the mark of ``/home/ada/proj/.venv`` is the
+empty file ``TRUSTED/home/ada/proj/.venv.pipshim-trusted`` in the user's private cache (a
+suffix, not a file in a copy of the venv's directory: nothing there looks like a venv). The shim looks one mark
+up with a single ``[ -O ]`` (no list to read: dash reads a file one byte per system call,
+so a list cost more with every project), and takes a marked directory as checked only
+while ``[ -O DIR ]`` still holds; everything else costs the fork. Every pip call checks
+the candidates it looked at again and drops the marks of those that no longer pass, so a
+venv made group- or world-writable by its owner after the fact is caught by the next pip
+call (until then only its owner or root could have written to it).
+
+A mark is also a time stamp: the pip shim's one-start path skips an interpreter newer than
+its venv's mark (replaced or upgraded since pipshim last looked), so marks are touched
+when that happens.
 """
 
 from __future__ import annotations
@@ -18,60 +26,88 @@ from collections.abc import Iterable, Mapping
 
 from pipshim import paths
 
-NAME = "trusted-dirs"
+NAME = "trusted"  # the directory of marks, in pipshim's cache
+MARK = ".pipshim-trusted"  # the suffix of a mark: a name no venv is expected to end in
+OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when seen
 
 
-def file(environ: Mapping[str, str]) -> str:
+def root(environ: Mapping[str, str]) -> str:
     base = paths.cache_dir(environ)
     return os.path.join(base, NAME) if base else ""
 
 
-def strict_ok(path: str, uid: int) -> bool:
-    """Owned by ``uid`` and writable by nobody else (a subset of what discovery accepts)."""
+def mark(top: str, path: str) -> str:
+    """The mark of ``path`` (absolute) under ``top``; what the shim tests as ``$trust${1%/}MARK``."""
+    return top + path.rstrip("/") + MARK
+
+
+def ours_ok(path: str, uid: int) -> bool:
+    """Owned by ``uid`` (what ``[ -O ]`` tests) and writable by nobody else, the user's own
+    private group aside (umask 002): what discovery accepts of the user's own directories."""
+    from pipshim.discovery import owner_problem
+
     try:
         st = os.stat(path)
     except OSError:
         return False
-    return st.st_uid == uid and not st.st_mode & 0o022
+    return st.st_uid == uid and owner_problem(st, uid) is None
 
 
 def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_at: Iterable[str]) -> None:
-    """List the ``usable`` directories that pass strict_ok; drop any of ``looked_at`` that do not."""
-    path = file(environ)
-    if not path:
+    """Mark the ``usable`` directories that pass ours_ok; unmark any of ``looked_at`` that do not.
+    The cache is disposable: anything in the way is left alone and costs the shim a fork."""
+    top = root(environ)
+    if not top:
         return
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-            before = [ln.rstrip("\n") for ln in fh if ln.strip()]
-    except OSError:
-        before = []
-    keep = {p for p in usable if strict_ok(p, uid)}
-    drop = set(looked_at) - keep
-    after = [p for p in before if p not in drop and "\n" not in p]
-    after += sorted(p for p in keep if p not in after and "\n" not in p)
-    if after != before or _changed_since(path, keep):
+    keep = {p for p in usable if _plain(p) and ours_ok(p, uid)}
+    for p in set(looked_at) - keep:
+        if _plain(p):
+            _unmark(top, p)
+    for p in sorted(keep):
         with contextlib.suppress(OSError, ValueError):
-            paths.write_private(path, "".join(f"{p}\n" for p in after[-200:]))
+            _mark(top, p)
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(os.path.dirname(top), OLD_LIST))
 
 
-def _changed_since(path: str, dirs: Iterable[str]) -> bool:
-    """A listed venv's interpreter is newer than the list: rewrite it, so the pip shim's
-    one-start path (which skips interpreters newer than the list) applies again."""
+def _plain(path: str) -> bool:
+    """Absolute with no ``.`` or ``..`` part: its mark stays under the marks' directory."""
+    return path == "/" or (os.path.isabs(path) and os.path.normpath(path) == path.rstrip("/"))
+
+
+def _mark(top: str, path: str) -> None:
+    m = mark(top, path)
     try:
-        stamp = os.stat(path).st_mtime
+        stamp = os.stat(m).st_mtime
+    except FileNotFoundError:
+        paths.private_dir(top)  # refuses a cache another user could write into
+        os.makedirs(os.path.dirname(m), mode=0o700, exist_ok=True)
+        os.close(os.open(m, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+        return
+    try:  # an interpreter newer than the mark: touch it, so the one-start path applies again
+        if os.stat(os.path.join(path, "bin", "python")).st_mtime > stamp:
+            os.utime(m)
     except OSError:
-        return True
-    for d in dirs:
+        pass
+
+
+def _unmark(top: str, path: str) -> None:
+    m = mark(top, path)
+    try:
+        os.unlink(m)
+    except OSError:
+        return
+    d = os.path.dirname(m)
+    while d.startswith(top + "/"):  # drop the directories it leaves empty
         try:
-            if os.stat(os.path.join(d, "bin", "python")).st_mtime > stamp:
-                return True
+            os.rmdir(d)
         except OSError:
-            continue
-    return False
+            break
+        d = os.path.dirname(d)
 
 
 def remember(facts) -> None:
-    """After a decision: update the list from the candidates the facts classified."""
+    """After a decision: update the marks from the candidates the facts classified."""
     from pipshim.discovery import State
 
     cands = [c for c in (facts.active, *facts.venvs, facts.user_venv) if c is not None]

@@ -21,10 +21,14 @@ SITE = SUT.venv_site  # lib/pythonX.Y/site-packages of a venv made from the syst
 
 def base_env(bin_dir: Path, home: Path, wheelhouse: Path, app_data: Path) -> dict[str, str]:
     """A user whose PATH has the shims first, offline with local wheels, an ordinary user on a host
-    whatever this machine is (tests about root or containers say so themselves)."""
+    whatever this machine is (tests about root or containers say so themselves). TMPDIR is the
+    test's own: a pip killed on purpose leaves its temp dirs there, not in the machine's /tmp."""
+    tmp = home.parent / "tmpdir"
+    tmp.mkdir(parents=True, exist_ok=True)
     return {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "HOME": str(home),
+        "TMPDIR": str(tmp),
         "LANG": "C.UTF-8",
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_NO_INDEX": "1",

@@ -23,7 +23,7 @@ from sut import SUT
 from pipshim import boot
 
 PROBE = """#!{python}
-import fcntl, json, os, sys
+import fcntl, gc, json, os, sys
 fd = os.open({lockdir!r}, os.O_RDONLY)
 try:
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -35,7 +35,7 @@ print(json.dumps({{
     "pipshim_modules": sorted(m for m in sys.modules if m.split(".")[0] in ("pipshim", "rules", "enum_planted")),
     "meta_path": [type(f).__name__ for f in sys.meta_path],
     "active": os.environ.get("PIPSHIM_ACTIVE"), "locked": locked, "pid": os.getpid(),
-    "main_file": getattr(sys.modules["__main__"], "__file__", None),
+    "main_file": getattr(sys.modules["__main__"], "__file__", None), "gc": gc.isenabled(),
 }}))
 sys.exit(int(os.environ.get("PROBE_RC", "0")))
 """
@@ -77,8 +77,10 @@ def probe(shim_bin, env, cwd, *args, **extra):
 
 
 def test_a_read_runs_the_venvs_pip_in_process_with_nothing_of_pipshim_visible(shim_bin, env, project):
-    r, seen = probe(shim_bin, env, project, "list")
+    """`pipshim venv` made the venv and marked it: the very first pip call is one start."""
+    r, seen = probe(shim_bin, env, project, "list", PYTHONPROFILEIMPORTTIME="1")
     assert r.returncode == 0, r.stderr
+    assert starts(r.stderr) == 1 and "| pipshim.boot" in r.stderr, r.stderr  # boot and pip: one process
     venv_bin = str(project / ".venv" / "bin")
     assert seen["argv"] == [f"{venv_bin}/pip", "list"]
     assert seen["executable"] == f"{venv_bin}/python"
@@ -90,6 +92,7 @@ def test_a_read_runs_the_venvs_pip_in_process_with_nothing_of_pipshim_visible(sh
     assert "_Guard" not in seen["meta_path"]
     assert seen["active"] == "1"
     assert seen["main_file"] == f"{venv_bin}/pip"
+    assert seen["gc"] is True, "pipshim pauses the garbage collector for itself, never for pip"
     assert seen["locked"] is False
     assert len(pipshim_lines(r.stderr)) == 1
 

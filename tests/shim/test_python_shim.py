@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,7 @@ class World:
         self.home.chmod(0o755)
         self.bin = bin_dir
         self.data = tmp / "data"
+        self.cache = self.home / ".cache"  # no XDG_CACHE_HOME: pipshim's cache is under HOME
 
     def dir(self, rel: str, mode: int = 0o755) -> Path:
         d = self.tmp / rel
@@ -844,3 +846,57 @@ def test_installed_shim_knows_its_python_and_bin_dir(shim_bin):
     assert f"PIPSHIM_PYTHON='{sys.executable}'" in text
     assert f"PIPSHIM_BIN_DIR='{shim_bin}'" in text
     assert shutil.which("python3", path=str(shim_bin)) == str(shim_bin / "python3")
+
+
+def _logging_ls(w: World) -> tuple[Path, Path]:
+    """A dir holding an `ls` that logs each call (owner_ok's one fork) and runs the real one."""
+    d, log = w.dir("fake-ls"), w.tmp / "ls.log"
+    (d / "ls").write_text(f'#!/bin/sh\necho "$*" >>{shlex.quote(str(log))}\nexec /bin/ls "$@"\n')
+    (d / "ls").chmod(0o755)
+    return d, log
+
+
+def _forks(log: Path) -> list[str]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return lines
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+@pytest.mark.parametrize("mode", [0o755, 0o775], ids=["umask-022", "umask-002"])
+def test_a_venv_pipshim_checked_costs_no_fork_until_it_changes(shell, mode, world):
+    """A venv pipshim's Python side found usable and the user's own is marked: the python shim
+    then runs it with no fork (one `[ -O ]` per mark, whatever the number of marks). Made
+    world-writable afterwards, the next pip call drops the mark and the shim refuses it."""
+    from pipshim import shimtrust
+    from pipshim.discovery import _private_group
+
+    proj = world.project("proj")
+    venv = make_venv(proj / ".venv")
+    venv.chmod(mode)
+    fake, log = _logging_ls(world)
+    env = world.env(proj, {"PATH": f"{world.bin}:{fake}:/usr/bin:/bin"})
+    for i in range(50):  # other projects' marks cost nothing here
+        (world.cache / "pipshim" / "trusted" / "elsewhere" / str(i)).mkdir(parents=True)
+        (world.cache / "pipshim" / "trusted" / "elsewhere" / str(i) / f".venv{shimtrust.MARK}").touch()
+
+    first = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert first.stdout.strip() == str(venv), first.stderr
+    assert _forks(log) == [f"-ldnL -- {venv}"], "not marked yet: checked with ls"
+
+    run([world.bin / "pip", "--version"], proj, env)  # pipshim looks at the venv: marks it
+    _forks(log)  # the pip shim's own selection
+    ours = mode == 0o755 or _private_group(venv.stat().st_gid, os.getuid())
+    mark = Path(shimtrust.mark(str(world.cache / "pipshim" / "trusted"), str(venv)))
+    assert mark.exists() == ours
+    again = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert again.stdout.strip() == str(venv), again.stderr
+    assert _forks(log) == ([] if ours else [f"-ldnL -- {venv}"])
+
+    venv.chmod(0o777)
+    run([world.bin / "pip", "--version"], proj, env)  # the next pip call drops the mark
+    _forks(log)
+    assert not mark.exists()
+    refused = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert refused.stdout.strip() == "/usr", refused.stderr
+    assert f"-ldnL -- {venv}" in _forks(log)

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from pipshim import paths, provision, venvs
+from pipshim import paths, provision, shimtrust, venvs
 from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
@@ -49,6 +49,8 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     if args.recreate and env.state not in (State.MISSING, State.EMPTY):
         return recreate(facts, env, spec)
     rc = provision.transaction(env.path, spec, environ, facts.quiet, lambda created: _created(created, env, facts))
+    if rc == 0:  # checked and made by pipshim: the shims need no fork for it
+        shimtrust.update(environ, facts.uid, [env.path], [])
     print(env.path)
     return rc
 
@@ -123,6 +125,7 @@ def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
     if not facts.quiet:
         what = f"; reinstalled {len(reqs)}: {', '.join(reqs)}" if reqs else ""
         say(f"recreated {env.path} from {spec.base_python}{what}")
+    shimtrust.update(facts.environ, facts.uid, [env.path], [])
     print(env.path)
     return Exit.OK
 
