@@ -84,16 +84,21 @@ class Project:
     venv: Candidate  # ROOT/.venv
 
 
+_PRIVATE: dict[tuple[int, int], bool] = {}  # asked for every venv of a umask 002 user: read once
+
+
 def _private_group(gid: int, uid: int) -> bool:
     """The user's own private group (umask 002 on Ubuntu, Fedora): named after the user, no other member."""
-    import grp
-    import pwd
+    if (gid, uid) not in _PRIVATE:
+        import grp
+        import pwd
 
-    try:
-        user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
-    except KeyError:
-        return False
-    return group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+        try:
+            user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
+            _PRIVATE[gid, uid] = group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+        except KeyError:
+            _PRIVATE[gid, uid] = False
+    return _PRIVATE[gid, uid]
 
 
 def owner_problem(st: os.stat_result, uid: int) -> str | None:

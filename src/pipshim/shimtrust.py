@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterable, Mapping
 
 from pipshim import paths
@@ -60,6 +61,13 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
     if not top:
         return
     keep = {p for p in usable if _plain(p) and ours_ok(p, uid)}
+    parent = os.path.dirname(top)
+    if keep:  # made when missing; a planted or shared cache dir is refused before anything is made in it
+        with contextlib.suppress(OSError, ValueError):
+            paths.private_dir(parent)
+            paths.private_dir(top)
+    if not (_private(parent) and _private(top)):
+        return
     for p in set(looked_at) - keep:
         if _plain(p):
             _unmark(top, p)
@@ -67,7 +75,16 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
         with contextlib.suppress(OSError, ValueError):
             _mark(top, p)
     with contextlib.suppress(OSError):
-        os.unlink(os.path.join(os.path.dirname(top), OLD_LIST))
+        os.unlink(os.path.join(parent, OLD_LIST))
+
+
+def _private(path: str) -> bool:
+    """A directory of this user's that nobody else may write (never a symlink to one)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _plain(path: str) -> bool:
@@ -80,7 +97,6 @@ def _mark(top: str, path: str) -> None:
     try:
         stamp = os.stat(m).st_mtime
     except FileNotFoundError:
-        paths.private_dir(top)  # refuses a cache another user could write into
         os.makedirs(os.path.dirname(m), mode=0o700, exist_ok=True)
         os.close(os.open(m, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
         return

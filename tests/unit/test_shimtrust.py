@@ -85,3 +85,21 @@ def test_the_old_list_goes_and_an_unusable_cache_is_no_error(tmp_path):
     shimtrust.update(env, uid, [other], [])
     assert not _marked(tmp_path, other)
     shimtrust.update({}, uid, [other], [])  # no home at all: nothing to do
+
+
+def test_nothing_is_made_in_a_cache_dir_others_may_write_or_a_symlink(tmp_path):
+    """A planted or shared cache dir (XDG_CACHE_HOME in /tmp, a symlink to elsewhere) is refused
+    before the marks' directory is made in it."""
+    env, uid = _env(tmp_path), os.getuid()
+    venv = _venv(tmp_path, "v")
+    shared = tmp_path / "cache" / "pipshim"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    shimtrust.update(env, uid, [venv], [venv])
+    assert os.listdir(shared) == []
+    shared.rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shared.symlink_to(elsewhere)
+    shimtrust.update(env, uid, [venv], [venv])
+    assert os.listdir(elsewhere) == []
