@@ -57,8 +57,9 @@ def at(cmd: list[str], cwd: Path) -> Run:
 
 
 # a fast case runs until each side has had about this much time (at most MAX_RUNS runs): the
-# python shim's 1-2 ms on a 20 ms start needs more samples than pip's 5 ms on 250 ms
-SIDE_BUDGET_MS = 8000
+# python shim's 1-2 ms on a 20 ms start needs more samples than pip's 5 ms on 250 ms, and a
+# pip row's median here moves by a few % between runs of 20: 20 s per side keeps it to ~1-2 %
+SIDE_BUDGET_MS = 20000
 MAX_RUNS = 200
 
 

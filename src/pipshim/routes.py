@@ -6,8 +6,6 @@ runs it.
 
 from __future__ import annotations
 
-from typing import Union
-
 from pipshim.discovery import Candidate
 from pipshim.record import record
 
@@ -100,4 +98,12 @@ class Done:
     kind = "done"
 
 
-Route = Union[PassThrough, UseVenv, RouteToPipx, Refuse, Done]
+# an alias for annotations only (never tested against at run time): importing typing would
+# cost the resolver about 5 ms per call here, and type checkers read the TYPE_CHECKING branch
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
+
+    Route = Union[PassThrough, UseVenv, RouteToPipx, Refuse, Done]
+else:
+    Route = object
