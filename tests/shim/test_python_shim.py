@@ -876,9 +876,13 @@ def test_a_venv_pipshim_checked_costs_no_fork_until_it_changes(shell, mode, worl
     venv.chmod(mode)
     fake, log = _logging_ls(world)
     env = world.env(proj, {"PATH": f"{world.bin}:{fake}:/usr/bin:/bin"})
+    top = world.cache / "pipshim" / "trusted"
+    top.mkdir(parents=True)
+    for d in (top.parent, top):
+        d.chmod(0o700)  # as pipshim makes them, whatever the umask
     for i in range(50):  # other projects' marks cost nothing here
-        (world.cache / "pipshim" / "trusted" / "elsewhere" / str(i)).mkdir(parents=True)
-        (world.cache / "pipshim" / "trusted" / "elsewhere" / str(i) / f".venv{shimtrust.MARK}").touch()
+        (top / "elsewhere" / str(i)).mkdir(parents=True)
+        (top / "elsewhere" / str(i) / f".venv{shimtrust.MARK}").touch()
 
     first = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
     assert first.stdout.strip() == str(venv), first.stderr
@@ -887,7 +891,7 @@ def test_a_venv_pipshim_checked_costs_no_fork_until_it_changes(shell, mode, worl
     run([world.bin / "pip", "--version"], proj, env)  # pipshim looks at the venv: marks it
     _forks(log)  # the pip shim's own selection
     ours = mode == 0o755 or _private_group(venv.stat().st_gid, os.getuid())
-    mark = Path(shimtrust.mark(str(world.cache / "pipshim" / "trusted"), str(venv)))
+    mark = Path(shimtrust.mark(str(top), str(venv)))
     assert mark.exists() == ours
     again = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
     assert again.stdout.strip() == str(venv), again.stderr

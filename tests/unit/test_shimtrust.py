@@ -75,6 +75,7 @@ def test_the_old_list_goes_and_an_unusable_cache_is_no_error(tmp_path):
     env, uid = _env(tmp_path), os.getuid()
     venv = _venv(tmp_path, "v")
     (tmp_path / "cache" / "pipshim").mkdir(parents=True)
+    (tmp_path / "cache" / "pipshim").chmod(0o700)  # as pipshim makes it, whatever the umask
     (tmp_path / "cache" / "pipshim" / shimtrust.OLD_LIST).write_text(venv + "\n")
     shimtrust.update(env, uid, [venv], [])
     assert not (tmp_path / "cache" / "pipshim" / shimtrust.OLD_LIST).exists()
