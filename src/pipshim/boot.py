@@ -18,7 +18,9 @@ rules.decide, plan.plan). If the plan runs a pip script whose ``#!`` is this int
   ``sys.argv`` and ``os.environ`` are the plan's;
 - a mutating call holds the environment's lock (venvs.EnvLock), the environment is
   classified again under it, and the user environment's new commands are linked
-  afterwards, as execute.run does.
+  afterwards, as execute.run does;
+- the garbage collector is paused while pipshim decides (its objects all live until pip
+  starts) and is on again before pip or any other command runs.
 
 Anything else goes on as today: a plain exec of the plan's command (execute.run), or
 the resolver itself (``TOOLPY -I -c cli.ENTRY --shim SHIM ARGS``) for creations, pipx,
