@@ -1,4 +1,5 @@
-"""Directories the shims may take as checked without forking ``ls`` (owner_ok in sh).
+"""Directories (venvs, project roots) the shims may take as checked without forking ``ls``
+(owner_ok in sh).
 
 POSIX sh can test ownership (``[ -O ]``) but not mode bits, so the shim forks ``ls -ldnL``
 for every candidate it looks at. pipshim's Python side, which stats every candidate anyway,
@@ -123,12 +124,16 @@ def _unmark(top: str, path: str) -> None:
 
 
 def remember(facts) -> None:
-    """After a decision: update the marks from the candidates the facts classified."""
+    """After a decision: update the marks from the candidates the facts classified, and the
+    project's root (the python shim checks it on every start in a project with no venv yet)."""
     from pipshim.discovery import State
 
     cands = [c for c in (facts.active, *facts.venvs, facts.user_venv) if c is not None]
+    usable, looked_at = [c.path for c in cands if c.state is State.OK], [c.path for c in cands]
     if facts.project is not None:
-        cands.append(facts.project.venv)
-    if not cands:
-        return
-    update(facts.environ, facts.uid, [c.path for c in cands if c.state is State.OK], [c.path for c in cands])
+        looked_at += [facts.project.venv.path, facts.project.root]
+        usable += [facts.project.root]  # ours_ok checks it as the shim's owner_ok would
+        if facts.project.venv.state is State.OK:
+            usable.append(facts.project.venv.path)
+    if looked_at:
+        update(facts.environ, facts.uid, usable, looked_at)

@@ -904,3 +904,20 @@ def test_a_venv_pipshim_checked_costs_no_fork_until_it_changes(shell, mode, worl
     refused = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
     assert refused.stdout.strip() == "/usr", refused.stderr
     assert f"-ldnL -- {venv}" in _forks(log)
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+def test_a_project_with_no_venv_yet_costs_no_fork_once_pip_has_looked_at_it(shell, world, real_prefix):
+    """Rule 6 checks the project root's owner on every start there; a pip call marks it."""
+    proj = world.project("proj")
+    fake, log = _logging_ls(world)
+    env = world.env(proj, {"PATH": f"{world.bin}:{fake}:/usr/bin:/bin"})
+    first = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert first.stdout.strip() == real_prefix, first.stderr
+    assert _forks(log) == [f"-ldnL -- {proj}"]
+    assert run([world.bin / "pip", "--version"], proj, env).returncode == 0
+    _forks(log)
+    again = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert again.stdout.strip() == real_prefix, again.stderr
+    assert _forks(log) == []
+    assert not (proj / ".venv").exists()
