@@ -47,7 +47,7 @@ def python_for(version: str) -> str:
     if version not in PYTHONS:
         pytest.skip(
             f"no Python {version} on this machine (looked at {SYSTEM_PYTHON}, pyenv's versions and PATH); "
-            "fresh-debian's make test creates venvs from each Debian's own (12: 3.11, 13: 3.13, sid: 3.14)"
+            "fresh-debian's make test creates venvs from each Debian's own python3 (Debian 12, 13 and sid)"
         )
     return PYTHONS[version]
 

@@ -359,7 +359,9 @@ def test_pip_names():
     ("text", "expected"),
     [
         pytest.param("#!/usr/bin/python3\nimport sys\n", "/usr/bin/python3", id="a plain python shebang"),
-        pytest.param("#!/usr/bin/python3.11 -E\n", "/usr/bin/python3.11", id="a shebang with an option"),
+        pytest.param(
+            f"#!/usr/bin/python{SUT.version} -E\n", f"/usr/bin/python{SUT.version}", id="a shebang with an option"
+        ),
         pytest.param("#! /usr/local/bin/pypy3\n", "/usr/local/bin/pypy3", id="pypy with a space after #!"),
         pytest.param(
             "#!/bin/sh\n'''exec' \"/path with space/python\" \"$0\" \"$@\"\n' '''\nimport sys\n",

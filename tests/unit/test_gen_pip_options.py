@@ -36,8 +36,9 @@ def fake_dump(version: str, general: list[dict], commands: dict[str, list[dict]]
 
 
 HELP, LOG = opt("--help", "-h"), opt("--log", "--log-file", "--local-log", takes=True)
+# made-up dumps of three pip releases: data for the generator, not this machine's pip
 OLD = fake_dump(
-    "23.0.1",
+    "22.3.1",
     [HELP, LOG, opt("--gone")],
     {"install": [opt("-t", "--target", takes=True), opt("--root-user-action", takes=True), opt("--root", takes=True)]},
 )
@@ -67,25 +68,25 @@ def test_an_entry_is_the_first_long_name_then_the_other_names_sorted_then_takes_
 
 def test_each_option_and_command_records_the_versions_that_know_it():
     table = load(gen.render([NEW, OLD, MID]))
-    assert table["VERSIONS"] == ("23.0.1", "24.0", "26.3")
-    assert table["GENERAL"]["--gone=0"] == ("23.0.1", "23.0.1")
-    assert table["GENERAL"]["--help -h=0"] == ("23.0.1", None)
-    assert table["COMMAND_OPTIONS"]["install"]["--root-user-action=1"] == ("23.0.1", "23.0.1")
+    assert table["VERSIONS"] == ("22.3.1", "24.0", "26.3")
+    assert table["GENERAL"]["--gone=0"] == ("22.3.1", "22.3.1")
+    assert table["GENERAL"]["--help -h=0"] == ("22.3.1", None)
+    assert table["COMMAND_OPTIONS"]["install"]["--root-user-action=1"] == ("22.3.1", "22.3.1")
     assert table["COMMAND_OPTIONS"]["install"]["--config-settings -C=0"] == ("26.3", None)
-    assert table["COMMANDS"] == {"install": ("23.0.1", None), "lock": ("26.3", None)}
+    assert table["COMMANDS"] == {"install": ("22.3.1", None), "lock": ("26.3", None)}
 
 
 def test_an_option_that_leaves_and_comes_back_has_two_runs():
     back = fake_dump("25.0", [HELP, LOG, opt("--gone")], {"install": []})
-    assert load(gen.render([OLD, MID, back]))["GENERAL"]["--gone=0"] == ("23.0.1", "23.0.1", "25.0", None)
+    assert load(gen.render([OLD, MID, back]))["GENERAL"]["--gone=0"] == ("22.3.1", "22.3.1", "25.0", None)
 
 
 def test_the_options_every_command_has_are_common_and_not_repeated_per_command():
     table = load(gen.render([NEW, OLD]))
     # 26.3's --version is in the main parser only: not read after the command
     assert "--version -V=0" in table["GENERAL"] and "--version -V=0" not in table["COMMON"]
-    assert table["COMMON"]["--help -h=0"] == ("23.0.1", None)
-    assert table["COMMON"]["--gone=0"] == ("23.0.1", "23.0.1")
+    assert table["COMMON"]["--help -h=0"] == ("22.3.1", None)
+    assert table["COMMON"]["--gone=0"] == ("22.3.1", "22.3.1")
     assert not any("--help" in e for e in table["COMMAND_OPTIONS"]["install"])
     assert table["COMMAND_OPTIONS"]["lock"] == {}
 
@@ -105,7 +106,7 @@ def test_a_name_that_moves_to_another_canonical_option_is_an_error():
 def test_the_rendered_module_is_formatted_as_ruff_formats_it():
     text = gen.render([NEW, OLD])
     assert '    "lock": {},\n' in text
-    assert 'COMMANDS = {\n    "install": ("23.0.1", None),\n' in text
+    assert 'COMMANDS = {\n    "install": ("22.3.1", None),\n' in text
 
 
 @pytest.mark.parametrize(
