@@ -84,13 +84,21 @@ def default_bin_dir(environ: Mapping[str, str]) -> str:
     return os.path.join(home(environ), ".local", "bin")
 
 
+def is_private_dir(path: str) -> bool:
+    """A directory (never a symlink to one) of this user's that nobody else may write."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def private_dir(path: str) -> str:
     """Create ``path`` (and parents) mode 700; refuse one we do not own or that others may write."""
     os.makedirs(path, mode=0o700, exist_ok=True)
-    st = os.lstat(path)
-    import stat
-
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+    if not is_private_dir(path):
         raise PermissionError(f"{path} is not a private directory of this user")
     return path
 

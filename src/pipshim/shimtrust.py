@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from collections.abc import Iterable, Mapping
 
 from pipshim import paths
 
 NAME = "trusted"  # the directory of marks, in pipshim's cache
 MARK = ".pipshim-trusted"  # the suffix of a mark: a name no venv is expected to end in
-OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when seen
+OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when the marks' directory is made
 
 
 def root(environ: Mapping[str, str]) -> str:
@@ -63,11 +62,15 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
         return
     keep = {p for p in usable if _plain(p) and ours_ok(p, uid)}
     parent = os.path.dirname(top)
-    if keep:  # made when missing; a planted or shared cache dir is refused before anything is made in it
-        with contextlib.suppress(OSError, ValueError):
-            paths.private_dir(parent)
+    try:
+        if keep and not os.path.lexists(top):  # the first marks: their directory is made, the old list goes
+            paths.private_dir(parent)  # refuses a planted or shared cache dir before anything is made in it
             paths.private_dir(top)
-    if not (_private(parent) and _private(top)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(parent, OLD_LIST))
+    except (OSError, ValueError):
+        return
+    if not (paths.is_private_dir(parent) and paths.is_private_dir(top)):
         return
     for p in set(looked_at) - keep:
         if _plain(p):
@@ -75,17 +78,6 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
     for p in sorted(keep):
         with contextlib.suppress(OSError, ValueError):
             _mark(top, p)
-    with contextlib.suppress(OSError):
-        os.unlink(os.path.join(parent, OLD_LIST))
-
-
-def _private(path: str) -> bool:
-    """A directory of this user's that nobody else may write (never a symlink to one)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _plain(path: str) -> bool:
