@@ -75,21 +75,23 @@ in_container() {
     return 0
 }
 
-# env=<venv whose python runs>, or empty for the real python (the order of rules.py);
-# pending=1 when a venv here is still to be made or finished (an install there creates it)
+# env=<venv whose python runs>, or empty for the real python (the order of rules.py), and
+# src=active|nearest|user where it came from; pending=1 when a venv here is still to be made or
+# finished (an install there creates it); skipped=1 when a candidate was passed over (rules.ignored
+# names it); unsure=1 when sh could not look (no cwd, no home)
 pick() {
-    env= cache= pending=
+    env= cache= pending= src= skipped= unsure=
     case $XDG_CACHE_HOME in /*) cache=$XDG_CACHE_HOME ;; *) case $HOME in /*) cache=$HOME/.cache ;; esac ;; esac
     cache=${cache:+$cache/pipshim}
     trust=${cache:+$cache/$TRUST_DIR}
+    logical=$PWD here=
+    if cd -P . 2>/dev/null; then here=$PWD; cd "$logical" 2>/dev/null; else unsure=1; fi
     case $VIRTUAL_ENV in /*) # rule 3
         state "$VIRTUAL_ENV"
-        case $st in ok) env=$VIRTUAL_ENV; return ;; broken) broken "$VIRTUAL_ENV"; return ;; esac ;;
+        case $st in ok) env=$VIRTUAL_ENV src=active; return ;; broken) broken "$VIRTUAL_ENV"; return ;; esac
+        skipped=1 ;;
     esac
-    logical=$PWD
-    cd -P . 2>/dev/null || return
-    here=$PWD
-    cd "$logical" 2>/dev/null
+    [ -n "$here" ] || return
     d=$here
     while :; do # rule 5: from the current directory upward
         set -f
@@ -102,7 +104,8 @@ pick() {
             case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
             [ -z "$name" ] || [ -d "$v" ] || continue
             state "$v"
-            case $st in ok) env=$v; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
+            case $st in ok) env=$v src=nearest; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
+            skipped=1
         done
         [ "$d" = / ] && break
         d=${d%/*}; [ -n "$d" ] || d=/
@@ -125,6 +128,7 @@ pick() {
                     not-venv) path=$d/.venv; fail not_venv; return ;;
                 esac
             fi
+            skipped=1 # a foreign project, or its foreign .venv
             break
         fi
         d=${d%/*}; [ -n "$d" ] || d=/
@@ -147,30 +151,16 @@ pick() {
         [ -n "$data" ] && [ -f "$data/pipshim/user-env" ] && IFS= read -r u <"$data/pipshim/user-env"
         case $u in /*) ;; *) u= ;; esac
         if [ -z "$u" ]; then
-            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/pipshim/venv; else return; fi
+            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/pipshim/venv; else unsure=1; return; fi
         fi
     fi
     state "$u"
     case $st in
-        ok) env=$u ;;
+        ok) env=$u src=user ;;
         broken) broken "$u"; return ;;
         missing | empty | incomplete) ;;
         *) path=$u; fail user_env_unusable; return ;;
     esac
-}
-
-# py=<the interpreter named by the #! line of pip script $1 in $env/bin> (pip3.11, else pip); no fork
-pip_python() {
-    py=
-    s=$env/bin/$1
-    [ -f "$s" ] || s=$env/bin/pip
-    [ -f "$s" ] && IFS= read -r py <"$s"
-    py=${py#\#!}
-    case $py in /*) ;; *) return 1 ;; esac
-    case ${py##*/} in python*) [ -x "$py" ] || return 1 ;; *) return 1 ;; esac
-    # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
-    # checked by the resolver first: it may no longer run, which only the resolver can say
-    [ -n "$trust" ] && [ -O "$trust${env%/}$TRUST_MARK" ] && [ ! "$py" -nt "$trust${env%/}$TRUST_MARK" ]
 }
 
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork
@@ -191,19 +181,6 @@ real_one() {
     unset IFS
     set +f
     [ -n "$real" ]
-}
-
-# py=<the interpreter of the real pip $1>, when its first line is a plain #!/…/python…;
-# anything else (env, a sh trampoline, none) is left to the resolver. The decision is
-# pipshim.boot's: this only picks the python that hosts it.
-real_pip_python() {
-    py=
-    real_one "$1" && IFS= read -r py <"$real"
-    py=${py#\#!}
-    case $py in /*/python*) ;; *) return 1 ;; esac
-    case $py in *[[:space:]]*) return 1 ;; esac
-    # as above: an interpreter pipshim has not probed since it last changed goes to the resolver
-    [ -x "$py" ] && [ -n "$cache" ] && [ -O "$cache/$INTERP_CACHE" ] && [ ! "$py" -nt "$cache/$INTERP_CACHE" ]
 }
 
 # one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and

@@ -82,6 +82,9 @@ def shown(path: str, f: Facts) -> str:
     return path
 
 
+ROUTED = "→ {where} ({why})"  # the shims print it too (shimrender: msg_read)
+
+
 def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
     """The one stderr line: destination first, then why (``created``: as it turned out)."""
     new = route.create if created is None else created
@@ -97,7 +100,7 @@ def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
     elif command != "install":
         bits.append(f"pip {command}" if command else "pip")
     bits += ignored(f)
-    return f"→ {shown(route.env.path, f)} ({'; '.join(bits)})"
+    return ROUTED.format(where=shown(route.env.path, f), why="; ".join(bits))
 
 
 def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:

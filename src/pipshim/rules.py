@@ -63,13 +63,17 @@ def _usable(c: Candidate | None) -> bool:
 
 
 def ignored(f: Facts) -> list[str]:
-    """The candidates passed over on the way to an answer, for the reason's text."""
+    """The candidates passed over on the way to an answer, for the reason's text: the ones
+    looked at before the first usable one, in the rules' order (3, 5, 6); what lies beyond
+    that one was never a choice (the pip shim's sh prints the same line: select.sh)."""
     notes = []
-    if f.active is not None and not _usable(f.active):
+    if f.active is not None:
+        if _usable(f.active):
+            return notes
         notes.append(f"ignored VIRTUAL_ENV={f.active.path} ({f.active.detail})")
     for c in f.venvs:
         if c.state in (State.OK, State.BROKEN, State.INCOMPLETE):
-            break
+            return notes
         notes.append(f"ignored {c.path} ({c.detail})")
     if f.project is not None and f.project.venv.state is State.FOREIGN:
         notes.append(f"ignored {f.project.venv.path} ({f.project.venv.detail})")

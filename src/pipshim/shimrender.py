@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from pipshim import boot, discovery, facts, interp, paths, realpip, shimtrust
+from pipshim import boot, discovery, facts, interp, paths, plan, realpip, shimtrust
+from pipshim.discovery import Source
 from pipshim.errors import MESSAGES, Exit
 from pipshim.pip_argv import FALSE_WORDS, TRUE_WORDS
 
@@ -51,6 +52,20 @@ def _detail(key: str) -> str:
     return f'detail_{key.replace("-", "_")}() {{ detail="{body}"; }}'
 
 
+def read_commands() -> list[str]:
+    """pip's commands that install nothing (rule 2), in every pip the option tables know."""
+    from pipshim.pip_options import COMMANDS, VERSIONS
+    from pipshim.rules import MUTATING
+
+    return sorted(c for c, span in COMMANDS.items() if span == (VERSIONS[0], None) and c not in MUTATING)
+
+
+def _read_line() -> str:
+    """``msg_read SHOWN WORDS COMMAND``: the line plan.venv_line says for a read with no notes."""
+    fmt = plan.ROUTED.format(where="%s", why="%s; %s").replace("'", "'\\''")
+    return f'msg_read() {{ printf \'pipshim: {fmt}\\n\' "$1" "$2" "$3" >&2; }}'
+
+
 SHIM_MESSAGES = ("broken", "not-venv", "user-env-unusable", "no-python")
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 
@@ -74,27 +89,38 @@ def constants(site: str = "") -> str:
         f"CONTAINER_FILES={sh_quote(' '.join(facts.CONTAINER_FILES))}",
         f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
         f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
+        f"PYTHON_MARK={sh_quote(shimtrust.PYTHON_MARK)}",
+        f"MANAGED_FILE={sh_quote(shimtrust.MANAGED_FILE)}",
+        f"READ_COMMANDS={sh_quote(' '.join(read_commands()))}",
+        f"WORDS_ACTIVE={sh_quote(Source.ACTIVE.words)}",
+        f"WORDS_NEAREST={sh_quote(Source.NEAREST.words)}",
+        f"WORDS_USER={sh_quote(Source.USER.words)}",
         f"EXIT_BROKEN={int(Exit.BROKEN)}",
         f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
         f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
         f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
         *(_printf(key) for key in SHIM_MESSAGES),
+        _read_line(),
         *(_detail(key) for key in SHIM_DETAILS),
     ]
     return "\n".join(lines)
 
 
-def selection() -> str:
-    """The sh selection both shims share (shims/select.sh): written once, rendered into each."""
+def selection(parts: tuple[str, ...] = ("select.sh",)) -> str:
+    """The sh selection both shims share (shims/select.sh), and the pip shim's own part
+    (shims/reads.sh): each written once, rendered into the shims that run it."""
     from pipshim.shims import template_path
 
-    with open(template_path("select.sh"), encoding="utf-8") as fh:
-        return fh.read()
+    texts = []
+    for part in parts:
+        with open(template_path(part), encoding="utf-8") as fh:
+            texts.append(fh.read())
+    return "\n".join(texts)
 
 
-def render_block(text: str, site: str = "") -> str:
+def render_block(text: str, site: str = "", parts: tuple[str, ...] = ("select.sh",)) -> str:
     """Replace what stands between the rendered markers of a template with constants(site) and
-    the shared selection. ``site``: the directory holding pipshim's package (pipshim.boot)."""
+    the sh ``parts``. ``site``: the directory holding pipshim's package (pipshim.boot)."""
     start, end = "# start rendered\n", "# end rendered\n"
     head, sep, rest = text.partition(start)
     if not sep:
@@ -102,4 +128,4 @@ def render_block(text: str, site: str = "") -> str:
     _, sep2, tail = rest.partition(end)
     if not sep2:
         raise ValueError("a shim template has `# start rendered` without `# end rendered`")
-    return head + start + constants(site) + "\n" + selection() + end + tail
+    return head + start + constants(site) + "\n" + selection(parts) + end + tail

@@ -60,7 +60,8 @@ def render(python: str, template: str = "pip", bin_dir: str = "", site: str | No
     from pipshim.shimrender import render_block
 
     text = text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
-    return render_block(text, tool_site(python) if site is None else site)
+    parts = ("select.sh", "reads.sh") if template == "pip" else ("select.sh",)
+    return render_block(text, tool_site(python) if site is None else site, parts)
 
 
 def default_names(version: str | None = None, python_shims: bool = True) -> list[str]:

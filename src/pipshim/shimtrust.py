@@ -17,6 +17,12 @@ call (until then only its owner or root could have written to it).
 A mark is also a time stamp: the pip shim's one-start path skips an interpreter newer than
 its venv's mark (replaced or upgraded since pipshim last looked), so marks are touched
 when that happens.
+
+The real pip's interpreter gets a mark of its own, with what pipshim found it to be in it
+(``/usr/bin/python3.pipshim-python``: ``managed STDLIB``, ``plain STDLIB`` or ``venv``), so
+that the pip shim routes a read (rule 2) in sh alone: it trusts the mark while it is ours,
+not older than the interpreter, and the EXTERNALLY-MANAGED file in STDLIB is still there
+(or still absent), the test interp.inspect makes afresh on every call.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from pipshim import paths
 
 NAME = "trusted"  # the directory of marks, in pipshim's cache
 MARK = ".pipshim-trusted"  # the suffix of a mark: a name no venv is expected to end in
+PYTHON_MARK = ".pipshim-python"  # the suffix of an interpreter's mark: what it was found to be
+MANAGED_FILE = "EXTERNALLY-MANAGED"  # PEP 668's marker in the stdlib directory
 OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when the marks' directory is made
 
 
@@ -54,16 +62,33 @@ def ours_ok(path: str, uid: int) -> bool:
     return st.st_uid == uid and owner_problem(st, uid) is None
 
 
-def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_at: Iterable[str]) -> None:
+def verdict(interp) -> str:
+    """What the pip shim reads in an interpreter's mark (rules.safe_interpreter, in words)."""
+    if interp.in_venv:
+        return "venv"
+    kind = "managed" if interp.externally_managed and not interp.conda else "plain"
+    return f"{kind} {interp.stdlib}"
+
+
+def update(
+    environ: Mapping[str, str],
+    uid: int,
+    usable: Iterable[str],
+    looked_at: Iterable[str],
+    pythons: Mapping[str, str | None] | None = None,
+) -> None:
     """Mark the ``usable`` directories that pass ours_ok; unmark any of ``looked_at`` that do not.
-    The cache is disposable: anything in the way is left alone and costs the shim a fork."""
+    ``pythons``: interpreter -> its verdict (None: drop its mark). The cache is disposable:
+    anything in the way is left alone and costs the shim a fork, or a Python start."""
     top = root(environ)
     if not top:
         return
     keep = {p for p in usable if _plain(p) and ours_ok(p, uid)}
+    pythons = {p: v for p, v in (pythons or {}).items() if _plain(p)}
     parent = os.path.dirname(top)
     try:
-        if keep and not os.path.lexists(top):  # the first marks: their directory is made, the old list goes
+        # the first marks: their directory is made, the old list goes
+        if (keep or any(pythons.values())) and not os.path.lexists(top):
             paths.private_dir(parent)  # refuses a planted or shared cache dir before anything is made in it
             paths.private_dir(top)
             with contextlib.suppress(OSError):
@@ -78,6 +103,9 @@ def update(environ: Mapping[str, str], uid: int, usable: Iterable[str], looked_a
     for p in sorted(keep):
         with contextlib.suppress(OSError, ValueError):
             _mark(top, p)
+    for p, text in pythons.items():
+        with contextlib.suppress(OSError, ValueError):
+            _python_mark(top, p, text)
 
 
 def _plain(path: str) -> bool:
@@ -100,8 +128,26 @@ def _mark(top: str, path: str) -> None:
         pass
 
 
-def _unmark(top: str, path: str) -> None:
-    m = mark(top, path)
+def _python_mark(top: str, python: str, text: str | None) -> None:
+    """Write (or drop, for None) the mark of interpreter ``python``; rewritten only when what it
+    says changed or the interpreter is newer than it (the shim's test)."""
+    m = top + python + PYTHON_MARK
+    if text is None:
+        _unmark(top, python, PYTHON_MARK)
+        return
+    try:
+        with open(m, encoding="utf-8", errors="surrogateescape") as fh:
+            same = fh.read() == text + "\n"
+        if same and os.stat(m).st_mtime >= os.stat(python).st_mtime:
+            return
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(m), mode=0o700, exist_ok=True)
+    paths.write_private(m, text + "\n")
+
+
+def _unmark(top: str, path: str, suffix: str = MARK) -> None:
+    m = top + path.rstrip("/") + suffix
     try:
         os.unlink(m)
     except OSError:
@@ -127,5 +173,19 @@ def remember(facts) -> None:
         usable += [facts.project.root]  # ours_ok checks it as the shim's owner_ok would
         if facts.project.venv.state is State.OK:
             usable.append(facts.project.venv.path)
-    if looked_at:
-        update(facts.environ, facts.uid, usable, looked_at)
+    pythons = python_verdicts(facts)
+    if looked_at or pythons:
+        update(facts.environ, facts.uid, usable, looked_at, pythons)
+
+
+def python_verdicts(facts) -> dict[str, str | None]:
+    """The real pip's interpreter and its verdict, when the facts say what it is (asked as
+    itself, not through --python); None when it does not run."""
+    real = facts.real_pip
+    if real is None or not real.python or real.prefix or facts.disabled or facts.reentered:
+        return {}
+    if facts.args.last("--python"):
+        return {}
+    if facts.interp is None:
+        return {real.python: None}
+    return {real.python: verdict(facts.interp)} if facts.interp.path == real.python else {}

@@ -43,7 +43,12 @@ sys.exit(int(os.environ.get("PROBE_RC", "0")))
 
 @pytest.fixture
 def env(shim_bin, hermetic_env, warm_cache) -> dict[str, str]:
+    """A user whose config.toml (quiet may be set there) leaves every read to pipshim.boot: a read
+    routed in sh alone (shims/reads.sh) starts no Python of pipshim's, and is tested in test_reads.py."""
     warm_home(hermetic_env, warm_cache)
+    config = hermetic_env / ".config" / "pipshim" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("quiet = false\n")
     return {
         "PATH": f"{shim_bin}:/usr/bin:/bin",
         "HOME": str(hermetic_env),

@@ -245,7 +245,7 @@ def test_rendering_fills_in_the_interpreter_and_the_shared_selection_and_nothing
     rendered = shims.render(str(fake_python))
     assert shims.PLACEHOLDER in template and shims.PLACEHOLDER not in rendered
     filled = template.replace(shims.PLACEHOLDER, str(fake_python)).replace(shims.BIN_PLACEHOLDER, "")
-    assert rendered == render_block(filled, "")
+    assert rendered == render_block(filled, "", ("select.sh", "reads.sh"))
 
 
 # --- install / uninstall ---------------------------------------------------------------

@@ -50,7 +50,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         return recreate(facts, env, spec)
     rc = provision.transaction(env.path, spec, environ, facts.quiet, lambda created: _created(created, env, facts))
     if rc == 0:  # checked and made by pipshim: the shims need no fork for it
-        shimtrust.update(environ, facts.uid, [env.path], [])
+        shimtrust.update(environ, facts.uid, [env.path], [], shimtrust.python_verdicts(facts))
     print(env.path)
     return rc
 
@@ -125,7 +125,7 @@ def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
     if not facts.quiet:
         what = f"; reinstalled {len(reqs)}: {', '.join(reqs)}" if reqs else ""
         say(f"recreated {env.path} from {spec.base_python}{what}")
-    shimtrust.update(facts.environ, facts.uid, [env.path], [])
+    shimtrust.update(facts.environ, facts.uid, [env.path], [], shimtrust.python_verdicts(facts))
     print(env.path)
     return Exit.OK
 

@@ -1,0 +1,103 @@
+# pipshim: the pip shim's own part of the selection, rendered into the pip shim only (after
+# select.sh) by shimrender.py: the python a pip script names, the real pip's, and the reads
+# routed in sh alone.
+
+# py=<the interpreter named by the #! line of pip script $1 in $env/bin> (pip3.11, else pip),
+# s=<that script>; no fork
+pip_python() {
+    py=
+    s=$env/bin/$1
+    [ -f "$s" ] || s=$env/bin/pip
+    [ -f "$s" ] && IFS= read -r py <"$s"
+    py=${py#\#!}
+    case $py in /*) ;; *) return 1 ;; esac
+    case ${py##*/} in python*) [ -x "$py" ] || return 1 ;; *) return 1 ;; esac
+    # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
+    # checked by the resolver first: it may no longer run, which only the resolver can say
+    [ -n "$trust" ] && [ -O "$trust${env%/}$TRUST_MARK" ] && [ ! "$py" -nt "$trust${env%/}$TRUST_MARK" ]
+}
+
+# real=<the real pip $1>, py=<its interpreter>, when its first line is a plain #!/…/python…;
+# anything else (env, a sh trampoline, none) is left to Python
+real_pip_py() {
+    py=
+    real_one "$1" && IFS= read -r py <"$real"
+    py=${py#\#!}
+    case $py in /*/python*) ;; *) return 1 ;; esac
+    case $py in *[[:space:]]* | */. | */./* | */.. | */../*) return 1 ;; esac
+    [ -x "$py" ]
+}
+
+# as real_pip_py, for pipshim.boot to decide on: an interpreter pipshim has not probed since it
+# last changed goes to the resolver. The decision is pipshim.boot's: this only picks its python.
+real_pip_python() {
+    real_pip_py "$1" && [ -n "$cache" ] && [ -O "$cache/$INTERP_CACHE" ] && [ ! "$py" -nt "$cache/$INTERP_CACHE" ]
+}
+
+# kind=<what pipshim last found the real pip's interpreter $py to be (shimtrust.py)>: managed
+# (externally managed), plain or venv; false when it has not looked since the interpreter
+# changed, or the EXTERNALLY-MANAGED file has come or gone since (interp.inspect looks afresh)
+real_kind() {
+    v=$trust$py$PYTHON_MARK kind=
+    [ -n "$trust" ] && [ -O "$v" ] && [ ! "$py" -nt "$v" ] && IFS= read -r kind <"$v" || return 1
+    stdlib=${kind#* } kind=${kind%% *}
+    case $kind in
+        venv) ;;
+        managed) [ -f "$stdlib/$MANAGED_FILE" ] ;;
+        plain) [ ! -f "$stdlib/$MANAGED_FILE" ] ;;
+        *) return 1 ;;
+    esac
+}
+
+# rd=<the command of a read whose route sh alone can tell>: pip's arguments are none,
+# --version or -V alone, or a command that installs nothing with none of the options the
+# decision reads (--python, --user, --quiet, --help, --isolated: anything like them) after it
+read_args() {
+    rd=
+    case ${1-} in
+        "") [ $# = 0 ]; return ;;
+        --version | -V) [ $# = 1 ]; return ;;
+    esac
+    case " $READ_COMMANDS " in *" $1 "*) rd=$1 ;; *) return 1 ;; esac
+    shift
+    for a in "$@"; do
+        case $a in -- | --[hpqui]* | -[hq]* | -[!-]*[hq]*) return 1 ;; esac
+    done
+}
+
+# a read (rule 2: it runs where an install would, if that exists) that sh can route, exec'd
+# as pipshim's Python would run it: the real pip, or the environment pick() found with the
+# `pipshim:` line plan.venv_line says. Returns when anything is left to decide: then
+# pipshim.boot (or the resolver) does, as before.
+read_here() {
+    [ -z "$bad$pending$skipped$unsure" ] && [ "$PIPSHIM_EXPLAIN" != 1 ] && read_args "$@" || return 0
+    # config.toml may quiet the line or warn; a HOME the line's ~/ would not match as Python's
+    case $HOME in /*/ | *//* | */./* | */../* | */. | */..) return ;; /*) ;; *) return ;; esac
+    case $XDG_CONFIG_HOME in /*) cfg=$XDG_CONFIG_HOME ;; *) cfg=$HOME/.config ;; esac
+    [ -e "$cfg/pipshim/config.toml" ] || [ -h "$cfg/pipshim/config.toml" ] && return
+    if [ -z "$env" ]; then # a pass-through: apps.read_note may add a line to list and show
+        case $rd in list | show) return ;; esac
+        real_one "$n" || return
+    else
+        real_pip_py "$n" && real_kind || return
+        if [ "$kind" = managed ]; then
+            case $rd in list | show) [ "$src" != user ] || return ;; esac
+            case $env in *//* | */./* | */../* | */. | */.. | ?*/) return ;; esac
+            pip_python "$n" || return
+            [ "$s" = "$env/bin/$n" ] || { [ ! -e "$env/bin/$n" ] && [ ! -h "$env/bin/$n" ]; } || return
+            if ! is_true "$PIPSHIM_QUIET"; then
+                shown=$env
+                case $env in "${here%/}"/*) [ "$here" = / ] || shown=./${env#"${here%/}"/} ;; esac
+                if [ "$shown" = "$env" ] && [ "$HOME" != / ]; then
+                    case $env in "$HOME"/*) shown="~/${env#"$HOME"/}" ;; esac
+                fi
+                case $src in active) w=$WORDS_ACTIVE ;; nearest) w=$WORDS_NEAREST ;; *) w=$WORDS_USER ;; esac
+                msg_read "$shown" "$w" "pip${rd:+ $rd}"
+            fi
+            [ "$src" != user ] || export PIP_USER=0
+            real=$s
+        fi
+    fi
+    export "$GUARD=1"
+    exec "$real" "$@"
+}
