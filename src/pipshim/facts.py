@@ -274,7 +274,9 @@ def gather(
         venvs=find_venvs(cwd, uid, probe),
         project=find_project(cwd, paths.home(environ), uid),
         user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
-        pipx=pipx_facts(environ, shim_dir) if managed else None,
+        # pipx's apps matter to installs (rule 7) and to the note of list/show: other reads
+        # never pay for reading each app's metadata
+        pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in ("list", "show")) else None,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )

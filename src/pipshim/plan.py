@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Mapping
 
-from pipshim.apps import read_note
 from pipshim.facts import GUARD, Facts
 from pipshim.record import record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
@@ -142,6 +141,16 @@ def pipx_commands(route: RouteToPipx) -> tuple:
         for s in route.each
         if s.command != "satisfied"
     )
+
+
+def read_note(f: Facts, route: Route) -> str | None:
+    """apps.read_note, whose module (pipx's apps) is loaded only for the reads it may answer:
+    every other call, installs included, is spared importing it."""
+    if f.args.command not in ("show", "list"):
+        return None
+    from pipshim.apps import read_note
+
+    return read_note(f, route)
 
 
 def _noted(line: str | None, note: str | None) -> str | None:

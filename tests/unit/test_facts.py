@@ -524,3 +524,19 @@ def test_an_empty_value_is_ignored_as_in_pip(env, conf):
     path = conf("config/pip/pip.conf", "[global]\ntarget = /file\n")
     env["PIP_TARGET"] = ""
     assert read_settings(env, "install", None, False)["target"] == ("/file", f"{path} [global]")
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [(["--version"], False), (["freeze"], False), (["list"], True), (["show", "x"], True), (["install", "x"], True)],
+)
+def test_pipxs_apps_are_read_only_for_installs_and_the_list_and_show_note(argv, wanted, tmp_path, monkeypatch):
+    """Reading each pipx app's metadata (json) is paid only where a rule may use it."""
+    from pipshim import facts
+
+    calls = []
+    monkeypatch.setattr(facts, "pipx_facts", lambda *a: calls.append(a) or facts.PipxFacts("/h", "/g"))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    f = facts.gather("pip", argv, env, str(tmp_path / "shims"))
+    assert f.interp is not None and f.interp.externally_managed  # the system pip: the rules apply
+    assert bool(calls) is wanted and (f.pipx is not None) is wanted

@@ -34,3 +34,12 @@ def test_deciding_imports_no_heavy_module():
     routes, loaded = out.splitlines()
     assert routes == "UseVenv,UseVenv,Refuse,PassThrough,Refuse"
     assert loaded == "", f"imported on the decision path: {loaded}"
+
+
+def test_an_install_into_a_project_and_a_version_query_leave_pipxs_apps_unloaded():
+    """apps.py (pipx's applications, the read note) is for list/show and rule 7 only."""
+    probe = PROBE.replace(repr(HEAVY), "('pipshim.apps',)").replace('argv="list"', 'argv="--version"')
+    out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True).stdout
+    routes, loaded = out.splitlines()
+    assert routes == "UseVenv,UseVenv,Refuse,PassThrough,Refuse"
+    assert loaded == "", f"imported: {loaded}"
