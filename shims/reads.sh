@@ -14,7 +14,8 @@ pip_python() {
     case ${py##*/} in python*) [ -x "$py" ] || return 1 ;; *) return 1 ;; esac
     # an interpreter changed since pipshim last checked this venv (replaced, upgraded) is
     # checked by the resolver first: it may no longer run, which only the resolver can say
-    [ -n "$trust" ] && [ -O "$trust${env%/}$TRUST_MARK" ] && [ ! "$py" -nt "$trust${env%/}$TRUST_MARK" ]
+    mk=$trust${env%/}$TRUST_MARK
+    [ -n "$trust" ] && [ -O "$mk" ] && [ ! -h "$mk" ] && [ ! "$py" -nt "$mk" ]
 }
 
 # real=<the real pip $1>, py=<its interpreter>, when its first line is a plain #!/…/python…;
@@ -39,7 +40,7 @@ real_pip_python() {
 # changed, or the EXTERNALLY-MANAGED file has come or gone since (interp.inspect looks afresh)
 real_kind() {
     v=$trust$py$PYTHON_MARK kind=
-    [ -n "$trust" ] && [ -O "$v" ] && [ ! "$py" -nt "$v" ] && IFS= read -r kind <"$v" || return 1
+    [ -n "$trust" ] && [ -O "$v" ] && [ ! -h "$v" ] && [ ! "$py" -nt "$v" ] && IFS= read -r kind <"$v" || return 1
     stdlib=${kind#* } kind=${kind%% *}
     case $kind in
         venv) ;;

@@ -21,7 +21,9 @@ private_group() { # $1 gid, $2 uid
 # owned by us or root; not writable by others, nor by a group but our private one
 owner_ok() {
     case $1 in */. | */./* | */.. | */../*) ;; *) # marked by pipshim (shimtrust.py) and still ours: no fork
-        [ -n "$trust" ] && [ -O "$trust${1%/}$TRUST_MARK" ] && [ -O "$1" ] && return 0 ;;
+        # (a mark is a file of ours, never a link: a link to any file of ours would pass -O)
+        mk=$trust${1%/}$TRUST_MARK
+        [ -n "$trust" ] && [ -O "$mk" ] && [ ! -h "$mk" ] && [ -O "$1" ] && return 0 ;;
     esac
     set -f
     # shellcheck disable=SC2046

@@ -12,7 +12,9 @@ so a list cost more with every project), and takes a marked directory as checked
 while ``[ -O DIR ]`` still holds; everything else costs the fork. Every pip call checks
 the candidates it looked at again and drops the marks of those that no longer pass, so a
 venv made group- or world-writable by its owner after the fact is caught by the next pip
-call (until then only its owner or root could have written to it).
+call that reaches pipshim's Python side (until then only its owner or root could have
+written to it): any install, any read the pip shim cannot route in sh alone. A mark is a
+file, never a link (a link to any file of the user's would pass ``[ -O ]``).
 
 A mark is also a time stamp: the pip shim's one-start path skips an interpreter newer than
 its venv's mark (replaced or upgraded since pipshim last looked), so marks are touched
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterable, Mapping
 
 from pipshim import paths
@@ -116,7 +119,11 @@ def _plain(path: str) -> bool:
 def _mark(top: str, path: str) -> None:
     m = mark(top, path)
     try:
-        stamp = os.stat(m).st_mtime
+        st = os.lstat(m)
+        if stat.S_ISLNK(st.st_mode):  # the shims never trust a link: put a file in its place
+            os.unlink(m)
+            raise FileNotFoundError(m)
+        stamp = st.st_mtime
     except FileNotFoundError:
         os.makedirs(os.path.dirname(m), mode=0o700, exist_ok=True)
         os.close(os.open(m, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
@@ -135,10 +142,12 @@ def _python_mark(top: str, python: str, text: str | None) -> None:
     if text is None:
         _unmark(top, python, PYTHON_MARK)
         return
-    try:
-        with open(m, encoding="utf-8", errors="surrogateescape") as fh:
+    try:  # O_NOFOLLOW: a link is never taken for the mark (the shims do not trust one)
+        fd = os.open(m, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
             same = fh.read() == text + "\n"
-        if same and os.stat(m).st_mtime >= os.stat(python).st_mtime:
+            stamp = os.fstat(fh.fileno()).st_mtime
+        if same and stamp >= os.stat(python).st_mtime:
             return
     except OSError:
         pass

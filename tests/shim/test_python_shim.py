@@ -921,3 +921,28 @@ def test_a_project_with_no_venv_yet_costs_no_fork_once_pip_has_looked_at_it(shel
     assert again.stdout.strip() == real_prefix, again.stderr
     assert _forks(log) == []
     assert not (proj / ".venv").exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+def test_a_mark_that_is_a_link_is_not_trusted_and_the_next_pip_call_makes_it_a_file(shell, world):
+    """A link to any file of the user's passes [ -O ]: the shim takes only a file for a mark."""
+    from pipshim import shimtrust
+
+    proj = world.project("proj")
+    venv = make_venv(proj / ".venv")
+    fake, log = _logging_ls(world)
+    env = world.env(proj, {"PATH": f"{world.bin}:{fake}:/usr/bin:/bin"})
+    run([world.bin / "pip", "--version"], proj, env)  # marks the venv
+    mark = Path(shimtrust.mark(str(world.cache / "pipshim" / "trusted"), str(venv)))
+    assert mark.is_file()
+    mark.unlink()
+    mark.symlink_to(proj / "pyproject.toml")  # a file of ours
+    _forks(log)
+    linked = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert linked.stdout.strip() == str(venv), linked.stderr
+    assert _forks(log) == [f"-ldnL -- {venv}"], "a linked mark is no mark"
+    run([world.bin / "pip", "--version"], proj, env)
+    assert mark.is_file() and not mark.is_symlink()
+    _forks(log)
+    again = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
+    assert again.stdout.strip() == str(venv) and _forks(log) == []

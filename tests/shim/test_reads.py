@@ -203,7 +203,7 @@ def test_the_real_pips_python_is_recorded_as_python_found_it(env, project):
 
 @pytest.mark.parametrize(
     "damage",
-    ["older than the interpreter", "the marker file is gone", "says plain", "says nonsense", "missing"],
+    ["older than the interpreter", "the marker file is gone", "says plain", "says nonsense", "missing", "a link"],
 )
 def test_a_record_that_no_longer_holds_leaves_the_read_to_python_which_writes_it_again(tool, env, project, damage):
     mark = python_mark(env)
@@ -216,11 +216,15 @@ def test_a_record_that_no_longer_holds_leaves_the_read_to_python_which_writes_it
         mark.write_text(good.replace("managed", "plain"))
     elif damage == "says nonsense":
         mark.write_text("banana\n")
+    elif damage == "a link":  # to a file of the user's saying the same: -O alone would pass it
+        (project / "notes").write_text(good)
+        mark.unlink()
+        mark.symlink_to(project / "notes")
     else:
         mark.unlink()
     r, seen, python_ran = read(tool, env, project, "list")
     assert python_ran and seen["argv"][0] == str(project / ".venv" / "bin" / "pip"), r.stderr
-    assert mark.read_text() == good
+    assert mark.read_text() == good and not mark.is_symlink()
     _, _, python_ran = read(tool, env, project, "list")
     assert not python_ran
 
