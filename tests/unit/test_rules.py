@@ -747,3 +747,17 @@ def test_the_system_site_setting_still_decides_for_a_container_project_venv():
 def test_no_other_venv_is_layered(overrides):
     route = rules.decide(_container(**overrides))
     assert isinstance(route, UseVenv) and route.layers == ()
+
+
+def test_the_reason_names_only_the_candidates_passed_over_before_the_one_used():
+    """rules.ignored stops at the first usable candidate, as the pip shim's sh does when it
+    prints a read's line (shims/reads.sh): what lies beyond that one was never a choice."""
+    not_venv = cand(f"{CWD}/venv", NEAREST, "not-venv")
+    foreign_project = cand(PROJ_VENV, PROJECT, "foreign", f"project {CWD} is owned by uid 1001")
+    active = make_facts("list", active=cand(ENV, ACTIVE, "ok"), venvs=(not_venv,), project=foreign_project)
+    nearest = make_facts("list", venvs=(cand(f"{HOME}/.venv", NEAREST, "ok"),), project=foreign_project)
+    after = make_facts("list", venvs=(not_venv, cand(f"{HOME}/.venv", NEAREST, "ok")), project=foreign_project)
+    assert rules.ignored(active) == [] and "ignored" not in plan(rules.decide(active), active).line
+    assert rules.ignored(nearest) == []
+    assert rules.ignored(after) == [f"ignored {CWD}/venv ({not_venv.detail})"]
+    assert f"ignored {CWD}/venv" in plan(rules.decide(after), after).line
