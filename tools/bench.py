@@ -2,7 +2,8 @@
 """``make bench``: what pipshim costs, measured side by side in one run.
 
 Each case runs a command through the real shim and its baseline without pipshim,
-interleaved (A B A B …) after one warm-up run of each, and reports the medians. Every
+interleaved, each side first in turn (A B B A …), after one warm-up run of each, and
+reports the medians. Every
 thing it needs (shims, local wheels, projects, venvs, HOME) is made in a temp dir; it
 runs offline and never installs into the system Python.
 
@@ -338,9 +339,15 @@ class Bench:
             if case.target is not None and case.target <= 1.02:
                 runs = max(runs, MIN_RUNS_TIGHT)
         shim, base = [], []
-        for i in range(runs):  # interleaved, so drift hits both sides alike
-            shim.append(timed(*case.shim(i), env))
-            base.append(timed(*case.base(i), env))
+        # interleaved, so drift hits both sides alike, and each side first in turn (A B B A …), so
+        # that what the second run of a pair gains from the first (warm caches) goes to neither side
+        for i in range(runs):
+            if i % 2:
+                base.append(timed(*case.base(i), env))
+                shim.append(timed(*case.shim(i), env))
+            else:
+                shim.append(timed(*case.shim(i), env))
+                base.append(timed(*case.base(i), env))
         med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
         name = case.name if runs == self.runs else f"{case.name} [{runs} runs]"
         cpu = med(shim, 1), med(base, 1)
@@ -446,8 +453,8 @@ def machine_info(bench: Bench) -> list[str]:
         f"system: {version_of([SYSTEM_PYTHON, '--version'], env)}; {version_of([SYSTEM_PIP, '--version'], env)}",
         f"project venv: {version_of([bench.venv_pip, '--version'], env).replace(str(bench.root), '<tmp>')}",
         f"uv: {version_of([uv_binary(), '--version'], env) if uv_binary() else 'not importable here (no uv rows)'}",
-        f"medians of {bench.runs} interleaved runs each, after one warm-up run of each side; wall time, and CPU "
-        "time (user+sys of the processes) for a loaded machine"
+        f"medians of {bench.runs} interleaved runs each (each side first in turn), after one warm-up run of each "
+        "side; wall time, and CPU time (user+sys of the processes) for a loaded machine"
         + (" (fewer than 10: not for the README)" if bench.runs < 10 else ""),
     ]
 
