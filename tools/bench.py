@@ -78,10 +78,15 @@ class Row:
     limit_ms: float | None = None  # an absolute goal for shim_ms instead of a ratio
     show_ratio: bool = False
     added: tuple[float, float] | None = None  # what pipshim adds: the mean of the paired differences, ± 95 %
+    instructions: tuple[int, int] | None = None  # --instructions: (pipshim, baseline), counted by callgrind
 
     @property
     def ratio(self) -> float | None:
         return self.shim_ms / self.base_ms if self.base_ms else None
+
+    @property
+    def instructions_ratio(self) -> float | None:
+        return self.instructions[0] / self.instructions[1] if self.instructions else None
 
     @property
     def cpu_ratio(self) -> float | None:
@@ -126,9 +131,10 @@ def timed(cmd: list, cwd: Path, env: dict[str, str]) -> tuple[float, float]:
 
 
 class Bench:
-    def __init__(self, root: Path, runs: int) -> None:
+    def __init__(self, root: Path, runs: int, instructions: bool = False) -> None:
         self.root = root
         self.runs = runs
+        self.instructions = instructions
         self.bin = root / "bin"
         from pipshim import shims
 
@@ -357,7 +363,31 @@ class Bench:
         spread = 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
         row = Row(name, med(shim, 0), med(base, 0), case.target, *cpu, show_ratio=case.show_ratio)
         row.added = (statistics.mean(diffs), spread)
+        if self.instructions and case.target is not None and runs != self.runs:  # the repeatable rows
+            row.instructions = (self.count(*case.shim(0), env), self.count(*case.base(0), env))
         return row
+
+    def count(self, cmd: list, cwd: Path, env: dict[str, str]) -> int:
+        """The instructions a command executes, its children and what it execs included: callgrind
+        counts them (so the count does not move with the machine's speed); --dump-before=execve
+        keeps what a process did before it exec'd (the shim's sh), which callgrind drops otherwise."""
+        out = Path(tempfile.mkdtemp(prefix="cg-", dir=self.root))
+        env = dict(env, PYTHONHASHSEED="0")  # the same dict layouts on both sides
+        for one in commands(cmd):
+            rc = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--trace-children=yes", "--dump-before=execve",
+                 f"--callgrind-out-file={out}/cg.%p", *one],
+                cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ).returncode  # fmt: skip
+            if rc != 0:
+                raise BenchError(f"valgrind {' '.join(one)} (in {cwd}) exited {rc}")
+        total = 0
+        for f in out.iterdir():
+            for line in f.read_text(errors="replace").splitlines():
+                if line.startswith("summary:"):
+                    total += int(line.split()[1])
+        shutil.rmtree(out, ignore_errors=True)
+        return total
 
     def in_process_decision(self, iterations: int) -> Row:
         """gather() + decide() in this process, as the shim's resolver runs them."""
@@ -482,20 +512,21 @@ def cells(row: Row) -> list[str]:
         ms(row.shim_cpu),
         ms(row.base_cpu),
         "-" if cpu is None or not shown else f"{cpu:.3f}",
+        "-" if row.instructions_ratio is None else f"{row.instructions_ratio:.4f}",
         target,
     ]
 
 
 HEADINGS = [
     "case", "pipshim ms", "baseline ms", "added ms (95 %)", "ratio", "pipshim CPU ms", "baseline CPU ms", "CPU ratio",
-    "target",
+    "instructions ratio", "target",
 ]  # fmt: skip
 
 
 def table(rows: list[Row], markdown: bool) -> str:
     body = [cells(r) for r in rows]
     if markdown:
-        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", *["---:"] * 7, "---"]) + "|"]
+        lines = ["| " + " | ".join(HEADINGS) + " |", "|" + "|".join(["---", *["---:"] * 8, "---"]) + "|"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
     widths = [max(len(r[k]) for r in [HEADINGS, *body]) for k in range(len(HEADINGS))]
 
@@ -512,15 +543,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", action="store_true", help="print the table as markdown, for the README")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (printed) for inspection")
     p.add_argument("--only", action="append", default=[], help="measure only the cases whose name holds this text")
+    p.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each side's instructions once with valgrind's callgrind (rows with a ratio goal)",
+    )
     args = p.parse_args(argv)
     if args.runs < 1 or args.iterations < 1:
         p.error("--runs and --iterations must be at least 1")
+    if args.instructions and shutil.which("valgrind") is None:
+        p.error("--instructions needs valgrind (Debian: apt install valgrind)")
     root = Path(tempfile.mkdtemp(prefix="pipshim-bench-"))
     # as most users who meet PEP 668 run (Ubuntu, Fedora): umask 002, so every venv is
     # group-writable by the user's private group, which the shims must take as the user's own
     os.umask(0o002)
     try:
-        bench = Bench(root, args.runs)
+        bench = Bench(root, args.runs, args.instructions)
         cases = bench.cases()
         info = machine_info(bench)
         rows = []
