@@ -126,9 +126,9 @@ CASES = [
     ),
     case(
         "--pyth after install is ambiguous with --python-version",
-        "install --pyth 3.11 attrs",
+        "install --pyth 3.12 attrs",
         unknown=("--pyth",),
-        positionals=("3.11", "attrs"),
+        positionals=("3.12", "attrs"),
         problem="ambiguous option: --pyth (--python, --python-version?)",
     ),
     # clustered short options
@@ -227,7 +227,7 @@ def vcase(version: str, argv: str, **expect):
 
 # The same line, read by the pips that will run it (pip_options records which pips know what).
 VERSION_CASES = [
-    vcase("23.0.1", "install --in U attrs", problem="ambiguous option: --in (--index-url, --install-option?)"),
+    vcase("23.0", "install --in U attrs", problem="ambiguous option: --in (--index-url, --install-option?)"),
     vcase("24.0", "install --in U attrs", opts={"--index-url": ["U"]}),
     vcase("25.1.1", "install --in U attrs", opts={"--index-url": ["U"]}),
     vcase("25.1.1", "install --b attrs", opts={"--break-system-packages": [True]}),
