@@ -236,7 +236,7 @@ VERSION_CASES = [
         "install --b attrs",
         problem="ambiguous option: --b (--break-system-packages, --build-constraint?)",
     ),
-    vcase("23.0.1", "install -C k=v attrs", problem="no such option: -C"),
+    vcase("23.0", "install -C k=v attrs", problem="no such option: -C"),
     vcase("23.1", "install -C k=v attrs", opts={"--config-settings": ["k=v"]}),
     vcase("24.3.1", "install --group dev attrs", problem="no such option: --group"),
     vcase("25.1", "install --group dev attrs", opts={"--group": ["dev"]}),
@@ -245,7 +245,7 @@ VERSION_CASES = [
     vcase("25.3", "lock --no-use-pep517 attrs", command="lock", problem="no such option: --no-use-pep517"),
     vcase("25.2", "install --global-option=x attrs", opts={"--global-option": ["x"]}),
     vcase("25.3", "install --global-option=x attrs", problem="no such option: --global-option"),
-    vcase("23.0.1", "install --install-option=x attrs", opts={"--install-option": ["x"]}),
+    vcase("23.0", "install --install-option=x attrs", opts={"--install-option": ["x"]}),
     vcase("23.1", "install --install-option=x attrs", problem="no such option: --install-option"),
     # versions outside the table: older reads as the oldest, newer as the newest
     vcase("22.3.1", "install --in U attrs", problem="ambiguous option: --in (--index-url, --install-option?)"),
@@ -267,7 +267,7 @@ def test_parse_as_a_given_pip_reads_it(version, argv, expect):
     ("given", "table"),
     [
         (None, pip_options.VERSIONS[-1]),
-        ("23.0.1", "23.0.1"),
+        ("23.1.1", "23.1.1"),
         ("25.1.1", "25.1.1"),
         ("25.1.1+debian", "25.1.1"),
         ("25.1.2", "25.1.1"),  # not a release: the newest one before it

@@ -175,8 +175,8 @@ install --python /usr/bin/python3 attrs
 install --python=/x/python attrs
 --pyth /usr/bin/python3 install attrs
 --pyth /usr/bin/python3 list
-install --pyth 3.11 attrs
-install --python-version 3.11 --only-binary=:all: -t /tmp/t attrs
+install --pyth 3.12 attrs
+install --python-version 3.12 --only-binary=:all: -t /tmp/t attrs
 -r req.txt install
 install -r req.txt
 install -rreq.txt

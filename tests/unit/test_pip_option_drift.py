@@ -7,7 +7,7 @@ read ``pip install --new-opt VALUE pkg`` as two requirements, or miss a target; 
 one, a prefix that was ambiguous may now be unique.
 
 The pips under test are the ones this machine runs, whatever their versions: the system pip
-(``/usr/bin/python3 -m pip``: Debian 12's 23.0.1, Debian 13's 25.1.1, sid's 26.x...) and the
+(``/usr/bin/python3 -m pip``: Debian 12's, Debian 13's, sid's...) and the
 newest pip, installed in the test environment (sys.executable's). Each is read in a subprocess
 by the same script tools/gen_pip_options.py runs, and pipshim's table for that exact version
 must equal it: the main parser's options, the options every subcommand has, the commands, and
