@@ -48,9 +48,9 @@ def root(environ: Mapping[str, str]) -> str:
     return os.path.join(base, NAME) if base else ""
 
 
-def mark(top: str, path: str) -> str:
+def mark(top: str, path: str, suffix: str = MARK) -> str:
     """The mark of ``path`` (absolute) under ``top``; what the shim tests as ``$trust${1%/}MARK``."""
-    return top + path.rstrip("/") + MARK
+    return top + path.rstrip("/") + suffix
 
 
 def ours_ok(path: str, uid: int) -> bool:
@@ -138,7 +138,7 @@ def _mark(top: str, path: str) -> None:
 def _python_mark(top: str, python: str, text: str | None) -> None:
     """Write (or drop, for None) the mark of interpreter ``python``; rewritten only when what it
     says changed or the interpreter is newer than it (the shim's test)."""
-    m = top + python + PYTHON_MARK
+    m = mark(top, python, PYTHON_MARK)
     if text is None:
         _unmark(top, python, PYTHON_MARK)
         return
@@ -151,12 +151,11 @@ def _python_mark(top: str, python: str, text: str | None) -> None:
             return
     except OSError:
         pass
-    os.makedirs(os.path.dirname(m), mode=0o700, exist_ok=True)
-    paths.write_private(m, text + "\n")
+    paths.write_private(m, text + "\n")  # its directories made private, the file replaced whole
 
 
 def _unmark(top: str, path: str, suffix: str = MARK) -> None:
-    m = top + path.rstrip("/") + suffix
+    m = mark(top, path, suffix)
     try:
         os.unlink(m)
     except OSError:
