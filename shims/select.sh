@@ -1,7 +1,9 @@
-# pipshim: the environment selection shared by the pip and python shims, rendered into both
-# between `# start rendered` and `# end rendered` by shimrender.py (never written twice).
-# pick() follows pipshim's rules (src/pipshim/rules.py); each shim defines `fail [MSG]` and
-# `broken PATH`: the python shim reports and exits, the pip shim leaves both to the resolver.
+# pipshim: the environment selection shared by the pip and python shims, rendered into both by
+# shimrender.py (never written twice). pick() follows pipshim's rules (src/pipshim/rules.py):
+# the venvs from the current directory upward here (rules 3, 5), the rest in select_far.sh
+# (pick_far: rules 6, 8, 9), which the python shim reads only when it gets that far. Each shim
+# defines `fail [MSG]` and `broken PATH`: the python shim reports and exits, the pip shim leaves
+# both to the resolver.
 
 # the user's private group (umask 002): named after the user, no other member (pure sh reads)
 # (sh has no local variables: every name here starts with pg_, so no caller's is overwritten)
@@ -63,20 +65,6 @@ state() {
     st=ok
 }
 
-in_container() {
-    if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
-    for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done
-    r=; read -r r </proc/sys/kernel/osrelease 2>/dev/null
-    case $r in *[mM][iI][cC][rR][oO][sS][oO][fF][tT]*) return 1 ;; esac
-    comm=; read -r comm </proc/1/comm 2>/dev/null
-    [ -n "$comm" ] || return 1
-    while IFS= read -r l; do
-        for w in $CONTAINER_CGROUPS; do case $l in *"$w"*) return 0 ;; esac; done
-    done </proc/1/cgroup
-    for i in $INIT_SYSTEMS; do [ "$comm" = "$i" ] && return 1; done
-    return 0
-}
-
 # env=<venv whose python runs>, or empty for the real python (the order of rules.py), and
 # src=active|nearest|user where it came from; pending=1 when a venv here is still to be made or
 # finished (an install there creates it); skipped=1 when a candidate was passed over (rules.ignored
@@ -112,83 +100,5 @@ pick() {
         [ "$d" = / ] && break
         d=${d%/*}; [ -n "$d" ] || d=/
     done
-    home=
-    case $HOME in /*) [ -d "$HOME" ] && { logical=$PWD; cd -P -- "$HOME" && home=$PWD; cd "$logical"; } ;; esac
-    d=$here
-    while [ "$d" != / ] && [ "$d" != "$home" ]; do # rule 6: a project whose .venv is to be made
-        found=
-        for m in $PROJECT_MARKERS; do [ -e "$d/$m" ] || [ -h "$d/$m" ] && { found=1; break; }; done
-        if [ -z "$found" ]; then
-            for m in "$d/$MARKER_PREFIX"*"$MARKER_SUFFIX"; do [ -e "$m" ] || [ -h "$m" ] && { found=1; break; }; done
-        fi
-        if [ -n "$found" ]; then
-            state "$d"
-            if [ "$st" != foreign ]; then
-                state "$d/.venv"
-                case $st in
-                    missing | empty | incomplete) pending=1; return ;;
-                    not-venv) path=$d/.venv; fail not_venv; return ;;
-                esac
-            fi
-            skipped=1 # a foreign project, or its foreign .venv
-            break
-        fi
-        d=${d%/*}; [ -n "$d" ] || d=/
-    done
-    # rule 8: root outside a container has no user environment
-    root=0
-    if is_true "$PIPSHIM_ROOT"; then root=1; elif is_false "$PIPSHIM_ROOT"; then :; elif [ -O / ]; then root=1; fi
-    if [ "$root" = 1 ] && ! in_container; then return; fi
-    # rule 9: the user environment, if it exists (its path: the resolver's one-line file)
-    u=
-    case $PIPSHIM_USER_VENV in
-        /*) u=$PIPSHIM_USER_VENV ;;
-        "~") case $HOME in /*) u=$HOME ;; esac ;;
-        "~/"*) case $HOME in /*) u=$HOME/${PIPSHIM_USER_VENV#??} ;; esac ;;
-    esac
-    case $u in /*) ;; *) u= ;; esac
-    if [ -z "$u" ]; then
-        data=
-        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $HOME in /*) data=$HOME/.local/share ;; esac ;; esac
-        [ -n "$data" ] && [ -f "$data/pipshim/user-env" ] && IFS= read -r u <"$data/pipshim/user-env"
-        case $u in /*) ;; *) u= ;; esac
-        if [ -z "$u" ]; then
-            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/pipshim/venv; else unsure=1; return; fi
-        fi
-    fi
-    state "$u"
-    case $st in
-        ok) env=$u src=user ;;
-        broken) broken "$u"; return ;;
-        missing | empty | incomplete) ;;
-        *) path=$u; fail user_env_unusable; return ;;
-    esac
-}
-
-# real=<the next $1 on PATH that is not a pipshim shim>; no fork
-real_one() {
-    real=
-    set -f
-    IFS=:
-    for d in $PATH; do
-        [ -n "$d" ] && [ "$d" != "$PIPSHIM_BIN_DIR" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] || continue
-        if [ ! -h "$d/$1" ]; then # our shims are regular files, never links
-            l2=
-            { IFS= read -r l1 && IFS= read -r l2; } <"$d/$1" 2>/dev/null
-            case $l2 in *"$SHIM_ID"*) continue ;; esac
-        fi
-        real=$d/$1
-        break
-    done
-    unset IFS
-    set +f
-    [ -n "$real" ]
-}
-
-# one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and
-# runs pip in-process (or execs what the decision says); the shim's arguments follow
-boot() {
-    py=$1
-    shift
-    exec "$py" -c "$BOOT" "$PIPSHIM_PYTHON" "$PIPSHIM_SITE" "$0" "$@"
+    pick_far
 }

@@ -1,12 +1,18 @@
 """The constants the shims need, rendered into sh from the Python modules that define them.
 
 The shims pick an environment in sh alone (no Python start), so they must apply the
-same rules as discovery.py and rules.py; that selection is written once (shims/select.sh)
-and rendered into both after the constants. Nothing it needs is written twice: venv names,
+same rules as discovery.py and rules.py; that selection is written once (shims/select.sh,
+shims/select_far.sh) and rendered into both. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
-messages and exit codes all come from here, and shims.install() writes them between
-``# start rendered`` and ``# end rendered`` of the template. The user environment's path
-comes from a one-line file the resolver writes (paths.user_env_file): no TOML in sh.
+messages and exit codes all come from here. A template names what each of its blocks holds
+(``# start rendered: near far …`` … ``# end rendered``, see PARTS) and shims.install()
+fills them in. The user environment's path comes from a one-line file the resolver writes
+(paths.user_env_file): no TOML in sh.
+
+Why the python shim has three blocks: dash reads a script only as far as it has run, and
+reading costs it 40-250 instructions a byte. The python shim's common cases (a venv from
+here upward; else no project and the real python) end in ``exec`` before dash reaches the
+parts they do not need; ``stubs`` stand in for those until they are read.
 """
 
 from __future__ import annotations
@@ -70,62 +76,121 @@ SHIM_MESSAGES = ("broken", "not-venv", "user-env-unusable", "no-python")
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 
 
-def constants(site: str = "") -> str:
-    lines = [
-        f"PIPSHIM_SITE={sh_quote(site)}",
-        f"BOOT={sh_quote(boot.SNIPPET)}",
-        f"VENV_NAMES={sh_quote(' '.join(discovery.VENV_NAMES))}",
-        f"OTHER_VENV_NAMES={sh_quote(' '.join(discovery.OTHER_VENV_NAMES))}",
-        f"PROJECT_MARKERS={sh_quote(' '.join(discovery.PROJECT_MARKERS))}",
-        f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
-        f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
-        f"INCOMPLETE={sh_quote(discovery.INCOMPLETE)}",
-        f"TRUST_DIR={sh_quote(shimtrust.NAME)}",
-        f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
-        f"INTERP_CACHE={sh_quote(interp.CACHE_NAME)}",
-        f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
-        f"GUARD={sh_quote(facts.GUARD)}",
-        f"ROOT_USER_VENV={sh_quote(paths.USER_VENV_ROOT_IN_CONTAINER)}",
-        f"CONTAINER_FILES={sh_quote(' '.join(facts.CONTAINER_FILES))}",
-        f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
-        f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
-        f"PYTHON_MARK={sh_quote(shimtrust.PYTHON_MARK)}",
-        f"MANAGED_FILE={sh_quote(shimtrust.MANAGED_FILE)}",
-        f"READ_COMMANDS={sh_quote(' '.join(read_commands()))}",
-        f"WORDS_ACTIVE={sh_quote(Source.ACTIVE.words)}",
-        f"WORDS_NEAREST={sh_quote(Source.NEAREST.words)}",
-        f"WORDS_USER={sh_quote(Source.USER.words)}",
-        f"EXIT_BROKEN={int(Exit.BROKEN)}",
-        f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
-        f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
-        f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
-        *(_printf(key) for key in SHIM_MESSAGES),
-        _read_line(),
-        *(_detail(key) for key in SHIM_DETAILS),
-    ]
-    return "\n".join(lines)
+def _constants(group: str, site: str = "") -> list[str]:
+    """The constants one part of the shims needs; each part gets only its own, so the python
+    shim's first pass reads none that only the rarely taken paths use."""
+    if group == "near":  # select.sh: the venvs from the current directory upward
+        return [
+            f"VENV_NAMES={sh_quote(' '.join(discovery.VENV_NAMES))}",
+            f"OTHER_VENV_NAMES={sh_quote(' '.join(discovery.OTHER_VENV_NAMES))}",
+            f"INCOMPLETE={sh_quote(discovery.INCOMPLETE)}",
+            f"TRUST_DIR={sh_quote(shimtrust.NAME)}",
+            f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
+            f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
+            f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
+            *(_detail(key) for key in SHIM_DETAILS),
+        ]
+    if group == "far":  # select_far.sh: projects, root, containers, the user environment, PATH
+        return [
+            f"PROJECT_MARKERS={sh_quote(' '.join(discovery.PROJECT_MARKERS))}",
+            f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
+            f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
+            f"ROOT_USER_VENV={sh_quote(paths.USER_VENV_ROOT_IN_CONTAINER)}",
+            f"CONTAINER_FILES={sh_quote(' '.join(facts.CONTAINER_FILES))}",
+            f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
+            f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
+            f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
+        ]
+    if group == "shim":  # handing over to pipshim.boot or the resolver, and the shims' messages
+        return [
+            f"PIPSHIM_SITE={sh_quote(site)}",
+            f"BOOT={sh_quote(boot.SNIPPET)}",
+            f"GUARD={sh_quote(facts.GUARD)}",
+            f"EXIT_BROKEN={int(Exit.BROKEN)}",
+            f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
+            *(_printf(key) for key in SHIM_MESSAGES),
+        ]
+    if group == "reads":  # reads.sh: the reads the pip shim routes in sh alone
+        return [
+            f"INTERP_CACHE={sh_quote(interp.CACHE_NAME)}",
+            f"PYTHON_MARK={sh_quote(shimtrust.PYTHON_MARK)}",
+            f"MANAGED_FILE={sh_quote(shimtrust.MANAGED_FILE)}",
+            f"READ_COMMANDS={sh_quote(' '.join(read_commands()))}",
+            f"WORDS_ACTIVE={sh_quote(Source.ACTIVE.words)}",
+            f"WORDS_NEAREST={sh_quote(Source.NEAREST.words)}",
+            f"WORDS_USER={sh_quote(Source.USER.words)}",
+            _read_line(),
+        ]
+    raise ValueError(f"no constants for {group!r}")
 
 
-def selection(parts: tuple[str, ...] = ("select.sh",)) -> str:
-    """The sh selection both shims share (shims/select.sh), and the pip shim's own part
-    (shims/reads.sh): each written once, rendered into the shims that run it."""
+# what each part of a template's rendered blocks holds: its constants, then its sh (if any)
+PARTS = {"near": "select.sh", "far": "select_far.sh", "shim": None, "reads": "reads.sh"}
+STUBS = "stubs"
+_FUNCTION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", re.M)
+
+
+def minify(sh: str) -> str:
+    """sh without comment lines, blank lines and indentation: dash spends about 40 instructions
+    on every byte it reads, comments included, and every shim start reads its selection.
+    (The parts hold no here-document and no quoted string that spans lines.)"""
+    lines = (line.lstrip() for line in sh.splitlines())
+    return "".join(line + "\n" for line in lines if line and not line.startswith("#"))
+
+
+def selection(part: str) -> str:
+    """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
     from pipshim.shims import template_path
 
-    texts = []
-    for part in parts:
-        with open(template_path(part), encoding="utf-8") as fh:
-            texts.append(fh.read())
-    return "\n".join(texts)
+    with open(template_path(PARTS[part]), encoding="utf-8") as fh:
+        return minify(fh.read())
 
 
-def render_block(text: str, site: str = "", parts: tuple[str, ...] = ("select.sh",)) -> str:
-    """Replace what stands between the rendered markers of a template with constants(site) and
-    the sh ``parts``. ``site``: the directory holding pipshim's package (pipshim.boot)."""
-    start, end = "# start rendered\n", "# end rendered\n"
-    head, sep, rest = text.partition(start)
-    if not sep:
-        return text
-    _, sep2, tail = rest.partition(end)
-    if not sep2:
-        raise ValueError("a shim template has `# start rendered` without `# end rendered`")
-    return head + start + constants(site) + "\n" + selection(parts) + end + tail
+def _part(name: str, site: str) -> str:
+    lines = "\n".join(_constants(name, site)) + "\n"
+    return lines + (selection(name) if PARTS[name] else "")
+
+
+def stubs(before: str, after: str) -> str:
+    """A stand-in for each function that ``after`` defines and ``before`` may call: the python
+    shim's first passes can reach such a call before dash has read the function. The stand-in
+    only notes its name in $later and fails (so that nothing acts on what it did not do); a pass
+    that needed one acts on nothing, and the whole flow at the end of the shim, with every part
+    read, runs the call."""
+    text, defined = before + after, set(_FUNCTION.findall(before))
+    names: list[str] = []
+    for match in _FUNCTION.finditer(after):
+        name, first = match.group(1), len(before) + match.start()
+        if name in names or name in defined:
+            continue
+        # called (named) anywhere dash reads before it reads the definition
+        if re.search(rf"(?<![\w$-]){re.escape(name)}(?![\w-])(?!\(\))", text[:first]):
+            names.append(name)
+    return "".join(f'{name}() {{ later="$later {name}"; return 1; }}\n' for name in names)
+
+
+_BLOCK = re.compile(r"^# start rendered: ([^\n]*)\n(.*?)^# end rendered\n", re.M | re.S)
+
+
+def render_blocks(text: str, site: str = "") -> str:
+    """Fill every ``# start rendered: PART…`` … ``# end rendered`` block of a template with its
+    parts (PARTS; ``stubs``: stand-ins for the functions read after the block). ``site``: the
+    directory holding pipshim's package (pipshim.boot)."""
+    blocks = list(_BLOCK.finditer(text))
+    if text.count("# start rendered") != len(blocks) or text.count("# end rendered") != len(blocks):
+        raise ValueError("a shim template has a `# start rendered: …` without its `# end rendered`")
+    out, pos, stub_at = [], 0, None
+    for block in blocks:
+        parts = block.group(1).split()
+        unknown = [p for p in parts if p not in PARTS and p != STUBS]
+        if unknown:
+            raise ValueError(f"a shim template names unknown rendered parts: {' '.join(unknown)}")
+        out += [text[pos : block.start(2)], *(_part(p, site) for p in parts if p != STUBS)]
+        if STUBS in parts:
+            stub_at = len(out)
+            out.append("")
+        pos = block.end(2)
+    out.append(text[pos:])
+    if stub_at is not None:
+        out[stub_at] = stubs("".join(out[:stub_at]), "".join(out[stub_at + 1 :]))
+    return "".join(out)

@@ -57,11 +57,10 @@ def render(python: str, template: str = "pip", bin_dir: str = "", site: str | No
         text = fh.read()
     if SHIM_ID not in text.split("\n", 2)[1]:
         raise ValueError(f"{template_path(template)} lacks the {SHIM_ID} marker")
-    from pipshim.shimrender import render_block
+    from pipshim.shimrender import render_blocks
 
     text = text.replace(PLACEHOLDER, _sh_quote(python)).replace(BIN_PLACEHOLDER, _sh_quote(bin_dir))
-    parts = ("select.sh", "reads.sh") if template == "pip" else ("select.sh",)
-    return render_block(text, tool_site(python) if site is None else site, parts)
+    return render_blocks(text, tool_site(python) if site is None else site)
 
 
 def default_names(version: str | None = None, python_shims: bool = True) -> list[str]:

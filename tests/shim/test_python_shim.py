@@ -946,3 +946,59 @@ def test_a_mark_that_is_a_link_is_not_trusted_and_the_next_pip_call_makes_it_a_f
     _forks(log)
     again = run_shim(shell, world, proj, env, "-c", PRINT_PREFIX)
     assert again.stdout.strip() == str(venv) and _forks(log) == []
+
+
+# ---------------------------------------------------------------------------------------
+# dash reads a script only as far as it has run: the common cases exec before the parts they
+# do not need are read (what keeps the shim's own cost near the floor of any sh shim).
+
+TOO_FAR = 97
+
+
+def cut_shim(w: World, at: str) -> Path:
+    """A copy of the python3 shim that stops, exit TOO_FAR, where the block `at` starts."""
+    text = (w.bin / "python3").read_text()
+    head, sep, _ = text.partition(f"# start rendered: {at}\n")
+    assert sep, f"no block {at!r} in the python shim"
+    path = w.dir("cut") / "python3"
+    path.write_text(head + f'echo "read as far as the {at} block" >&2; exit {TOO_FAR}\n')
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+def test_the_common_cases_exec_before_the_rest_of_the_shim_is_read(shell, world, real_prefix):
+    proj = world.project("proj")
+    venv = make_venv(proj / ".venv")
+    empty = world.dir("empty")
+    near = cut_shim(world, "far")  # a venv from here upward: nothing after the first pass is read
+    for cwd, extra in ((proj, {}), (proj / "sub", {}), (empty, {"VIRTUAL_ENV": str(venv)})):
+        cwd.mkdir(exist_ok=True)
+        out = run([shell, near, "-c", PRINT_PREFIX], cwd, world.env(cwd, extra))
+        assert (out.returncode, out.stdout.strip(), out.stderr) == (0, str(venv), ""), cwd
+    far = cut_shim(world, "shim")  # none: the second pass ends it, the messages are never read
+    out = run([shell, far, "-c", PRINT_PREFIX], empty, world.env(empty))
+    assert (out.returncode, out.stdout.strip(), out.stderr) == (0, real_prefix, "")
+    user = world.user_env()
+    out = run([shell, far, "-c", PRINT_PREFIX], empty, world.env(empty))
+    assert (out.returncode, out.stdout.strip(), out.stderr) == (0, str(user), "")
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=os.path.basename)
+def test_a_call_that_needs_a_part_not_read_yet_goes_on_to_the_whole_flow(shell, world):
+    """A stub stands in for what the first passes have not read (the error messages, pick_far):
+    a call that needs one must reach the end of the shim, never act on the stub's answer."""
+    proj = world.project("proj")
+    make_broken_venv(proj / ".venv")
+    far = cut_shim(world, "shim")
+    out = run([shell, far, "-c", PRINT_PREFIX], proj, world.env(proj))
+    assert out.returncode == TOO_FAR and out.stdout == "", out.stderr
+    full = run_shim(shell, world, proj, world.env(proj), "-c", PRINT_PREFIX)
+    assert full.returncode == 2 and "pipshim venv --recreate" in full.stderr, full.stderr
+    near = cut_shim(world, "far")
+    waiting = world.project("waiting")  # its .venv still being made: the real python (real_one's stub)
+    (make_venv(waiting / ".venv") / INCOMPLETE).touch()
+    empty = world.dir("empty")  # no venv here: pick_far's stub; or `-m pip`
+    for cwd, args in ((waiting, ["-c", PRINT_PREFIX]), (empty, ["-c", PRINT_PREFIX]), (empty, ["-m", "pip"])):
+        out = run([shell, near, *args], cwd, world.env(cwd))
+        assert out.returncode == TOO_FAR and out.stdout == "", (cwd, args, out.stderr)

@@ -239,13 +239,13 @@ def test_the_template_is_a_bin_sh_script_with_our_id_and_at_most_15_lines_of_cod
 
 
 def test_rendering_fills_in_the_interpreter_and_the_shared_selection_and_nothing_else(fake_python):
-    from pipshim.shimrender import render_block
+    from pipshim.shimrender import render_blocks
 
     template = TEMPLATE.read_text()
     rendered = shims.render(str(fake_python))
     assert shims.PLACEHOLDER in template and shims.PLACEHOLDER not in rendered
     filled = template.replace(shims.PLACEHOLDER, str(fake_python)).replace(shims.BIN_PLACEHOLDER, "")
-    assert rendered == render_block(filled, "", ("select.sh", "reads.sh"))
+    assert rendered == render_blocks(filled, "")
 
 
 # --- install / uninstall ---------------------------------------------------------------

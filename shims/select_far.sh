@@ -1,0 +1,100 @@
+# pipshim: the second half of the environment selection (select.sh), rendered after it by
+# shimrender.py: what pick() does when no venv was found from the current directory upward,
+# and the real python or pip next on PATH. The python shim reads it only when it gets there.
+
+in_container() {
+    if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
+    for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done
+    r=; read -r r </proc/sys/kernel/osrelease 2>/dev/null
+    case $r in *[mM][iI][cC][rR][oO][sS][oO][fF][tT]*) return 1 ;; esac
+    comm=; read -r comm </proc/1/comm 2>/dev/null
+    [ -n "$comm" ] || return 1
+    while IFS= read -r l; do
+        for w in $CONTAINER_CGROUPS; do case $l in *"$w"*) return 0 ;; esac; done
+    done </proc/1/cgroup
+    for i in $INIT_SYSTEMS; do [ "$comm" = "$i" ] && return 1; done
+    return 0
+}
+
+# pick(), continued: no venv from here upward (rules 6, 8, 9)
+pick_far() {
+    home=
+    case $HOME in /*) [ -d "$HOME" ] && { logical=$PWD; cd -P -- "$HOME" && home=$PWD; cd "$logical"; } ;; esac
+    d=$here
+    while [ "$d" != / ] && [ "$d" != "$home" ]; do # rule 6: a project whose .venv is to be made
+        found=
+        for m in $PROJECT_MARKERS; do [ -e "$d/$m" ] || [ -h "$d/$m" ] && { found=1; break; }; done
+        if [ -z "$found" ]; then
+            for m in "$d/$MARKER_PREFIX"*"$MARKER_SUFFIX"; do [ -e "$m" ] || [ -h "$m" ] && { found=1; break; }; done
+        fi
+        if [ -n "$found" ]; then
+            state "$d"
+            if [ "$st" != foreign ]; then
+                state "$d/.venv"
+                case $st in
+                    missing | empty | incomplete) pending=1; return ;;
+                    not-venv) path=$d/.venv; fail not_venv; return ;;
+                esac
+            fi
+            skipped=1 # a foreign project, or its foreign .venv
+            break
+        fi
+        d=${d%/*}; [ -n "$d" ] || d=/
+    done
+    # rule 8: root outside a container has no user environment
+    root=0
+    if is_true "$PIPSHIM_ROOT"; then root=1; elif is_false "$PIPSHIM_ROOT"; then :; elif [ -O / ]; then root=1; fi
+    if [ "$root" = 1 ] && ! in_container; then return; fi
+    # rule 9: the user environment, if it exists (its path: the resolver's one-line file)
+    u=
+    case $PIPSHIM_USER_VENV in
+        /*) u=$PIPSHIM_USER_VENV ;;
+        "~") case $HOME in /*) u=$HOME ;; esac ;;
+        "~/"*) case $HOME in /*) u=$HOME/${PIPSHIM_USER_VENV#??} ;; esac ;;
+    esac
+    case $u in /*) ;; *) u= ;; esac
+    if [ -z "$u" ]; then
+        data=
+        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $HOME in /*) data=$HOME/.local/share ;; esac ;; esac
+        [ -n "$data" ] && [ -f "$data/pipshim/user-env" ] && IFS= read -r u <"$data/pipshim/user-env"
+        case $u in /*) ;; *) u= ;; esac
+        if [ -z "$u" ]; then
+            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/pipshim/venv; else unsure=1; return; fi
+        fi
+    fi
+    state "$u"
+    case $st in
+        ok) env=$u src=user ;;
+        broken) broken "$u"; return ;;
+        missing | empty | incomplete) ;;
+        *) path=$u; fail user_env_unusable; return ;;
+    esac
+}
+
+# real=<the next $1 on PATH that is not a pipshim shim>; no fork
+real_one() {
+    real=
+    set -f
+    IFS=:
+    for d in $PATH; do
+        [ -n "$d" ] && [ "$d" != "$PIPSHIM_BIN_DIR" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] || continue
+        if [ ! -h "$d/$1" ]; then # our shims are regular files, never links
+            l2=
+            { IFS= read -r l1 && IFS= read -r l2; } <"$d/$1" 2>/dev/null
+            case $l2 in *"$SHIM_ID"*) continue ;; esac
+        fi
+        real=$d/$1
+        break
+    done
+    unset IFS
+    set +f
+    [ -n "$real" ]
+}
+
+# one interpreter start: python $1 runs pipshim.boot, which decides as the resolver does and
+# runs pip in-process (or execs what the decision says); the shim's arguments follow
+boot() {
+    py=$1
+    shift
+    exec "$py" -c "$BOOT" "$PIPSHIM_PYTHON" "$PIPSHIM_SITE" "$0" "$@"
+}
