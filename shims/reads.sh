@@ -2,6 +2,19 @@
 # select.sh) by shimrender.py: the python a pip script names, the real pip's, and the reads
 # routed in sh alone.
 
+# before anything else is read: PIPSHIM_DISABLE=1 execs the real pip of this name as the
+# resolver would (a call from inside pipshim is the resolver's: only Python tells our shims
+# behind a link); without pipshim's interpreter, say so and exit 127
+first_checks() {
+    if [ "$n" != pipshim ] && [ -z "$PIPSHIM_ACTIVE" ] && is_true "$PIPSHIM_DISABLE" && real_one "$n"; then
+        export "$GUARD=1"
+        exec "$real" "$@"
+    fi
+    [ -x "$PIPSHIM_PYTHON" ] && return
+    printf "pipshim: %s is missing; run 'make install' again, or delete %s\n" "$PIPSHIM_PYTHON" "$0" >&2
+    exit 127
+}
+
 # py=<the interpreter named by the #! line of pip script $1 in $env/bin> (pip3.11, else pip),
 # s=<that script>; no fork
 pip_python() {

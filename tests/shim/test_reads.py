@@ -148,6 +148,31 @@ def test_with_no_environment_a_read_execs_the_real_pip(tool, env, realbin, tmp_p
     assert explain(empty, env, "--version")["commands"] == [seen["argv"]]
 
 
+@pytest.mark.parametrize("args", [("install", "attrs"), ("list",), ()], ids=["install", "list", "none"])
+def test_pipshim_disable_runs_the_real_pip_from_sh_as_the_resolver_would(tool, env, realbin, project, args):
+    r, seen, python_ran = read(tool, env, project, *args, PIPSHIM_DISABLE="1")
+    assert r.returncode == 0 and not python_ran, r.stderr
+    assert seen["argv"] == [str(realbin / "pip"), *args] and seen["active"] == "1"
+    assert explain(project, {**env, "PIPSHIM_DISABLE": "1"}, *args)["commands"] == [seen["argv"]]
+    assert pipshim_lines(r.stderr) == []
+
+
+def test_pipshim_disable_works_when_pipshims_own_interpreter_is_gone(tool, env, realbin, project):
+    bin_dir, _ = tool
+    text = (bin_dir / "pip").read_text()
+    gone = project.parent / "gone" / "python3"
+    (bin_dir / "pip").write_text(
+        text.replace(f"PIPSHIM_PYTHON='{project.parent / 'toolpy' / 'python3'}'", f"PIPSHIM_PYTHON='{gone}'")
+    )
+    assert str(gone) in (bin_dir / "pip").read_text()
+    r, seen, _ = read(tool, env, project, "install", "attrs", PIPSHIM_DISABLE="1")
+    assert (r.returncode, seen["argv"]) == (0, [str(realbin / "pip"), "install", "attrs"]), r.stderr
+    r, _, _ = read(tool, env, project, "install", "attrs")
+    assert r.returncode == 127 and pipshim_lines(r.stderr) == [
+        f"pipshim: {gone} is missing; run 'make install' again, or delete {bin_dir / 'pip'}"
+    ]
+
+
 def test_the_user_environment_gets_pip_user_0_and_list_is_left_to_python(tool, env, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
