@@ -47,6 +47,7 @@ MESSAGES = {
     ),
     "no-pip": "no real {names} found on PATH outside {shim_dir}; install your distribution's python3-pip",
     "create-failed": "could not create {path} from {python}: {cause}",
+    "no-place": "cannot create {path}: {cause}; choose a directory of your own (PIPSHIM_USER_VENV, or HOME)",
     "removed-again": "removed {path} again: the install that created it failed",
     "waiting": "waiting for another pip run on {path} to finish",
     "nothing-to-uninstall": "nothing to uninstall: {path} does not exist yet",

@@ -3,9 +3,10 @@
 - ``HOME`` unset or relative: the passwd entry's home, as Python's ``expanduser`` does.
 - A relative ``XDG_*`` value is ignored (the spec says so), and so is a relative
   ``PIPSHIM_USER_VENV``: a "user environment" must never land under the current directory.
-- Nothing is ever written in a shared world-writable directory: every directory pipshim
-  writes to is created mode 700, must be owned by the caller, and files in it are created
-  without following symlinks (private_dir, write_private).
+- Nothing is ever written in a shared world-writable directory: no directory is made in
+  one (make_dirs), every directory pipshim writes its own files to is created mode 700,
+  must be owned by the caller, and files in it are created without following symlinks
+  (private_dir, write_private).
 """
 
 from __future__ import annotations
@@ -95,9 +96,48 @@ def is_private_dir(path: str) -> bool:
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+class SharedDirError(PermissionError):
+    """A directory pipshim would create something in is shared: another user could have planted
+    what pipshim is about to make (``HOME=/tmp``, ``PIPSHIM_USER_VENV=/tmp/x``)."""
+
+
+def _shared(path: str) -> str | None:
+    """Why nothing may be created in directory ``path`` (None: it is ours, or root's, and
+    nobody else may write it; sticky or not, /tmp is shared: names there can be taken first)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # makedirs says what is wrong with it
+    if st.st_mode & 0o002:
+        return f"{path} is writable by every user"
+    if st.st_uid not in (0, os.getuid()):
+        return f"{path} belongs to another user"
+    return None
+
+
+def make_dirs(path: str, mode: int = 0o777) -> str:
+    """``os.makedirs(path, mode, exist_ok=True)`` that makes nothing in a shared directory: the
+    nearest existing directory (``path`` itself when it exists: the caller creates in it) must
+    be ours or root's and writable by no other user, else SharedDirError. What it makes on the
+    way is ours (mode 755 before the umask), so nothing below can be shared either."""
+    path = os.path.abspath(path)
+    missing, top = [], path
+    while not os.path.isdir(top) and os.path.dirname(top) != top:
+        missing.append(top)
+        top = os.path.dirname(top)
+    why = _shared(top)
+    if why:
+        raise SharedDirError(f"{why}: pipshim creates nothing there")
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by a concurrent call
+            os.mkdir(d, mode if d == path else 0o755)
+    return path
+
+
 def private_dir(path: str) -> str:
-    """Create ``path`` (and parents) mode 700; refuse one we do not own or that others may write."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create ``path`` (and parents) mode 700; refuse one we do not own or that others may write,
+    and make nothing in a shared directory on the way (make_dirs)."""
+    make_dirs(path, 0o700)
     if not is_private_dir(path):
         raise PermissionError(f"{path} is not a private directory of this user")
     return path

@@ -32,7 +32,9 @@ def cache_root(env: Mapping[str, str]) -> str:
     try:
         return paths.private_dir(root)
     except OSError as exc:
-        raise VenvCreateError(f"cannot use {root} for pipshim's cache: {exc}") from None
+        raise VenvCreateError(
+            f"cannot use {root} for pipshim's cache: {exc}; set XDG_CACHE_HOME (or HOME) to a directory of your own"
+        ) from None
 
 
 def wheel_dirs(env: Mapping[str, str]) -> list[str]:

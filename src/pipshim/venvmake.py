@@ -184,6 +184,7 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
         key = _probe_key(base_python)
     except OSError:
         return probe(base_python, env)  # it does not exist: probe() names the cause
+    from pipshim import paths
     from pipshim.pipseed import _write_atomic, cache_root
 
     cache = os.path.join(cache_root(env), "venvseed", f"interp-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json")
@@ -196,7 +197,7 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
         pass
     info = probe(base_python, env)
     with contextlib.suppress(OSError):
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        paths.make_dirs(os.path.dirname(cache))
         _write_atomic(cache, json.dumps({"key": key, "info": info}).encode())
     return info
 

@@ -13,6 +13,7 @@ import contextlib
 import os
 from collections.abc import Mapping
 
+from pipshim import paths
 from pipshim.discovery import INCOMPLETE, TRASH
 from pipshim.errors import Exit, PipshimError, msg, say
 
@@ -51,12 +52,10 @@ class EnvLock:
 
         parent = os.path.dirname(self.venv)
         try:
-            os.makedirs(parent, mode=0o700, exist_ok=True)
+            paths.make_dirs(parent, 0o700)  # nothing made in a shared directory (PIPSHIM_USER_VENV=/tmp/x)
             self._fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
-            raise PipshimError(
-                msg("create-failed", path=self.venv, python="-", cause=exc.strerror), Exit.BROKEN
-            ) from None
+            raise PipshimError(msg("no-place", path=self.venv, cause=exc.strerror or str(exc)), Exit.BROKEN) from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

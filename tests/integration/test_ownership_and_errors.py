@@ -333,3 +333,34 @@ def test_pipshim_venv_outside_a_project_is_the_user_environment(tmp_path, shim_e
     assert r.stdout == f"{user}\n"
     assert "include-system-site-packages = true" in (user / "pyvenv.cfg").read_text()
     assert not (user / MARKER).exists()
+
+
+@pytest.mark.parametrize("how", ["PIPSHIM_USER_VENV", "XDG_DATA_HOME"])
+def test_a_user_environment_in_a_shared_directory_is_refused_and_nothing_is_made_there(tmp_path, shim_env, how):
+    """`PIPSHIM_USER_VENV=/tmp/x` or `XDG_DATA_HOME=/tmp`: another user could have taken the
+    name first, so pipshim makes nothing there and says how to choose a place of its own."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    cwd = tmp_path / "somewhere"
+    cwd.mkdir()
+    env = dict(shim_env, **{how: str(shared / "x") if how == "PIPSHIM_USER_VENV" else str(shared)})
+    r = run(["pip", "install", "demo-lib"], env, cwd)
+    assert r.returncode == 2, r.stderr
+    line = one_pipshim_line(r.stderr)
+    assert f"{shared} is writable by every user: pipshim creates nothing there" in line, line
+    assert "choose a directory of your own" in line and "Traceback" not in r.stderr
+    assert os.listdir(shared) == []
+
+
+def test_a_cache_in_a_shared_directory_is_refused_and_the_project_is_left_as_it_was(tmp_path, shim_env, project):
+    """HOME=/tmp in a project: the pip seed would live in /tmp/.cache, so no venv is made."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    before = files_below(project)
+    r = run(["pip", "install", "demo-lib"], dict(shim_env, HOME=str(shared)), project)
+    assert r.returncode == 2, r.stderr
+    line = one_pipshim_line(r.stderr)
+    assert f"{shared} is writable by every user" in line and "set XDG_CACHE_HOME (or HOME)" in line, line
+    assert os.listdir(shared) == [] and files_below(project) == before

@@ -71,6 +71,54 @@ def test_a_shared_world_writable_directory_is_never_written_to(tmp_path):
     assert not (shared / "f").exists()
 
 
+@pytest.mark.parametrize("target", [".cache/pipshim", ".local/share/pipshim/venv"])
+def test_nothing_is_made_in_a_shared_directory_on_the_way(tmp_path, target):
+    """HOME=/tmp: not even the first directory is made there (another user could take its name first)."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(paths.SharedDirError, match=f"{shared} is writable by every user"):
+        paths.private_dir(str(shared / target))
+    with pytest.raises(paths.SharedDirError):
+        paths.make_dirs(str(shared))  # the caller would create in it
+    assert os.listdir(shared) == []
+
+
+def test_make_dirs_makes_what_is_missing_in_a_directory_of_ours(tmp_path):
+    tmp_path.chmod(0o755)
+    made = paths.make_dirs(str(tmp_path / "a" / "b" / "c"), 0o700)
+    assert made == str(tmp_path / "a" / "b" / "c")
+    assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+    assert not stat.S_IMODE(os.stat(tmp_path / "a").st_mode) & 0o022
+    assert paths.make_dirs(made) == made  # there already: nothing to do
+
+
+def test_nothing_is_made_in_another_users_directory(tmp_path, other_user):
+    """(needs root: chowns to the second user) Another user's directory is theirs to fill."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, *other_user)
+    with pytest.raises(paths.SharedDirError, match="belongs to another user"):
+        paths.make_dirs(str(theirs / "pipshim"))
+    assert os.listdir(theirs) == []
+
+
+def test_a_user_environment_in_a_shared_directory_is_refused_with_the_fix(tmp_path):
+    from pipshim.errors import Exit, PipshimError
+
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(PipshimError) as err, venvs.EnvLock(str(shared / "x"), quiet=True):
+        pass
+    assert err.value.exit_code == Exit.BROKEN
+    assert str(err.value) == (
+        f"cannot create {shared / 'x'}: {shared} is writable by every user: pipshim creates nothing there; "
+        "choose a directory of your own (PIPSHIM_USER_VENV, or HOME)"
+    )
+    assert os.listdir(shared) == []
+
+
 def _venv(path):
     (path / "bin").mkdir(parents=True)
     (path / "lib").mkdir()
