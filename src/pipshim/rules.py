@@ -75,8 +75,9 @@ def ignored(f: Facts) -> list[str]:
         if c.state in (State.OK, State.BROKEN, State.INCOMPLETE):
             return notes
         notes.append(f"ignored {c.path} ({c.detail})")
-    if f.project is not None and f.project.venv.state is State.FOREIGN:
-        notes.append(f"ignored {f.project.venv.path} ({f.project.venv.detail})")
+    project = f.project.venv if f.project is not None else None
+    if project is not None and project.state is State.FOREIGN and all(c.path != project.path for c in f.venvs):
+        notes.append(f"ignored {project.path} ({project.detail})")  # once: rule 5 may have named it
     return notes
 
 

@@ -761,3 +761,11 @@ def test_the_reason_names_only_the_candidates_passed_over_before_the_one_used():
     assert rules.ignored(nearest) == []
     assert rules.ignored(after) == [f"ignored {CWD}/venv ({not_venv.detail})"]
     assert f"ignored {CWD}/venv" in plan(rules.decide(after), after).line
+
+
+def test_a_foreign_project_venv_found_walking_up_is_named_once():
+    """The cwd's world-writable .venv is both rule 5's candidate and the project's: one note."""
+    foreign = cand(PROJ_VENV, NEAREST, "foreign", "writable by others (drwxrwxrwx)")
+    facts = make_facts("install attrs", venvs=(foreign,), project=cand(PROJ_VENV, PROJECT, "foreign", foreign.detail))
+    assert rules.ignored(facts) == [f"ignored {PROJ_VENV} (writable by others (drwxrwxrwx))"]
+    assert plan(rules.decide(facts), facts).line.count("ignored") == 1
