@@ -84,19 +84,22 @@ pick() {
     [ -n "$here" ] || return
     d=$here
     while :; do # rule 5: from the current directory upward
-        set -f
-        # shellcheck disable=SC2086
-        set -- $VENV_NAMES $OTHER_VENV_NAMES
-        set +f
-        [ -f "$d/pyvenv.cfg" ] && set -- "" "$@"
-        for name in "$@"; do
-            v=${d%/}/$name; [ -n "$name" ] || v=$d
-            case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
-            [ -z "$name" ] || [ -d "$v" ] || continue
-            state "$v"
-            case $st in ok) env=$v src=nearest; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
-            skipped=1
-        done
+        # venv_here (rendered from the same names) is true when the loop below would look at one
+        if venv_here "$d"; then
+            set -f
+            # shellcheck disable=SC2086
+            set -- $VENV_NAMES $OTHER_VENV_NAMES
+            set +f
+            [ -f "$d/pyvenv.cfg" ] && set -- "" "$@"
+            for name in "$@"; do
+                v=${d%/}/$name; [ -n "$name" ] || v=$d
+                case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
+                [ -z "$name" ] || [ -d "$v" ] || continue
+                state "$v"
+                case $st in ok) env=$v src=nearest; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
+                skipped=1
+            done
+        fi
         [ "$d" = / ] && break
         d=${d%/*}; [ -n "$d" ] || d=/
     done

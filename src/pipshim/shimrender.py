@@ -76,6 +76,16 @@ SHIM_MESSAGES = ("broken", "not-venv", "user-env-unusable", "no-python")
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 
 
+def _venv_here() -> str:
+    """``venv_here DIR``: whether any candidate of rule 5's walk (select.sh) is at DIR, tested as the
+    walk tests each before it looks closer (DIR itself and OTHER_VENV_NAMES with a pyvenv.cfg,
+    VENV_NAMES as directories): a level with none costs a few stats, not the walk's loop."""
+    tests = ['[ -f "$1/pyvenv.cfg" ]']
+    tests += [f'[ -d "$1/{name}" ]' for name in discovery.VENV_NAMES]
+    tests += [f'[ -f "$1/{name}/pyvenv.cfg" ]' for name in discovery.OTHER_VENV_NAMES]
+    return f"venv_here() {{ {' || '.join(tests)}; }}"
+
+
 def _constants(group: str, site: str = "") -> list[str]:
     """The constants one part of the shims needs; each part gets only its own, so the python
     shim's first pass reads none that only the rarely taken paths use."""
@@ -86,6 +96,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"INCOMPLETE={sh_quote(discovery.INCOMPLETE)}",
             f"TRUST_DIR={sh_quote(shimtrust.NAME)}",
             f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
+            _venv_here(),
             f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
             f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
             *(_detail(key) for key in SHIM_DETAILS),
