@@ -25,7 +25,7 @@ from pipshim.routes import PassThrough, Route, RouteToPipx, UseVenv
 Step = RouteToPipx.Step
 
 
-def _installed(f: Facts, glob: bool) -> tuple[frozenset, dict]:
+def installed(f: Facts, glob: bool) -> tuple[frozenset, dict]:
     """Canonical names pipx manages, and what is known about each (global pipx for root on a host)."""
     from pipshim.requested import canonical
 
@@ -82,6 +82,14 @@ def install_step(f: Facts, spec: str, name: str, app: PipxApp | None, base: tupl
     return Step("satisfied", spec, (), name, "", app.version)
 
 
+def recheck(f: Facts, route: RouteToPipx) -> RouteToPipx:
+    """``route``'s install worked out again from ``f``, whose pipx apps were read again under
+    pipx's lock: an app another call installed meanwhile is satisfied, one it left half-made
+    is repaired, one it removed is installed."""
+    again = pipx_route(f, lambda _f, _why: route.reason, route.fallback)
+    return again if isinstance(again, RouteToPipx) else route
+
+
 def _without_python(options: tuple) -> tuple:
     """pipx upgrade takes --python only with --install: the venv keeps its interpreter."""
     out, skip = [], False
@@ -104,7 +112,7 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
     if not names or None in names:
         return None
     glob = f.root_on_host
-    managed, known = _installed(f, glob)
+    managed, known = installed(f, glob)
     if f.args.command == "uninstall":
         if all(n in managed for n in names):
             verbosity = tuple(o for o in pipx_options(f.args) if o in ("--quiet", "--verbose"))
@@ -213,7 +221,7 @@ def read_note(f: Facts, route: Route) -> str | None:
         return None
     from pipshim.requested import canonical
 
-    managed, known = _installed(f, f.root_on_host)
+    managed, known = installed(f, f.root_on_host)
     if f.args.command == "show":
         wanted = [canonical(p) for p in f.args.positionals]
         names = [n for n in dict.fromkeys(wanted) if n in managed]

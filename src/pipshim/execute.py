@@ -67,8 +67,7 @@ def run(p: Plan, f: Facts) -> int:
     if p.route.kind == "pipx" or p.fallback is not None or len(p.commands) != 1:
         from pipshim import pipxrun  # imports subprocess: only for pipx
 
-        rc, then = pipxrun.run(p, f)
-        return run(then, f) if then is not None else rc
+        return pipxrun.run(p, f)  # the fallback for packages with no commands too, under pipx's lock
     cmd = p.commands[0]
     if p.lock is None:
         if p.line and not f.quiet:

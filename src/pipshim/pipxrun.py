@@ -9,20 +9,26 @@ terminal, so pipx shows its spinner), except its "No apps associated…" error: 
 package on the list that has no commands falls back to the user environment with one
 ``pipshim:`` line instead. An upgrade's result and an uninstall read as pip's would;
 ``pip uninstall`` asks ``Proceed (Y/n)?`` unless ``-y`` is given.
+
+Every pipx command runs under pipx's lock (``locked``), with the steps worked out again
+under it, as a venv's install runs under the venv's: of two concurrent ``pip install X``
+the second waits, then finds X installed and says pip's "Requirement already satisfied".
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 
-from pipshim import provision
+from pipshim import provision, venvs
+from pipshim.apps import installed, recheck
 from pipshim.errors import Exit, say
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
-from pipshim.plan import Create, Plan
+from pipshim.plan import Create, Plan, plan
 from pipshim.record import replace
 from pipshim.routes import RouteToPipx, UseVenv
 
@@ -41,6 +47,32 @@ def ensure_shared_libs(f: Facts, route: RouteToPipx, env: dict[str, str]) -> Non
         return
     spec = Create(shared, f.interp.path, "shared", system_site=False)
     provision.transaction(shared, spec, env, True, lambda created: 0)
+
+
+def lock(f: Facts, route: RouteToPipx) -> venvs.EnvLock:
+    """The lock every pipx command pipshim runs is held under: an flock on pipx's venvs dir.
+
+    One lock for the whole dir, not one per app: a lock with no lock file needs a directory
+    that stays, and pipx itself makes, removes and makes again an app's venv (install
+    --force, uninstall), so a waiter could hold the lock of a directory that is gone. The
+    dir is also what an install shares with every other app: the bin dir's links (two apps
+    may expose one command), pipx's shared venv and logs. Installing apps is rare and
+    interactive, so serialising all of this user's (or pipx --global's) costs little.
+    Made, if missing, as pipx makes it (umask's mode): other users run --global's apps.
+    """
+    home = f.pipx.global_home if route.global_ else f.pipx.home
+    where = os.path.join(home, "venvs")
+    return venvs.EnvLock(where, f.quiet, where, 0o777)
+
+
+@contextlib.contextmanager
+def locked(f: Facts, route: RouteToPipx):
+    """Hold pipx's lock; gives the facts with pipx's apps read again under it (another call
+    may have installed, repaired or removed one meanwhile)."""
+    from pipshim.facts import pipx_facts
+
+    with lock(f, route):
+        yield f.replace(pipx=pipx_facts(f.environ, f.shim_dir))
 
 
 class _Withhold:
@@ -180,14 +212,6 @@ def _out(line: str) -> None:
         pass
 
 
-def _apps(f: Facts, route: RouteToPipx) -> dict:
-    from pipshim.requested import canonical
-
-    if f.pipx is None:
-        return {}
-    return {canonical(n): a for n, a in (f.pipx.global_apps if route.global_ else f.pipx.apps).items()}
-
-
 def pip_words(out: str, venv: str = "") -> str | None:
     """pipx upgrade's result as pip says it, or None when it is not recognised.
 
@@ -206,19 +230,41 @@ def pip_words(out: str, venv: str = "") -> str | None:
     return None
 
 
-def run(p: Plan, f: Facts) -> tuple[int, Plan | None]:
-    """Returns pipx's status, and the fallback plan still to run for packages that have no commands."""
+def run(p: Plan, f: Facts) -> int:
+    """pipx's commands under pipx's lock, worked out again under it, then (still under it)
+    the fallback plan for packages that have no commands; returns the status."""
     route: RouteToPipx = p.route
+    if not p.commands:  # every app already satisfied: nothing changes, nothing to wait for
+        _said(p, f)
+        return install(p, f)[0]
+    if route.action != "uninstall":
+        ensure_shared_libs(f, route, dict(p.env))  # before pipx's lock: it takes the shared venv's own
+    with locked(f, route) as now:
+        if route.action == "uninstall":
+            _said(p, now)
+            return uninstall(p, now)
+        p = plan(recheck(now, route), now)
+        _said(p, now)
+        rc, then = install(p, now)
+        if then is None:
+            return rc
+        from pipshim import execute
+
+        return execute.run(then, now)
+
+
+def _said(p: Plan, f: Facts) -> None:
     if p.line and not f.quiet:
         say(p.line)
-    if route.action == "uninstall":
-        return uninstall(p, f), None
+
+
+def install(p: Plan, f: Facts) -> tuple[int, Plan | None]:
+    """Returns pipx's status, and the fallback plan still to run for packages that have no commands."""
+    route: RouteToPipx = p.route
     steps = route.each
     commands = iter(p.commands)
     env = dict(p.env)
-    if p.commands:
-        ensure_shared_libs(f, route, env)
-    known = _apps(f, route)
+    _, known = installed(f, route.global_)
     progress = _isatty(sys.stderr) and not f.quiet and len(p.commands) > 1
     no_apps = []
     for step in steps:
@@ -286,17 +332,21 @@ def ask(message: str, options: tuple[str, ...]) -> str | None:
 def uninstall(p: Plan, f: Facts) -> int:
     """pip uninstall of pipx apps: pip's words, pip's question (unless -y), then pipx uninstall."""
     route: RouteToPipx = p.route
-    known = _apps(f, route)
+    managed, known = installed(f, route.global_)
     quiet = f.args.count("--quiet") > 0
     env_no_input = f.environ.get("PIP_NO_INPUT")
     no_input = f.args.flag("--no-input") or bool(env_no_input and truthy(env_no_input) is not False)
     for step, cmd in zip(route.each, p.commands):
-        dist = f"{step.name or step.spec}-{step.installed}" if step.installed else step.name or step.spec
+        if step.name and step.name not in managed:  # another call removed it while this one waited
+            _write(sys.stderr, f"WARNING: Skipping {step.name} as it is not installed.\n".encode())
+            continue
+        app = known.get(step.name)
+        version = app.version if app is not None and app.version else step.installed
+        dist = f"{step.name or step.spec}-{version}" if version else step.name or step.spec
         if not quiet:
-            _out(f"Found existing installation: {step.name or step.spec} {step.installed or ''}".rstrip())
+            _out(f"Found existing installation: {step.name or step.spec} {version or ''}".rstrip())
             _out(f"Uninstalling {dist}:")
         if route.confirm:
-            app = known.get(step.name)
             if not quiet and app is not None:
                 _out("  Would remove:")
                 for path in (app.venv, *app.commands):

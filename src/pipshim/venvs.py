@@ -40,19 +40,25 @@ ASIDE = ".pipshim-old-"  # a recreate moves the old venv to NAME + ASIDE + pid u
 
 
 class EnvLock:
-    """Hold the lock of the environment at ``venv``; a waiter says once what it waits for."""
+    """Hold the lock of the environment at ``venv``; a waiter says once what it waits for.
 
-    def __init__(self, venv: str, quiet: bool) -> None:
+    The flock is on ``directory``, the venv's parent unless given, made with ``mode`` when
+    missing (700: pipshim's own; pipx's directories are made as pipx makes them).
+    """
+
+    def __init__(self, venv: str, quiet: bool, directory: str = "", mode: int = 0o700) -> None:
         self.venv = venv
         self.quiet = quiet
+        self.directory = directory or os.path.dirname(venv)
+        self.mode = mode
         self._fd: int | None = None
 
     def __enter__(self) -> EnvLock:
         import fcntl
 
-        parent = os.path.dirname(self.venv)
+        parent = self.directory
         try:
-            paths.make_dirs(parent, 0o700)  # nothing made in a shared directory (PIPSHIM_USER_VENV=/tmp/x)
+            paths.make_dirs(parent, self.mode)  # nothing made in a shared directory (PIPSHIM_USER_VENV=/tmp/x)
             self._fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
             raise PipshimError(msg("no-place", path=self.venv, cause=exc.strerror or str(exc)), Exit.BROKEN) from None

@@ -3,10 +3,12 @@ libraries, uninstall, and the show/list note; plus pipxrun's stream filter and w
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from pipshim import pipxrun
-from pipshim.apps import read_note
+from pipshim.apps import read_note, recheck
 from pipshim.facts import PipxApp, PipxFacts
 from pipshim.plan import describe, plan
 from pipshim.record import replace
@@ -171,7 +173,8 @@ def run_uninstall(monkeypatch, capsys, argv, answers, environ=None):
             raise EOFError from None
 
     monkeypatch.setattr("builtins.input", fake_input)
-    rc, _ = pipxrun.run(p, f)
+    monkeypatch.setattr(pipxrun, "locked", lambda f, route: contextlib.nullcontext(f))
+    rc = pipxrun.run(p, f)
     out, err = capsys.readouterr()
     return rc, ran, out, err
 
@@ -221,6 +224,59 @@ def test_uninstall_with_stdin_closed_or_no_input_removes_nothing(monkeypatch, ca
     assert "pass -y" in err
     rc, ran, _, err = run_uninstall(monkeypatch, capsys, "uninstall black", ["y"], {"PIP_NO_INPUT": "1"})
     assert rc == 2 and ran == []
+
+
+# --- under pipx's lock: the steps worked out again ----------------------------------------
+
+
+def test_recheck_works_each_step_out_again_from_the_facts_read_under_the_lock():
+    route = decide(facts("install black ruff"))
+    assert steps(route) == [("install", "black", ()), ("install", "ruff", ())]
+    now = facts("install black ruff", {"black": app(), "ruff": app(None, whole=False, missing="x", name="ruff")})
+    again = recheck(now, route)
+    assert steps(again) == [("satisfied", "black", ()), ("install", "ruff", ("--force",))]
+    assert again.reason == route.reason and again.fallback == route.fallback
+    assert plan(again, now).commands == ((*plan(route, now).commands[1][:-1], "--force", "ruff"),)
+    # an app removed meanwhile is installed again
+    assert steps(recheck(facts("install black"), decide(facts("install black", {"black": app()})))) == [
+        ("install", "black", ())
+    ]
+
+
+def under_lock(monkeypatch, now):
+    """pipxrun.locked, the facts read under the lock being ``now``; returns the commands run."""
+    ran = []
+    monkeypatch.setattr(pipxrun, "locked", lambda f, route: contextlib.nullcontext(now))
+    monkeypatch.setattr(pipxrun, "ensure_shared_libs", lambda *a: None)
+    monkeypatch.setattr(pipxrun, "_spawn", lambda cmd, env, capture_stdout=False: (ran.append(cmd), (0, "", ""))[1])
+    return ran
+
+
+def test_an_app_installed_while_waiting_for_the_lock_is_already_satisfied(monkeypatch, capsys):
+    f = facts("install black")
+    ran = under_lock(monkeypatch, facts("install black", {"black": app()}))
+    assert pipxrun.run(plan(decide(f), f), f) == 0
+    out, err = capsys.readouterr()
+    assert ran == []
+    assert out == f"Requirement already satisfied: black in {PIPX_HOME}/venvs/black (24.2.0)\n"
+    assert err == "pipshim: → pipx: already installed: black\n"
+
+
+def test_an_app_removed_while_waiting_for_the_lock_is_skipped_as_pip_skips_it(monkeypatch, capsys):
+    f = facts("uninstall -y black ruff", {"black": app(), "ruff": app("0.4.1", name="ruff")})
+    ran = under_lock(monkeypatch, facts("uninstall -y black ruff", {"ruff": app("0.4.1", name="ruff")}))
+    assert pipxrun.run(plan(decide(f), f), f) == 0
+    out, err = capsys.readouterr()
+    assert [cmd[-2:] for cmd in ran] == [("uninstall", "ruff")]
+    assert "WARNING: Skipping black as it is not installed." in err.splitlines()
+    assert out.splitlines()[0] == "Found existing installation: ruff 0.4.1"
+
+
+def test_pipxs_lock_is_its_venvs_dir_made_as_pipx_makes_it():
+    f = facts("install black")
+    lock = pipxrun.lock(f, decide(f))
+    assert (lock.directory, lock.venv, lock.mode) == (f"{PIPX_HOME}/venvs", f"{PIPX_HOME}/venvs", 0o777)
+    assert pipxrun.lock(f, replace(decide(f), global_=True)).directory == "/opt/pipx/venvs"
 
 
 # --- reads ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ commands execute.run() actually starts, caught at the exec/spawn boundary (no su
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 
 import pytest
@@ -53,6 +54,7 @@ def ran(monkeypatch):
     monkeypatch.setattr(execute, "wait_for", record)
     monkeypatch.setattr(pipxrun, "_run_pipx", lambda cmd, env: (record(cmd, env), ""))
     monkeypatch.setattr(pipxrun, "ensure_shared_libs", lambda *a: None)
+    monkeypatch.setattr(pipxrun, "locked", lambda f, route: contextlib.nullcontext(f))
     monkeypatch.setattr(provision, "transaction", lambda path, spec, environ, quiet, work: work(spec is not None))
     return started
 
