@@ -105,6 +105,17 @@ def test_run_passes_through_when_disabled(shim_bin, shim_env, project, installed
     assert pipshim_lines(r.stderr) == []
 
 
+def test_root_on_a_host_outside_projects_runs_and_finds_commands_as_they_are(shim_bin, shim_env, work):
+    """`sudo pipshim run CMD` where `sudo pip install X` would be refused: there is no
+    environment to run in, so CMD runs as it is (as the python shim runs the real python)."""
+    env = dict(shim_env, PIPSHIM_ROOT="1", PIPSHIM_CONTAINER="0")
+    r = pipshim(shim_bin, env, work, "run", "sh", "-c", 'echo "[${VIRTUAL_ENV-}]"')
+    assert (r.returncode, r.stdout.strip(), pipshim_lines(r.stderr)) == (0, "[]", []), r.stderr
+    r = pipshim(shim_bin, env, work, "which", "sh")
+    assert r.returncode == 0 and os.path.basename(r.stdout.strip()) == "sh", r.stderr
+    assert pip(shim_bin, env, work, "install", "demo-lib").returncode == 1  # the install itself is still refused
+
+
 def test_run_refuses_a_broken_venv_with_its_fix(shim_bin, shim_env, project):
     venv = project / ".venv"
     (venv / "bin").mkdir(parents=True)

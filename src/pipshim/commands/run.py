@@ -4,8 +4,9 @@ Not a second policy: the facts of ``pip install`` here go through ``rules.decide
 and the environment of its ``UseVenv`` answer goes first on ``PATH`` with
 ``VIRTUAL_ENV`` set (``uv run``, ``poetry run``), for scripts, cron and systemd. Reads
 never create: when that environment does not exist yet, one ``pipshim:`` line says so
-and CMD runs with the environment as it is. A refusal is the install's refusal (a
-broken venv: exit 2 with its fix); a pass-through runs CMD as is.
+and CMD runs with the environment as it is. A broken environment is the install's refusal
+(exit 2 with its fix); a pass-through, or an install that would be refused for want of
+any place (root on a host outside projects), runs CMD as is.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def environment(environ: Mapping[str, str], shim_dir: str) -> str | None:
     if isinstance(route, RouteToPipx):  # not for a bare `pip install`, but its fallback says where
         route = route.fallback
     if isinstance(route, Refuse):
-        raise PipshimError(route.message, route.exit_code)
+        if route.exit_code == Exit.BROKEN:  # a broken or unusable environment here: its fix
+            raise PipshimError(route.message, route.exit_code)
+        return None  # nowhere an install would go (root on a host, no real pip): CMD runs as is
     if not isinstance(route, UseVenv):
         return None
     if route.create:
