@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from pipshim import paths, settings, venvs
+from pipshim import links, paths, settings, venvs
 from pipshim.commands.venv import installed
 from pipshim.discovery import INCOMPLETE
 from pipshim.reqfiles import read_all
@@ -108,6 +108,23 @@ def test_an_incomplete_venv_is_removable(tmp_path):
     v.mkdir()
     (v / INCOMPLETE).write_text("")
     assert venvs.removable(str(v)) is None
+
+
+def test_a_users_link_in_the_bin_dir_is_never_replaced_only_ours(tmp_path):
+    venv, bin_dir = tmp_path / "user-env", tmp_path / "bin"
+    (venv / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    for name in ("theirs", "ours", "new"):
+        (venv / "bin" / name).write_text("#!/bin/sh\n")
+        (venv / "bin" / name).chmod(0o755)
+    (bin_dir / "theirs").symlink_to("/opt/mytools/theirs")  # dangling, not into the user environment
+    (bin_dir / "ours").symlink_to(venv / "bin" / "gone")  # ours: into the user environment, target gone
+    assert links.link_new(str(venv), set(), str(bin_dir), quiet=True) == ["new", "ours"]
+    assert os.readlink(bin_dir / "theirs") == "/opt/mytools/theirs"
+    assert os.readlink(bin_dir / "ours") == str(venv / "bin" / "ours")
+    (venv / "bin" / "ours").unlink()
+    links.prune(str(venv), str(bin_dir))
+    assert sorted(os.listdir(bin_dir)) == ["new", "theirs"]
 
 
 def test_remove_takes_a_file_or_link_standing_in_for_a_venv_and_leaves_no_trash(tmp_path):
