@@ -43,7 +43,9 @@ owner_ok() {
 
 # st=<state of the venv candidate $1>, as discovery.classify() says it; detail=why
 state() {
-    p=$1
+    p=$1 target=
+    # a symlink is followed only to a venv (discovery._link_problem); else link_state (select_far.sh)
+    [ -h "$p" ] && { [ ! -f "$p/pyvenv.cfg" ] || [ -e "$p/$INCOMPLETE" ] || [ -h "$p/$INCOMPLETE" ]; } && { link_state; return; }
     if [ ! -e "$p" ]; then st=missing; detail_missing; return; fi
     if [ ! -d "$p" ]; then st=not-venv; detail_not_dir; return; fi
     owner_ok "$p" || { st=foreign; return; }

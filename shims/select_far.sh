@@ -71,6 +71,15 @@ pick_far() {
     esac
 }
 
+# state(), continued: $p is a symlink that leads to no venv, which pipshim never uses, creates
+# through or removes; $target makes the not-venv and user-env-unusable lines the link's
+# (shimrender.LINK_FIRST). The one fork, and only for such a link: its target, as ls shows it
+link_state() {
+    st=not-venv target=$(ls -ld -- "$p" 2>/dev/null)
+    target=${target#*" $p -> "}
+    if [ -e "$p" ]; then detail_link_not_venv; else detail_link_dangling; fi
+}
+
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork
 real_one() {
     real=

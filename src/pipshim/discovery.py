@@ -71,6 +71,7 @@ class Candidate:
     detail: str = ""  # why, for messages ("" when ok)
     # the pip scripts in bin/; none: a --without-pip venv, installed into with the real pip's --python
     pips: tuple = ()
+    link: str = ""  # a symlink not followed (it leads to no venv): its target, as the link says it
 
     @property
     def python(self) -> str:
@@ -132,8 +133,34 @@ def _versions(path: str) -> list[str]:
         return []
 
 
+def _link_problem(path: str) -> tuple[str, str] | None:
+    """A symlink is followed only to a venv: (its target, why) when it leads elsewhere. pipshim
+    makes nothing through a link and never removes one (the user's), so a link to nothing, to a
+    non-venv, or to a venv still being made is never used (what the shims' state() says too)."""
+    if not os.path.islink(path):
+        return None
+    if os.path.isfile(os.path.join(path, "pyvenv.cfg")) and not os.path.lexists(os.path.join(path, INCOMPLETE)):
+        return None
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return None  # gone meanwhile: missing
+    return target, msg("link-dangling" if not os.path.exists(path) else "link-not-venv", target=target)
+
+
+def unusable_message(c: Candidate, key: str = "not-venv") -> str:
+    """Why candidate ``c`` (not a venv, or another user's) is refused: ``key``'s message, or for
+    a symlink not followed, the link's with its fix."""
+    if c.link:
+        return msg("link", path=c.path, detail=c.detail, target=c.link)
+    return msg(key, path=c.path, detail=c.detail)
+
+
 def classify(path: str, source: Source, uid: int, probe: Probe | None = None) -> Candidate:
     """The state of a venv directory. With ``probe``, its interpreter is also asked (cached)."""
+    link = _link_problem(path)
+    if link is not None:
+        return Candidate(path, source, State.NOT_VENV, link[1], link=link[0])
     try:
         st = os.stat(path)
     except OSError:

@@ -33,12 +33,15 @@ MESSAGES = {
     "python-fails": "its interpreter {python} no longer runs",
     "other-python": "it was made for another Python than {python}",
     "pip-fails": "its pip does not load ({cause})",
+    "link-dangling": "is a symlink to {target}, which does not exist",
+    "link-not-venv": "is a symlink to {target}, which is not a venv",
     "owner": "owned by uid {uid}",
     "writable": "writable by {who} ({mode})",
     "project-foreign": "project {root} is {problem}",
     # refusals and broken environments
     "broken": "{path} is broken: {detail}; run `pipshim venv --recreate` in {where}",
     "not-venv": "{path} exists but is not a virtual environment ({detail}); move it away",
+    "link": "{path} {detail}; pipshim makes no venv through a symlink: remove the link, or make {target} a venv",
     "user-env-unusable": "the user environment {path} {detail}; set PIPSHIM_USER_VENV or move it away",
     "root-host": (
         "refusing to install libraries into {python} as root outside a container (it is externally "

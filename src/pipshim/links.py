@@ -31,12 +31,9 @@ def scripts(venv: str) -> set[str]:
 
 
 def _ours(link: str, venv: str) -> bool:
+    """A symlink into the user environment's bin dir, dangling or not: the only kind ever replaced
+    or removed (a user's own link, even one pointing nowhere, is theirs)."""
     return os.path.islink(link) and os.path.dirname(os.readlink(link)) == os.path.join(venv, "bin")
-
-
-def _replaceable(path: str, venv: str) -> bool:
-    """Ours, or a dangling link: it points at nothing anyone can use."""
-    return _ours(path, venv) or (os.path.islink(path) and not os.path.exists(path))
 
 
 def link_new(venv: str, before: set[str], bin_dir: str, quiet: bool) -> list[str]:
@@ -44,7 +41,7 @@ def link_new(venv: str, before: set[str], bin_dir: str, quiet: bool) -> list[str
     linked = []
     for name in sorted(scripts(venv) - before):
         dest = os.path.join(bin_dir, name)
-        if os.path.lexists(dest) and not _replaceable(dest, venv):
+        if os.path.lexists(dest) and not _ours(dest, venv):
             if not quiet:
                 say(f"left {dest} alone (not pipshim's); run {os.path.join(venv, 'bin', name)} directly")
             continue

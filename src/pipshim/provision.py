@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from pipshim import venvs
-from pipshim.discovery import Source, State, classify
+from pipshim.discovery import Source, State, classify, unusable_message
 from pipshim.errors import Exit, PipshimError, msg, say
 from pipshim.plan import Create
 
@@ -33,18 +33,27 @@ def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bo
     if c.state is State.BROKEN:
         raise PipshimError(msg("broken", path=path, detail=c.detail, where=os.path.dirname(path)), Exit.BROKEN)
     if not c.state.creatable or spec is None:
-        raise PipshimError(msg("not-venv", path=path, detail=c.detail), Exit.BROKEN)
+        raise PipshimError(unusable_message(c), Exit.BROKEN)
     if c.state is State.INCOMPLETE:
         venvs.remove(path)
+    if c.state is not State.EMPTY:
+        try:  # fails if anything stands there by now (a link, a file): then nothing is ours to undo
+            os.mkdir(path)
+        except OSError as exc:
+            raise _create_failed(path, spec, exc) from None
     try:
         venvs.create(path, spec.base_python, spec.prompt, environ, spec.system_site, spec.layers)
     except BaseException as exc:  # ^C included: nothing half-made stays behind
         venvs.remove(path) if c.state is not State.EMPTY else _empty(path)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        cause = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise PipshimError(msg("create-failed", path=path, python=spec.base_python, cause=cause), Exit.BROKEN) from None
+        raise _create_failed(path, spec, exc) from None
     return True
+
+
+def _create_failed(path: str, spec: Create, exc: BaseException) -> PipshimError:
+    cause = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return PipshimError(msg("create-failed", path=path, python=spec.base_python, cause=cause), Exit.BROKEN)
 
 
 def _empty(path: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from pipshim.discovery import Candidate, Source, State
+from pipshim.discovery import Candidate, Source, State, unusable_message
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
@@ -116,7 +116,7 @@ def _user_env(f: Facts, reason: str, note: str = "") -> Route:
     if u is None:
         return Refuse(msg("user-env-unusable", path="(none)", detail="has no home directory"), Exit.BROKEN)
     if u.state in (State.NOT_VENV, State.FOREIGN):
-        return Refuse(msg("user-env-unusable", path=u.path, detail=u.detail), Exit.BROKEN, u)
+        return Refuse(unusable_message(u, "user-env-unusable"), Exit.BROKEN, u)
     return _venv(f, u, reason, user_env=True, note=note)
 
 
@@ -223,7 +223,7 @@ def project_root(f: Facts) -> Route | None:
     if p is None or p.venv.state is State.FOREIGN:
         return None
     if p.venv.state is State.NOT_VENV:
-        return Refuse(msg("not-venv", path=p.venv.path, detail=p.venv.detail), Exit.BROKEN, p.venv)
+        return Refuse(unusable_message(p.venv), Exit.BROKEN, p.venv)
     return _venv(f, p.venv, _reason(f, f"{p.root} is a project ({p.marker})"))
 
 

@@ -44,7 +44,9 @@ def _printf(key: str) -> str:
     names = re.findall(r"{(\w+)}", text)
     fmt = re.sub(r"{\w+}", "%s", text.replace("%", "%%")).replace("'", "'\\''")
     args = " ".join(f'"${n}"' for n in names)
-    return f"msg_{key.replace('-', '_')}() {{ printf 'pipshim: {fmt}\\n' {args} >&2; }}"
+    # discovery.unusable_message: a symlink not followed (state() set $target) has the link's line
+    first = '[ -z "$target" ] || { msg_link; return; }; ' if key in LINK_FIRST else ""
+    return f"msg_{key.replace('-', '_')}() {{ {first}printf 'pipshim: {fmt}\\n' {args} >&2; }}"
 
 
 def _detail(key: str) -> str:
@@ -72,8 +74,10 @@ def _read_line() -> str:
     return f'msg_read() {{ printf \'pipshim: {fmt}\\n\' "$1" "$2" "$3" >&2; }}'
 
 
-SHIM_MESSAGES = ("broken", "not-venv", "user-env-unusable", "no-python")
+SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
+LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
+FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state
 
 
 def _venv_here() -> str:
@@ -111,6 +115,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
             f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
             f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
+            *(_detail(key) for key in FAR_DETAILS),
         ]
     if group == "shim":  # handing over to pipshim.boot or the resolver, and the shims' messages
         return [

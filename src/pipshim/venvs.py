@@ -81,8 +81,12 @@ def removable(path: str, protected: tuple[str, ...] = ()) -> str | None:
     real = os.path.realpath(path)
     if real == "/" or real in {os.path.realpath(p) for p in protected if p}:
         return f"{path} is protected"
-    if os.path.islink(path) or not os.path.isdir(path):
-        return None if os.path.lexists(path) and not os.path.isdir(path) else f"{path} is not a directory"
+    if os.path.islink(path):  # the user's: never removed, nor what it points at
+        with contextlib.suppress(OSError):
+            return f"{path} is a symlink to {os.readlink(path)}"
+        return f"{path} is a symlink"
+    if not os.path.isdir(path):
+        return f"{path} is not a directory"
     try:
         names = set(os.listdir(path))
     except OSError as exc:
@@ -154,7 +158,7 @@ def sweep(venv: str) -> None:
         if classify(venv, Source.PROJECT, os.getuid()).state is State.OK:
             if removable(old) is None:
                 remove(old)
-        else:
+        elif not os.path.islink(venv):  # a link there is the user's: it stays, the old one stays aside
             remove(venv)
             if not os.path.lexists(venv):
                 os.rename(old, venv)

@@ -104,6 +104,20 @@ def refused_or_failed(r, c) -> list[str]:
     return [] if r.returncode != 0 else ["expected a refusal or pip's failure, got exit 0"]
 
 
+def link_kept(rel: str, target: str):
+    """A user's symlink pipshim will not follow: refused (exit 2, the link named), the link as it was."""
+
+    def check(r, c) -> list[str]:
+        p, want = c.tmp / rel, target.format(tmp=c.tmp, home=c.home)
+        if not p.is_symlink() or os.readlink(p) != want:
+            return [f"the user's link {p} -> {want} was removed or changed"]
+        if r.returncode != 2 or f"{p} is a symlink to {want}" not in r.stderr:
+            return [f"expected exit 2 naming the link {p}, got exit {r.returncode}"]
+        return []
+
+    return check
+
+
 def succeeded(r, c) -> list[str]:
     return [] if r.returncode == 0 else [f"expected success, exit {r.returncode}"]
 
@@ -219,6 +233,12 @@ def H(rel: str):
 
 INSTALL = ["pip", "install", "demo-lib"]
 P = "project"
+
+
+def dotvenv_link(name: str, target: str) -> Case:
+    """An install in a project whose .venv is the user's symlink to ``target``, which is no venv."""
+    return Case(name, INSTALL, cwd=P, setup=symlink("proj/.venv", target), check=link_kept("proj/.venv", target))
+
 
 CASES: list[Case] = [
     # -- command lines (in a directory that is not a project: reads never create) --
@@ -489,8 +509,8 @@ CASES: list[Case] = [
     Case("r-dev-stdin-empty", ["pip", "install", "-r", "/dev/stdin"], cwd=P, stdin=b""),
     # -- damaged .venv entries --
     Case("venv-a-file", INSTALL, cwd=P, setup=write("proj/.venv", "not a venv"), check=refused_or_failed),
-    Case("venv-dangling-link", INSTALL, cwd=P, setup=symlink("proj/.venv", "{tmp}/nowhere")),
-    Case("venv-link-loop", INSTALL, cwd=P, setup=symlink("proj/.venv", "{tmp}/proj/.venv")),
+    dotvenv_link("venv-dangling-link", "{tmp}/nowhere"),
+    dotvenv_link("venv-link-loop", "{tmp}/proj/.venv"),
     Case(
         "venv-garbage-cfg",
         INSTALL,

@@ -197,6 +197,65 @@ def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project)
     assert_imports_from_venv(venv, "demo_lib", tmp_path)
 
 
+def _link_target(tmp_path, what):
+    """What a user's ``.venv`` symlink may point at that is not a venv pipshim may use or make."""
+    target = tmp_path / "elsewhere" / "venv"
+    if what == "a-non-venv":
+        target.mkdir(parents=True)
+        (target / "notes.txt").write_text("mine\n")
+    elif what == "an-empty-dir":
+        target.mkdir(parents=True)
+    elif what == "an-incomplete-venv":
+        plant_venv(target)
+        (target / MARKER).write_text("pid 1\n")
+    return target
+
+
+@pytest.mark.parametrize("what", ["nothing", "a-non-venv", "an-empty-dir", "an-incomplete-venv"])
+def test_a_dotvenv_symlink_to_what_is_not_a_venv_is_refused_and_left_in_place(tmp_path, shim_env, project, what):
+    target = _link_target(tmp_path, what)
+    link = project / ".venv"
+    link.symlink_to(target)
+    before = files_below(tmp_path / "elsewhere") if target.parent.exists() else None
+
+    r = run(["pip", "install", "demo-dep"], shim_env, project)
+
+    assert (r.returncode, r.stdout) == (2, ""), r.stderr
+    line = one_pipshim_line(r.stderr)
+    assert r.stderr == line + "\n"
+    assert str(link) in line and str(target) in line and "remove the link" in line, line
+    assert link.is_symlink() and os.readlink(link) == str(target), "the user's link was touched"
+    assert (files_below(tmp_path / "elsewhere") if target.parent.exists() else None) == before
+    assert sorted(os.listdir(project)) == [".venv", "pyproject.toml"]
+    # a read runs nothing through the link either, and explain says the same refusal
+    assert run(["pip", "list"], shim_env, project).returncode == 2
+    route = json.loads(run(["pipshim", "explain", "--json", "--", "pip", "install", "x"], shim_env, project).stdout)
+    assert (route["route"], route["exit_code"], route["message"]) == ("refuse", 2, line.removeprefix("pipshim: "))
+    assert link.is_symlink() and os.readlink(link) == str(target)
+
+
+def test_a_dotvenv_symlink_to_a_venv_is_used_and_a_failed_install_keeps_both(tmp_path, shim_env, project):
+    elsewhere = make_project(tmp_path, "cache")
+    assert run(["pip", "install", "demo-lib"], shim_env, elsewhere).returncode == 0
+    target = elsewhere / ".venv"
+    link = project / ".venv"
+    link.symlink_to(target)
+
+    r = run(["pip", "install", "demo-dep"], shim_env, project)
+
+    assert r.returncode == 0, r.stderr
+    assert destination(one_pipshim_line(r.stderr), project, shim_env["HOME"]) == (str(link), False)
+    assert_imports_from_venv(target, "demo_dep", tmp_path)
+    before = files_below(target)
+
+    r = run(["pip", "install", "no-such-package-anywhere"], shim_env, project)
+
+    assert r.returncode == 1, r.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert files_below(target) == before
+    assert_complete_venv(target)
+
+
 DEAD_PYTHON = f"""#!/bin/sh
 # what a python whose libpython is gone does (the dynamic loader's message and status)
 echo "python{SUT.version}: error while loading shared libraries:" \\

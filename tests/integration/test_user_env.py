@@ -138,6 +138,33 @@ def test_a_foreign_file_in_the_bin_dir_is_left_alone(shim_bin, env, work):
     assert foreign.read_text() == FOREIGN
 
 
+def test_a_users_dangling_link_in_the_bin_dir_is_left_alone(shim_bin, env, work):
+    theirs = shim_bin / "demo-tool"
+    theirs.symlink_to("/opt/mytools/demo-tool")  # not into the user environment: the user's own
+    r = pip(shim_bin, env, work, "install", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert any(f"left {theirs} alone" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    assert os.readlink(theirs) == "/opt/mytools/demo-tool"
+    assert (user_venv(env) / "bin" / "demo-tool").exists()
+
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(theirs) == "/opt/mytools/demo-tool"
+
+
+def test_a_dangling_link_of_ours_in_the_bin_dir_is_replaced_and_removed(shim_bin, env, work):
+    ours = shim_bin / "demo-tool"
+    ours.symlink_to(user_venv(env) / "bin" / "demo-tool")  # left by an earlier install, its target gone
+    r = pip(shim_bin, env, work, "install", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert not any("alone" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    assert run([ours], env, work).stdout == "demo-tool 1.0\n"
+
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-tool")
+    assert r.returncode == 0, r.stderr
+    assert not os.path.lexists(ours)
+
+
 def test_reads_pass_through_before_the_user_env_exists_and_read_it_after(shim_bin, env, work):
     real = run([SUT.pip, "list"], env, work)
     assert real.returncode == 0, real.stderr

@@ -466,6 +466,21 @@ def dotvenv_is_a_symlink(w, uid):
 
 
 @case
+def dotvenv_is_a_dangling_symlink(w, uid):
+    """pipshim makes no venv through a link, nor removes it: refused, as a .venv file is."""
+    proj = w.project("proj")
+    (proj / ".venv").symlink_to(w.tmp / "envs" / "gone")
+    return proj, {}, ("refuse", proj / ".venv")
+
+
+@case
+def dotvenv_is_a_symlink_to_an_empty_dir(w, uid):
+    proj = w.project("proj")
+    (proj / ".venv").symlink_to(w.dir("envs/empty"))
+    return proj, {}, ("refuse", proj / ".venv")
+
+
+@case
 def group_writable_dotvenv_then_venv(w, uid):
     proj = w.project("proj")
     make_venv(proj / ".venv").chmod(0o757)

@@ -88,13 +88,31 @@ def _broken_versioned_link(p: Path) -> None:
     (p / "bin" / f"python{VERSION}").symlink_to(p.parent / "gone" / f"python{VERSION}")
 
 
+def _linked(build):
+    """The candidate a symlink to what ``build`` makes elsewhere (people link .venv into a cache dir)."""
+
+    def link(p: Path) -> None:
+        target = p.parent.parent / "link-targets" / p.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        build(target)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.symlink_to(target)
+
+    return link
+
+
 # every state's builders: the first is the plain layout, the others variants of the same state
 BUILD_STATE = {
-    State.OK: {"": _ok, "made-by-python-3.8": _ok_made_by_python38},
+    State.OK: {"": _ok, "made-by-python-3.8": _ok_made_by_python38, "a-symlink-to-one": _linked(_ok)},
     State.BROKEN: {"": _broken, "versioned-link-gone": _broken_versioned_link},
     State.INCOMPLETE: {"": _incomplete},
     State.EMPTY: {"": _empty},
-    State.NOT_VENV: {"": _not_venv},
+    State.NOT_VENV: {
+        "": _not_venv,
+        "a-dangling-symlink": _linked(_missing),
+        "a-symlink-to-an-empty-dir": _linked(_empty),
+        "a-symlink-to-an-incomplete-venv": _linked(_incomplete),
+    },
     State.FOREIGN: {"": _foreign},
     State.MISSING: {"": _missing},
 }

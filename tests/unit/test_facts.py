@@ -157,6 +157,33 @@ def test_a_missing_directory_is_missing(root):
     assert (c.state, c.source, c.python) == (State.MISSING, PROJECT, str(root / "nope" / "bin" / "python"))
 
 
+def test_a_symlink_to_a_venv_is_followed(root):
+    target = make_venv(root / "cache" / "venv")
+    (root / ".venv").symlink_to(target)
+    c = venv_candidate(str(root / ".venv"), PROJECT, ME)
+    assert (c.state, c.path, c.link) == (State.OK, str(root / ".venv"), "")
+
+
+@pytest.mark.parametrize(
+    ("what", "words"),
+    [
+        ("nothing", "which does not exist"),
+        ("an-empty-dir", "which is not a venv"),
+        ("an-incomplete-venv", "which is not a venv"),
+    ],
+)
+def test_a_symlink_to_what_is_not_a_venv_is_not_a_venv_naming_its_target(root, what, words):
+    target = root / "cache" / "venv"
+    if what == "an-empty-dir":
+        mkdir(target)
+    elif what == "an-incomplete-venv":
+        (make_venv(target) / INCOMPLETE).write_text("")
+    (root / ".venv").symlink_to(target)
+    c = venv_candidate(str(root / ".venv"), PROJECT, ME)
+    assert (c.state, c.link, c.detail) == (State.NOT_VENV, str(target), f"is a symlink to {target}, {words}")
+    assert not c.state.creatable
+
+
 def test_a_group_writable_venv_is_foreign(root):
     make_venv(root / ".venv")
     os.chmod(root / ".venv", 0o775)

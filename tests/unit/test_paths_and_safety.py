@@ -8,12 +8,15 @@ import stat
 
 import pytest
 
-from pipshim import paths, settings, venvs
+from pipshim import links, paths, provision, settings, venvs
 from pipshim.commands.venv import installed
-from pipshim.discovery import INCOMPLETE
+from pipshim.discovery import INCOMPLETE, Source
+from pipshim.errors import Exit, PipshimError
+from pipshim.plan import Create
 from pipshim.reqfiles import read_all
 
 ME = pwd.getpwuid(os.getuid())
+SPEC = Create("/unused", "/usr/bin/python3", "proj", system_site=False)
 
 
 @pytest.mark.parametrize("home", [None, "", "relative/home"])
@@ -156,6 +159,58 @@ def test_an_incomplete_venv_is_removable(tmp_path):
     v.mkdir()
     (v / INCOMPLETE).write_text("")
     assert venvs.removable(str(v)) is None
+
+
+def test_a_symlink_or_a_file_is_never_removable(tmp_path):
+    v = _venv(tmp_path / "v")
+    (tmp_path / "to-a-venv").symlink_to(v)
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    (tmp_path / "file").write_text("")
+    assert f"is a symlink to {v}" in venvs.removable(str(tmp_path / "to-a-venv"))
+    assert "is a symlink" in venvs.removable(str(tmp_path / "dangling"))
+    assert "is not a directory" in venvs.removable(str(tmp_path / "file"))
+
+
+def test_ensure_makes_no_venv_through_a_symlink_and_leaves_it(tmp_path):
+    (tmp_path / ".venv").symlink_to("/nonexistent/elsewhere")
+    with pytest.raises(PipshimError) as err:
+        provision.ensure(str(tmp_path / ".venv"), SPEC, {})
+    assert err.value.exit_code == Exit.BROKEN
+    assert "is a symlink to /nonexistent/elsewhere, which does not exist" in err.value.message
+    assert "remove the link, or make /nonexistent/elsewhere a venv" in err.value.message
+    assert os.readlink(tmp_path / ".venv") == "/nonexistent/elsewhere"
+
+
+def test_ensure_removes_nothing_it_did_not_make_when_a_link_appears_after_the_look(tmp_path, monkeypatch):
+    """classify said missing; by the time of the mkdir a link stands there: it stays, untouched."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    link = proj / ".venv"
+    missing = provision.classify(str(link), Source.PROJECT, os.getuid())
+    link.symlink_to("/nonexistent/elsewhere")
+    monkeypatch.setattr(provision, "classify", lambda *a: missing)
+    with pytest.raises(PipshimError) as err:
+        provision.ensure(str(link), SPEC, {})
+    assert err.value.message.startswith(f"could not create {link}")
+    assert os.readlink(link) == "/nonexistent/elsewhere"
+    assert os.listdir(proj) == [".venv"]
+
+
+def test_a_users_link_in_the_bin_dir_is_never_replaced_only_ours(tmp_path):
+    venv, bin_dir = tmp_path / "user-env", tmp_path / "bin"
+    (venv / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    for name in ("theirs", "ours", "new"):
+        (venv / "bin" / name).write_text("#!/bin/sh\n")
+        (venv / "bin" / name).chmod(0o755)
+    (bin_dir / "theirs").symlink_to("/opt/mytools/theirs")  # dangling, not into the user environment
+    (bin_dir / "ours").symlink_to(venv / "bin" / "gone")  # ours: into the user environment, target gone
+    assert links.link_new(str(venv), set(), str(bin_dir), quiet=True) == ["new", "ours"]
+    assert os.readlink(bin_dir / "theirs") == "/opt/mytools/theirs"
+    assert os.readlink(bin_dir / "ours") == str(venv / "bin" / "ours")
+    (venv / "bin" / "ours").unlink()
+    links.prune(str(venv), str(bin_dir))
+    assert sorted(os.listdir(bin_dir)) == ["new", "theirs"]
 
 
 def test_remove_takes_a_file_or_link_standing_in_for_a_venv_and_leaves_no_trash(tmp_path):
