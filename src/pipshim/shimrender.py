@@ -102,11 +102,11 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
             _venv_here(),
             f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
-            f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
             *(_detail(key) for key in SHIM_DETAILS),
         ]
     if group == "far":  # select_far.sh: projects, root, containers, the user environment, PATH
         return [
+            f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
             f"PROJECT_MARKERS={sh_quote(' '.join(discovery.PROJECT_MARKERS))}",
             f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
             f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
@@ -146,12 +146,26 @@ STUBS = "stubs"
 _FUNCTION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", re.M)
 
 
+_TRAILING = re.compile(r"\s+#\s[^'\"`]*$")  # `code  # words`: no quote in the words
+
+
 def minify(sh: str) -> str:
-    """sh without comment lines, blank lines and indentation: dash spends about 40 instructions
-    on every byte it reads, comments included, and every shim start reads its selection.
-    (The parts hold no here-document and no quoted string that spans lines.)"""
-    lines = (line.lstrip() for line in sh.splitlines())
-    return "".join(line + "\n" for line in lines if line and not line.startswith("#"))
+    """sh without comments, blank lines and indentation: dash spends about 40 instructions on
+    every byte it reads, comments included, and every shim start reads its selection. A comment
+    after code goes only when no quote follows the ``#`` and the code before it has its quotes
+    paired and does not end in a backslash. (The parts hold no here-document and no quoted string that spans lines.)"""
+    out = []
+    for line in sh.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        trailing = _TRAILING.search(line)
+        if trailing:
+            code = line[: trailing.start()]
+            if code.count("'") % 2 == 0 and code.count('"') % 2 == 0 and not code.endswith("\\"):
+                line = code
+        out.append(line + "\n")
+    return "".join(out)
 
 
 def selection(part: str) -> str:
@@ -195,18 +209,24 @@ def render_blocks(text: str, site: str = "") -> str:
     blocks = list(_BLOCK.finditer(text))
     if text.count("# start rendered") != len(blocks) or text.count("# end rendered") != len(blocks):
         raise ValueError("a shim template has a `# start rendered: …` without its `# end rendered`")
-    out, pos, stub_at = [], 0, None
+    # the template's own text is minified too, but for its first two lines (#!, the shim ID)
+    # and the block markers (what a reader of an installed shim finds their way by)
+    head_end = text.index("\n", text.index("\n") + 1) + 1 if text.count("\n") >= 2 else len(text)
+    head_end = min(head_end, *(b.start() for b in blocks[:1]))
+    out, pos, stub_at = [text[:head_end]], head_end, None
     for block in blocks:
         parts = block.group(1).split()
         unknown = [p for p in parts if p not in PARTS and p != STUBS]
         if unknown:
             raise ValueError(f"a shim template names unknown rendered parts: {' '.join(unknown)}")
-        out += [text[pos : block.start(2)], *(_part(p, site) for p in parts if p != STUBS)]
+        out += [minify(text[pos : block.start()]), block.group(0)[: block.start(2) - block.start()]]
+        out += [_part(p, site) for p in parts if p != STUBS]
         if STUBS in parts:
             stub_at = len(out)
             out.append("")
-        pos = block.end(2)
-    out.append(text[pos:])
+        out.append(text[block.end(2) : block.end()])
+        pos = block.end()
+    out.append(minify(text[pos:]))
     if stub_at is not None:
         out[stub_at] = stubs("".join(out[:stub_at]), "".join(out[stub_at + 1 :]))
     return "".join(out)

@@ -45,8 +45,27 @@ def test_a_malformed_template_is_refused(template):
 
 
 def test_minify_drops_comments_blank_lines_and_indentation_only():
-    sh = "# a comment\n\nf() {\n    x=${y#\\#!} # kept: not a line of its own\n    case $x in a) ;; esac\n}\n"
-    assert minify(sh) == "f() {\nx=${y#\\#!} # kept: not a line of its own\ncase $x in a) ;; esac\n}\n"
+    sh = (
+        "# a comment\n\nf() {\n    x=${y#\\#!} # dropped: a comment after code\n"
+        "    echo 'a # b' # it's kept: a quote follows the #\n    y=\"1 # 2\"\n    z=a\\ # kept: an escaped space\n"
+        "    case $x in a) ;; esac\n}\n"
+    )
+    assert minify(sh) == (
+        "f() {\nx=${y#\\#!}\necho 'a # b' # it's kept: a quote follows the #\ny=\"1 # 2\"\n"
+        "z=a\\ # kept: an escaped space\ncase $x in a) ;; esac\n}\n"
+    )
+
+
+def test_the_rendered_shims_keep_their_first_two_lines_and_block_markers():
+    from pipshim import shims
+
+    for template in ("pip", "python"):
+        with open(shims.template_path(template), encoding="utf-8") as fh:
+            text = fh.read()
+        out = render_blocks(text)
+        assert out.splitlines()[:2] == text.splitlines()[:2]
+        markers = [ln for ln in text.splitlines() if ln.startswith(("# start rendered", "# end rendered"))]
+        assert [ln for ln in out.splitlines() if ln.startswith("#")][2:] == markers
 
 
 def test_the_shipped_parts_hold_nothing_minify_would_break():
