@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from enum import Enum
 
 from pipshim.errors import msg
-from pipshim.record import record
+from pipshim.record import Named, record
 
 VENV_NAMES = (".venv", "venv")  # rule 5: looked at in every directory, in this order
 OTHER_VENV_NAMES = ("env", ".env")  # rule 5 too, but only when they hold a pyvenv.cfg (.env is often dotenv)
@@ -26,7 +25,7 @@ INCOMPLETE = ".pipshim-incomplete"  # written first when creating a venv, remove
 TRASH = ".pipshim-removing-"  # a venv being removed is renamed to NAME + TRASH + pid first
 
 
-class Source(Enum):
+class Source(metaclass=Named):
     """Where a candidate came from; ``words`` is how messages name it."""
 
     ACTIVE = "VIRTUAL_ENV"  # rule 3: an activated virtualenv
@@ -47,7 +46,7 @@ _SOURCE_WORDS = {
 }
 
 
-class State(Enum):
+class State(metaclass=Named):
     """A candidate's state; ``usable`` ones are run, ``creatable`` ones made first."""
 
     OK = "ok"
@@ -192,11 +191,13 @@ def find_venvs(cwd: str, uid: int, probe: Probe | None = None) -> tuple[Candidat
     """
     found = []
     for d in parents(cwd):
-        if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
+        # os.path.join(d, name) spelt out: the walk joins seven times in each directory up to /
+        base = d if d.endswith("/") else d + "/"
+        if os.path.isfile(base + "pyvenv.cfg"):
             found.append(classify(d, Source.NEAREST, uid, probe))
         for name in VENV_NAMES + OTHER_VENV_NAMES:
-            path = os.path.join(d, name)
-            if name in OTHER_VENV_NAMES and not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+            path = base + name
+            if name in OTHER_VENV_NAMES and not os.path.isfile(path + "/pyvenv.cfg"):
                 continue
             if os.path.isdir(path) and all(c.path != path for c in found):
                 found.append(classify(path, Source.NEAREST, uid, probe))

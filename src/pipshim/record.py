@@ -10,6 +10,9 @@ twenty value classes. dataclasses builds each by generating source and exec-ing 
 - ``__init__`` by position or keyword, ``==`` (same class, same values), ``hash``, ``repr``;
 - instances are frozen: setting or deleting an attribute raises FrozenInstanceError;
 - ``replace(obj, **changes)`` and ``fields(cls)`` as in dataclasses.
+
+``Named`` does the same for the part of ``enum.Enum`` pipshim uses (discovery's Source and
+State): an Enum class costs several times what a plain class does to make.
 """
 
 from __future__ import annotations
@@ -108,3 +111,36 @@ def record(cls):
     cls.__setattr__ = _frozen
     cls.__delattr__ = _frozen
     return cls
+
+
+class Named(type):
+    """The metaclass of a fixed set of named values, as ``enum.Enum`` gives them: each UPPER_CASE
+    attribute of the class becomes an instance of it, with that ``name`` and ``value``, compared
+    by identity; iterating the class (or ``len``) gives the members in the order written."""
+
+    def __init__(cls, name, bases, namespace) -> None:
+        super().__init__(name, bases, namespace)
+        members = []
+        for key, value in namespace.items():
+            if key.isupper():
+                member = object.__new__(cls)
+                member.name, member.value = key, value
+                setattr(cls, key, member)
+                members.append(member)
+        cls._members = tuple(members)
+        cls.__repr__ = _member_repr
+        cls.__str__ = _member_str
+
+    def __iter__(cls):
+        return iter(cls._members)
+
+    def __len__(cls) -> int:
+        return len(cls._members)
+
+
+def _member_repr(self) -> str:
+    return f"<{type(self).__name__}.{self.name}: {self.value!r}>"
+
+
+def _member_str(self) -> str:
+    return f"{type(self).__name__}.{self.name}"
