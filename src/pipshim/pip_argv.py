@@ -51,11 +51,14 @@ def table_version(pip_version: str | None) -> str:
 def _version_index(pip_version: str | None) -> int:
     index = _VERSION_INDEX.get(pip_version)
     if index is None:
-        if not _KEYS:
-            _KEYS.extend(version_key(v) for v in pip_options.VERSIONS)
-        index = len(_KEYS) - 1
-        if pip_version is not None:
+        # None is the newest table, and a release the tables name is its own (VERSIONS ascends
+        # strictly, which test_pip_argv holds): only another version is compared, key by key
+        index = len(pip_options.VERSIONS) - 1 if pip_version is None else _positions().get(pip_version)
+        if index is None:
+            if not _KEYS:
+                _KEYS.extend(version_key(v) for v in pip_options.VERSIONS)
             key = version_key(pip_version)
+            index = len(_KEYS) - 1
             while index > 0 and _KEYS[index] > key:
                 index -= 1
         _VERSION_INDEX[pip_version] = index
@@ -65,13 +68,19 @@ def _version_index(pip_version: str | None) -> int:
 _POSITIONS: dict[str, int] = {}
 
 
-def _has(spans: tuple, index: int) -> bool:
-    """Whether the version at ``index`` lies in one of the (first, last) runs of ``spans``."""
+def _positions() -> dict[str, int]:
+    """Each release in VERSIONS -> its index."""
     if not _POSITIONS:
         _POSITIONS.update((v, i) for i, v in enumerate(pip_options.VERSIONS))
+    return _POSITIONS
+
+
+def _has(spans: tuple, index: int) -> bool:
+    """Whether the version at ``index`` lies in one of the (first, last) runs of ``spans``."""
+    positions = _positions()
     for k in range(0, len(spans), 2):
         last = spans[k + 1]
-        if _POSITIONS[spans[k]] <= index and (last is None or index <= _POSITIONS[last]):
+        if positions[spans[k]] <= index and (last is None or index <= positions[last]):
             return True
     return False
 
@@ -110,6 +119,10 @@ def _options_for(command: str | None, index: int) -> _Table:
             _add(pip_options.GENERAL, index, longs, shorts)
         table = _TABLES[key] = (longs, shorts)
     return table
+
+
+def _no_options(command: str | None, index: int) -> _Table:
+    return {}, {}
 
 
 def options_for(command: str | None, pip_version: str | None = None) -> dict[str, tuple[str, bool]]:
@@ -260,8 +273,11 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
     argv = tuple(argv)
     index = _version_index(pip_version)
     everywhere = tuple(range(len(argv)))
+    # _read looks options up only for a word that starts with "-" (not "-" or "--" alone): a
+    # line with none (`install NAME`, the most common) is read without building the tables
+    tables = _options_for if any(a[:1] == "-" and a not in ("-", "--") for a in argv) else _no_options
     # pass 1, pip's main parser: general options up to the first positional, the subcommand
-    first = _read(argv, everywhere, _options_for(None, index), interspersed=False)
+    first = _read(argv, everywhere, tables(None, index), interspersed=False)
     if first.stop is None or first.stop >= len(argv):
         return PipArgs(argv, None, first.opts, (), tuple(first.unknown), first.problem, frozenset(first.python_at))
     command = argv[first.stop]
@@ -272,7 +288,7 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
     # command's name (pip's cmd_args.remove(cmd_name): a general option's value, if it is that word)
     cut = argv.index(command)
     rest_at = everywhere[:cut] + everywhere[cut + 1 :]
-    second = _read(argv[:cut] + argv[cut + 1 :], rest_at, _options_for(command, index), interspersed=True)
+    second = _read(argv[:cut] + argv[cut + 1 :], rest_at, tables(command, index), interspersed=True)
     return PipArgs(
         argv,
         command,

@@ -7,7 +7,7 @@ import timeit
 import pytest
 
 from pipshim import pip_options
-from pipshim.pip_argv import parse, table_version, truthy
+from pipshim.pip_argv import parse, table_version, truthy, version_key
 
 
 def case(rule: str, argv: str, **expect):
@@ -279,6 +279,15 @@ def test_parse_as_a_given_pip_reads_it(version, argv, expect):
 )
 def test_a_pip_version_is_read_with_the_table_of_the_newest_release_not_newer(given, table):
     assert table_version(given) == table
+
+
+def test_each_release_of_the_tables_reads_as_itself_named_or_compared():
+    """A release VERSIONS names is taken as its own table without comparing keys: that holds
+    only while VERSIONS ascends strictly; a local version (+debian) is compared, and agrees."""
+    keys = [version_key(v) for v in pip_options.VERSIONS]
+    assert keys == sorted(set(keys))
+    for version in pip_options.VERSIONS:
+        assert table_version(version) == table_version(f"{version}+debian") == version
 
 
 def test_parse_is_fast():
