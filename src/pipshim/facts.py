@@ -248,7 +248,8 @@ def gather(
     is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
     user_path = paths.user_venv(environ, config.user_venv, is_root and in_container)
-    facts = Facts(
+    # the fields every answer has; built into Facts once (a record is made field by field)
+    known = dict(
         invoked_as=invoked_as,
         args=args,
         cwd=cwd,
@@ -265,10 +266,11 @@ def gather(
         reentered=reentered,
     )
     if not full and not managed:
-        return facts
+        return Facts(**known)
     probe = lambda python: interp_mod.inspect(python, environ)  # noqa: E731
     active_path = environ.get("VIRTUAL_ENV") or ""
-    return facts.replace(
+    return Facts(
+        **known,
         home=paths.home(environ),
         active=classify(active_path, Source.ACTIVE, uid, probe) if os.path.isabs(active_path) else None,
         venvs=find_venvs(cwd, uid, probe),

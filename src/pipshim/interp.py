@@ -56,8 +56,8 @@ def _cache_file(environ: Mapping[str, str]) -> str | None:
     return os.path.join(base, CACHE_NAME) if base else None
 
 
-def _key(path: str) -> str | None:
-    real = os.path.realpath(path)
+def _key(path: str, real: str) -> str | None:
+    """The cache key of the interpreter at ``path`` (``real``: resolved)."""
     try:
         st = os.stat(real)
     except OSError:
@@ -129,7 +129,8 @@ def pip_version_in(site_dir: str) -> str | None:
 
 def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
     """The facts of the interpreter at ``path``, or None if it does not run."""
-    key = _key(path)
+    real = os.path.realpath(path)  # resolved once: each resolution is a system call per component
+    key = _key(path, real)
     if key is None:
         return None
     cache = _cache_file(environ)
@@ -142,12 +143,13 @@ def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
     version, prefix, base_prefix, stdlib, pip_site = fields
     return Interp(
         path=path,
-        real_path=os.path.realpath(path),
+        real_path=real,
         version=version,
         prefix=prefix,
         base_prefix=base_prefix,
         stdlib=stdlib,
-        in_venv=os.path.realpath(prefix) != os.path.realpath(base_prefix),
+        # the same two strings are the same directory: only different ones are resolved
+        in_venv=prefix != base_prefix and os.path.realpath(prefix) != os.path.realpath(base_prefix),
         externally_managed=os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
         conda=os.path.isdir(os.path.join(prefix, "conda-meta")),
         pip_version=pip_version_in(pip_site),
