@@ -112,7 +112,7 @@ def owner_problem(st: os.stat_result, uid: int) -> str | None:
     return None
 
 
-Probe = Callable[[str], "object | None"]  # interp.inspect bound to an environ: facts of a python, or None
+Probe = Callable[[str], "tuple[str, str] | None"]  # interp.runs bound to an environ: (version, resolved), or None
 
 
 def _cfg_ok(path: str) -> bool:
@@ -161,11 +161,12 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
     if not os.access(python, os.X_OK):
         return Candidate(path, source, State.BROKEN, msg("python-gone", python=os.path.realpath(python)))
     if probe is not None:
-        info = probe(python)
-        if info is None:
+        runs = probe(python)
+        if runs is None:
             return Candidate(path, source, State.BROKEN, msg("python-fails", python=os.path.realpath(python)))
-        if not os.path.isdir(os.path.join(path, "lib", f"python{info.version}")):
-            return Candidate(path, source, State.BROKEN, msg("other-python", python=info.real_path))
+        version, real = runs
+        if not os.path.isdir(os.path.join(path, "lib", f"python{version}")):
+            return Candidate(path, source, State.BROKEN, msg("other-python", python=real))
     try:
         pips = tuple(sorted(n for n in os.listdir(os.path.join(path, "bin")) if n.startswith("pip")))
     except OSError:

@@ -267,7 +267,7 @@ def gather(
     )
     if not full and not managed:
         return Facts(**known)
-    probe = lambda python: interp_mod.inspect(python, environ)  # noqa: E731
+    probe = lambda python: interp_mod.runs(python, environ)  # noqa: E731
     active_path = environ.get("VIRTUAL_ENV") or ""
     return Facts(
         **known,

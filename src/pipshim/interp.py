@@ -127,8 +127,9 @@ def pip_version_in(site_dir: str) -> str | None:
     return None
 
 
-def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
-    """The facts of the interpreter at ``path``, or None if it does not run."""
+def _asked(path: str, environ: Mapping[str, str]) -> tuple[str, list[str]] | None:
+    """(``path`` resolved, ask()'s fields), from the cache when it knows this interpreter; None
+    if it does not run."""
     real = os.path.realpath(path)  # resolved once: each resolution is a system call per component
     key = _key(path, real)
     if key is None:
@@ -140,7 +141,22 @@ def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
         if fields is None:
             return None
         _write_cache(cache, key, fields)
-    version, prefix, base_prefix, stdlib, pip_site = fields
+    return real, fields
+
+
+def runs(path: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """(its version, ``path`` resolved) if the interpreter at ``path`` runs, else None: all that
+    discovery.classify asks of a venv's python, without what inspect() looks at afresh."""
+    asked = _asked(path, environ)
+    return None if asked is None else (asked[1][0], asked[0])
+
+
+def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
+    """The facts of the interpreter at ``path``, or None if it does not run."""
+    asked = _asked(path, environ)
+    if asked is None:
+        return None
+    real, (version, prefix, base_prefix, stdlib, pip_site) = asked
     return Interp(
         path=path,
         real_path=real,
