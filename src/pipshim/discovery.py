@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable
 
 from pipshim.errors import msg
-from pipshim.record import Named, record
+from pipshim.record import Named, Record
 
 VENV_NAMES = (".venv", "venv")  # rule 5: looked at in every directory, in this order
 OTHER_VENV_NAMES = ("env", ".env")  # rule 5 too, but only when they hold a pyvenv.cfg (.env is often dotenv)
@@ -62,8 +62,7 @@ class State(metaclass=Named):
         return self in (State.MISSING, State.EMPTY, State.INCOMPLETE)
 
 
-@record
-class Candidate:
+class Candidate(Record):
     path: str
     source: Source
     state: State
@@ -76,8 +75,7 @@ class Candidate:
         return os.path.join(self.path, "bin", "python")
 
 
-@record
-class Project:
+class Project(Record):
     root: str
     marker: str  # the file that made ROOT a project, for explain
     venv: Candidate  # ROOT/.venv

@@ -17,15 +17,14 @@ from pipshim.interp import Interp
 from pipshim.pip_argv import PipArgs, parse, truthy
 from pipshim.pipconf import read_settings
 from pipshim.realpip import RealPip
-from pipshim.record import Factory, record, replace
+from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
 from pipshim.settings import load as load_settings
 
 GUARD = "PIPSHIM_ACTIVE"  # set for every child; seeing it means we were re-entered
 
 
-@record
-class PipxApp:
+class PipxApp(Record):
     """One venv pipx holds: its version (None: no readable pipx_metadata.json) and whether it is whole.
 
     Whole: the metadata reads, the venv's python exists, and every command pipx exposed is
@@ -40,8 +39,7 @@ class PipxApp:
     commands: tuple = ()  # the commands exposed in the bin dir (full paths)
 
 
-@record
-class PipxFacts:
+class PipxFacts(Record):
     """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages.
 
     managed: the venv names; apps: name -> PipxApp for each of them (canonical names).
@@ -55,8 +53,7 @@ class PipxFacts:
     global_apps: Mapping = Factory(dict)
 
 
-@record
-class Facts:
+class Facts(Record):
     """Everything the decision depends on. Built by gather(), or by hand in tests."""
 
     invoked_as: str  # pip, pip3, pip3.12, python3 (for `python3 -m pip`)

@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 
 from pipshim import paths
-from pipshim.record import record
+from pipshim.record import Record
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
 # find_spec locates pip without importing it.
@@ -29,8 +29,7 @@ _CACHE_VERSION = "2"
 _FIELDS = 5
 
 
-@record
-class Interp:
+class Interp(Record):
     """An interpreter as pip sees it: ``path`` as pip runs it, ``real_path`` resolved.
 
     Plain values only (resolved here, in the impure step), so decide() never touches the disk.

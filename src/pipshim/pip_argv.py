@@ -15,7 +15,7 @@ Values pip checks after reading them (choices, numbers, ``-C KEY=VAL``) are left
 from __future__ import annotations
 
 from pipshim import pip_options
-from pipshim.record import record
+from pipshim.record import Record
 
 _Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
 
@@ -131,8 +131,7 @@ def options_for(command: str | None, pip_version: str | None = None) -> dict[str
     return {**longs, **shorts}
 
 
-@record
-class PipArgs:
+class PipArgs(Record):
     """A parsed pip command line.
 
     argv: the arguments as given (after the program name); command: the
@@ -182,8 +181,7 @@ def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | N
     return None, None
 
 
-@record
-class _Pass:
+class _Pass(Record):
     """One optparse pass: stop is the index of the first positional when options stop there."""
 
     opts: dict

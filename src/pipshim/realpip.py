@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 
-from pipshim.record import record
+from pipshim.record import Record
 
 SHIM_ID = "pipshim-shim"  # written into every shim we generate; how we recognise our own files
 
 
-@record
-class RealPip:
+class RealPip(Record):
     """The real pip: run ``path`` with ``prefix`` then pip's arguments.
 
     python: its interpreter, or None if it is not a Python script. For ``python -m pip``

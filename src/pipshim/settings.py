@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from pipshim import paths
 from pipshim.errors import msg
 from pipshim.pip_argv import truthy
-from pipshim.record import Factory, record
+from pipshim.record import Factory, Record
 
 APPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "apps.txt")
 
 
-@record
-class Settings:
+class Settings(Record):
     apps: Mapping = Factory(dict)  # canonical-ish name -> pipx options (tuple)
     libraries: frozenset = frozenset()
     user_venv: str | None = None
