@@ -113,18 +113,24 @@ def owner_problem(st: os.stat_result, uid: int) -> str | None:
 Probe = Callable[[str], "tuple[str, str] | None"]  # interp.runs bound to an environ: (version, resolved), or None
 
 
-def _cfg_ok(path: str) -> bool:
+def _dir(path: str) -> str:
+    """``path`` with a name to be appended: ``_dir(p) + "x/y"`` is ``os.path.join(p, "x", "y")``
+    spelt out, which the walk and classify() would otherwise call dozens of times a pip call."""
+    return path if path.endswith("/") else path + "/"
+
+
+def _cfg_ok(base: str) -> bool:
     try:
-        with open(os.path.join(path, "pyvenv.cfg"), "rb") as fh:
+        with open(base + "pyvenv.cfg", "rb") as fh:
             fh.read(65536).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return True
 
 
-def _versions(path: str) -> list[str]:
+def _versions(base: str) -> list[str]:
     try:
-        return [n[len("python") :] for n in os.listdir(os.path.join(path, "lib")) if n.startswith("python3")]
+        return [n[len("python") :] for n in os.listdir(base + "lib") if n.startswith("python3")]
     except OSError:
         return []
 
@@ -140,19 +146,20 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
     problem = owner_problem(st, uid)
     if problem:
         return Candidate(path, source, State.FOREIGN, problem)
-    if os.path.lexists(os.path.join(path, INCOMPLETE)):
+    base = _dir(path)
+    if os.path.lexists(base + INCOMPLETE):
         return Candidate(path, source, State.INCOMPLETE, msg("incomplete"))
-    if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+    if not os.path.isfile(base + "pyvenv.cfg"):
         try:
             empty = not os.listdir(path)
         except OSError:
             empty = False
         return Candidate(path, source, State.EMPTY if empty else State.NOT_VENV, msg("no-cfg"))
-    if not _cfg_ok(path):
+    if not _cfg_ok(base):
         return Candidate(path, source, State.BROKEN, msg("bad-cfg"))
-    python = os.path.join(path, "bin", "python")
-    for version in _versions(path):  # the base Python moved to another minor version
-        exe = os.path.join(path, "bin", f"python{version}")
+    python = base + "bin/python"
+    for version in _versions(base):  # the base Python moved to another minor version
+        exe = f"{base}bin/python{version}"
         # a venv made by Python <= 3.8 has no bin/python3.X at all: only a dangling one counts
         if os.path.lexists(exe) and not os.access(exe, os.X_OK):
             return Candidate(path, source, State.BROKEN, msg("python-gone", python=f"python{version}"))
@@ -163,10 +170,10 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
         if runs is None:
             return Candidate(path, source, State.BROKEN, msg("python-fails", python=os.path.realpath(python)))
         version, real = runs
-        if not os.path.isdir(os.path.join(path, "lib", f"python{version}")):
+        if not os.path.isdir(f"{base}lib/python{version}"):
             return Candidate(path, source, State.BROKEN, msg("other-python", python=real))
     try:
-        pips = tuple(sorted(n for n in os.listdir(os.path.join(path, "bin")) if n.startswith("pip")))
+        pips = tuple(sorted(n for n in os.listdir(base + "bin") if n.startswith("pip")))
     except OSError:
         pips = ()
     return Candidate(path, source, State.OK, "", pips)
@@ -190,8 +197,7 @@ def find_venvs(cwd: str, uid: int, probe: Probe | None = None) -> tuple[Candidat
     """
     found = []
     for d in parents(cwd):
-        # os.path.join(d, name) spelt out: the walk joins seven times in each directory up to /
-        base = d if d.endswith("/") else d + "/"
+        base = _dir(d)
         if os.path.isfile(base + "pyvenv.cfg"):
             found.append(classify(d, Source.NEAREST, uid, probe))
         for name in VENV_NAMES + OTHER_VENV_NAMES:
