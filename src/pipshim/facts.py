@@ -14,7 +14,7 @@ from pipshim import interp as interp_mod
 from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
-from pipshim.pip_argv import PipArgs, parse, truthy
+from pipshim.pip_argv import PipArgs, parse, python_option, truthy
 from pipshim.pipconf import read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
@@ -230,12 +230,11 @@ def gather(
         return Facts(
             invoked_as, parse(argv), cwd, uid, environ, shim_dir, real, None, disabled=disabled, reentered=reentered
         )
-    pre = parse(argv)
-    python = pre.last("--python") or (real.python if real else None)
+    python = python_option(argv) or (real.python if real else None)
     if python and os.path.isdir(python):  # pip's --python accepts an environment directory
         python = os.path.join(python, "bin", "python")
     info = interp_mod.inspect(python, environ) if python else None
-    args = parse(argv, info.pip_version) if info and info.pip_version else pre
+    args = parse(argv, info.pip_version if info else None)  # None: read as the newest pip
     isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
     managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf

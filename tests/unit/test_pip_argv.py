@@ -7,7 +7,7 @@ import timeit
 import pytest
 
 from pipshim import pip_options
-from pipshim.pip_argv import parse, table_version, truthy, version_key
+from pipshim.pip_argv import parse, python_option, table_version, truthy, version_key
 
 
 def case(rule: str, argv: str, **expect):
@@ -320,6 +320,23 @@ def test_flag_last_and_count():
     assert args.last("--target", "none") == "none"
     assert args.values("--target") == []
     assert args.count("--verbose") == 0
+
+
+def test_every_name_of_the_python_option_starts_with_dashdash_p():
+    """What lets python_option() skip a line with no word starting with --p: no other name (in
+    any table, any pip) reads as --python, and an abbreviation of it starts with --p too."""
+    tables = [pip_options.GENERAL, pip_options.COMMON, *pip_options.COMMAND_OPTIONS.values()]
+    names = [entry.rpartition("=")[0].split() for table in tables for entry in table]
+    assert any(n[0] == "--python" for n in names)
+    assert all(name.startswith("--p") for n in names if "--python" in n for name in n)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [*(c.values[0] for c in CASES), ["install", "--py=/x", "a"], ["--p", "/x", "list"], ["install", "--", "--python"]],
+)
+def test_python_option_reads_as_the_newest_pip(argv):
+    assert python_option(argv) == parse(argv).last("--python")
 
 
 @pytest.mark.parametrize(
