@@ -160,7 +160,7 @@ def main(argv: list[str]) -> None:
         raise
     _unguard(guards)
     gc.enable()
-    run_pip(p.commands[0], form, p.env, post)
+    run_pip(p.commands[0], form, p.env, post, environ)
 
 
 def _unguard(guards) -> None:
@@ -214,13 +214,20 @@ def prepare(p, f):
     return post
 
 
-def run_pip(cmd: tuple, form: str, env, post) -> None:
-    """Run pip here, as its own start would: nothing of pipshim in sys.modules or sys.path."""
+def run_pip(cmd: tuple, form: str, env, post, was) -> None:
+    """Run pip here, as its own start would: nothing of pipshim in sys.modules or sys.path.
+    ``was``: os.environ as main() read it (nothing of pipshim's changes it meanwhile)."""
     broken_pip = _broken_pip_reporter()
     for mod in [m for m in sys.modules if m == "pipshim" or m.startswith("pipshim.")]:
         del sys.modules[mod]
-    os.environ.clear()
-    os.environ.update(env)
+    # os.environ becomes the plan's by what differs (the guard, PIP_USER): every item set or
+    # deleted is a putenv or unsetenv, and clearing it first cost that for every variable.
+    # The order comes out as clear() and update(env) leave it: env keeps was's order.
+    for key in was.keys() - env.keys():
+        del os.environ[key]
+    for key, value in env.items():
+        if was.get(key) != value:
+            os.environ[key] = value
     safe = getattr(sys.flags, "safe_path", False)
     if form == "module":
         if not safe:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from enum import Enum
 
 from pipshim.errors import msg
-from pipshim.record import record
+from pipshim.record import Named, Record
 
 VENV_NAMES = (".venv", "venv")  # rule 5: looked at in every directory, in this order
 OTHER_VENV_NAMES = ("env", ".env")  # rule 5 too, but only when they hold a pyvenv.cfg (.env is often dotenv)
@@ -26,7 +25,7 @@ INCOMPLETE = ".pipshim-incomplete"  # written first when creating a venv, remove
 TRASH = ".pipshim-removing-"  # a venv being removed is renamed to NAME + TRASH + pid first
 
 
-class Source(Enum):
+class Source(metaclass=Named):
     """Where a candidate came from; ``words`` is how messages name it."""
 
     ACTIVE = "VIRTUAL_ENV"  # rule 3: an activated virtualenv
@@ -47,7 +46,7 @@ _SOURCE_WORDS = {
 }
 
 
-class State(Enum):
+class State(metaclass=Named):
     """A candidate's state; ``usable`` ones are run, ``creatable`` ones made first."""
 
     OK = "ok"
@@ -63,8 +62,7 @@ class State(Enum):
         return self in (State.MISSING, State.EMPTY, State.INCOMPLETE)
 
 
-@record
-class Candidate:
+class Candidate(Record):
     path: str
     source: Source
     state: State
@@ -78,8 +76,7 @@ class Candidate:
         return os.path.join(self.path, "bin", "python")
 
 
-@record
-class Project:
+class Project(Record):
     root: str
     marker: str  # the file that made ROOT a project, for explain
     venv: Candidate  # ROOT/.venv
@@ -114,21 +111,27 @@ def owner_problem(st: os.stat_result, uid: int) -> str | None:
     return None
 
 
-Probe = Callable[[str], "object | None"]  # interp.inspect bound to an environ: facts of a python, or None
+Probe = Callable[[str], "tuple[str, str] | None"]  # interp.runs bound to an environ: (version, resolved), or None
 
 
-def _cfg_ok(path: str) -> bool:
+def _dir(path: str) -> str:
+    """``path`` with a name to be appended: ``_dir(p) + "x/y"`` is ``os.path.join(p, "x", "y")``
+    spelt out, which the walk and classify() would otherwise call dozens of times a pip call."""
+    return path if path.endswith("/") else path + "/"
+
+
+def _cfg_ok(base: str) -> bool:
     try:
-        with open(os.path.join(path, "pyvenv.cfg"), "rb") as fh:
+        with open(base + "pyvenv.cfg", "rb") as fh:
             fh.read(65536).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return True
 
 
-def _versions(path: str) -> list[str]:
+def _versions(base: str) -> list[str]:
     try:
-        return [n[len("python") :] for n in os.listdir(os.path.join(path, "lib")) if n.startswith("python3")]
+        return [n[len("python") :] for n in os.listdir(base + "lib") if n.startswith("python3")]
     except OSError:
         return []
 
@@ -170,32 +173,34 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
     problem = owner_problem(st, uid)
     if problem:
         return Candidate(path, source, State.FOREIGN, problem)
-    if os.path.lexists(os.path.join(path, INCOMPLETE)):
+    base = _dir(path)
+    if os.path.lexists(base + INCOMPLETE):
         return Candidate(path, source, State.INCOMPLETE, msg("incomplete"))
-    if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+    if not os.path.isfile(base + "pyvenv.cfg"):
         try:
             empty = not os.listdir(path)
         except OSError:
             empty = False
         return Candidate(path, source, State.EMPTY if empty else State.NOT_VENV, msg("no-cfg"))
-    if not _cfg_ok(path):
+    if not _cfg_ok(base):
         return Candidate(path, source, State.BROKEN, msg("bad-cfg"))
-    python = os.path.join(path, "bin", "python")
-    for version in _versions(path):  # the base Python moved to another minor version
-        exe = os.path.join(path, "bin", f"python{version}")
+    python = base + "bin/python"
+    for version in _versions(base):  # the base Python moved to another minor version
+        exe = f"{base}bin/python{version}"
         # a venv made by Python <= 3.8 has no bin/python3.X at all: only a dangling one counts
         if os.path.lexists(exe) and not os.access(exe, os.X_OK):
             return Candidate(path, source, State.BROKEN, msg("python-gone", python=f"python{version}"))
     if not os.access(python, os.X_OK):
         return Candidate(path, source, State.BROKEN, msg("python-gone", python=os.path.realpath(python)))
     if probe is not None:
-        info = probe(python)
-        if info is None:
+        runs = probe(python)
+        if runs is None:
             return Candidate(path, source, State.BROKEN, msg("python-fails", python=os.path.realpath(python)))
-        if not os.path.isdir(os.path.join(path, "lib", f"python{info.version}")):
-            return Candidate(path, source, State.BROKEN, msg("other-python", python=info.real_path))
+        version, real = runs
+        if not os.path.isdir(f"{base}lib/python{version}"):
+            return Candidate(path, source, State.BROKEN, msg("other-python", python=real))
     try:
-        pips = tuple(sorted(n for n in os.listdir(os.path.join(path, "bin")) if n.startswith("pip")))
+        pips = tuple(sorted(n for n in os.listdir(base + "bin") if n.startswith("pip")))
     except OSError:
         pips = ()
     return Candidate(path, source, State.OK, "", pips)
@@ -219,11 +224,12 @@ def find_venvs(cwd: str, uid: int, probe: Probe | None = None) -> tuple[Candidat
     """
     found = []
     for d in parents(cwd):
-        if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
+        base = _dir(d)
+        if os.path.isfile(base + "pyvenv.cfg"):
             found.append(classify(d, Source.NEAREST, uid, probe))
         for name in VENV_NAMES + OTHER_VENV_NAMES:
-            path = os.path.join(d, name)
-            if name in OTHER_VENV_NAMES and not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+            path = base + name
+            if name in OTHER_VENV_NAMES and not os.path.isfile(path + "/pyvenv.cfg"):
                 continue
             if os.path.isdir(path) and all(c.path != path for c in found):
                 found.append(classify(path, Source.NEAREST, uid, probe))

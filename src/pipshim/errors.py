@@ -8,11 +8,14 @@ it prints rendered in from this table at install time (shimrender.py).
 from __future__ import annotations
 
 import sys
-from enum import IntEnum
 
 
-class Exit(IntEnum):
-    """pipshim's own exit statuses; pip's stay pip's."""
+class Exit:
+    """pipshim's own exit statuses; pip's stay pip's.
+
+    Plain ints, not an IntEnum: nothing reads them as anything else, and an enum class costs
+    the pip shim's in-process path (boot.py) about as much to create as five plain classes.
+    """
 
     OK = 0
     REFUSED = 1  # pipshim will not do this (root on a host, a foreign environment …)

@@ -14,18 +14,17 @@ from pipshim import interp as interp_mod
 from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
-from pipshim.pip_argv import PipArgs, parse, truthy
+from pipshim.pip_argv import PipArgs, parse, python_option, truthy
 from pipshim.pipconf import read_settings
 from pipshim.realpip import RealPip
-from pipshim.record import Factory, record, replace
+from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
 from pipshim.settings import load as load_settings
 
 GUARD = "PIPSHIM_ACTIVE"  # set for every child; seeing it means we were re-entered
 
 
-@record
-class PipxApp:
+class PipxApp(Record):
     """One venv pipx holds: its version (None: no readable pipx_metadata.json) and whether it is whole.
 
     Whole: the metadata reads, the venv's python exists, and every command pipx exposed is
@@ -40,8 +39,7 @@ class PipxApp:
     commands: tuple = ()  # the commands exposed in the bin dir (full paths)
 
 
-@record
-class PipxFacts:
+class PipxFacts(Record):
     """Where pipx keeps its venvs (as pipx itself works it out) and which apps it manages.
 
     managed: the venv names; apps: name -> PipxApp for each of them (canonical names).
@@ -55,8 +53,7 @@ class PipxFacts:
     global_apps: Mapping = Factory(dict)
 
 
-@record
-class Facts:
+class Facts(Record):
     """Everything the decision depends on. Built by gather(), or by hand in tests."""
 
     invoked_as: str  # pip, pip3, pip3.12, python3 (for `python3 -m pip`)
@@ -233,12 +230,11 @@ def gather(
         return Facts(
             invoked_as, parse(argv), cwd, uid, environ, shim_dir, real, None, disabled=disabled, reentered=reentered
         )
-    pre = parse(argv)
-    python = pre.last("--python") or (real.python if real else None)
+    python = python_option(argv) or (real.python if real else None)
     if python and os.path.isdir(python):  # pip's --python accepts an environment directory
         python = os.path.join(python, "bin", "python")
     info = interp_mod.inspect(python, environ) if python else None
-    args = parse(argv, info.pip_version) if info and info.pip_version else pre
+    args = parse(argv, info.pip_version if info else None)  # None: read as the newest pip
     isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
     managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
@@ -248,7 +244,8 @@ def gather(
     is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
     user_path = paths.user_venv(environ, config.user_venv, is_root and in_container)
-    facts = Facts(
+    # the fields every answer has; built into Facts once (a record is made field by field)
+    known = dict(
         invoked_as=invoked_as,
         args=args,
         cwd=cwd,
@@ -265,10 +262,11 @@ def gather(
         reentered=reentered,
     )
     if not full and not managed:
-        return facts
-    probe = lambda python: interp_mod.inspect(python, environ)  # noqa: E731
+        return Facts(**known)
+    probe = lambda python: interp_mod.runs(python, environ)  # noqa: E731
     active_path = environ.get("VIRTUAL_ENV") or ""
-    return facts.replace(
+    return Facts(
+        **known,
         home=paths.home(environ),
         active=classify(active_path, Source.ACTIVE, uid, probe) if os.path.isabs(active_path) else None,
         venvs=find_venvs(cwd, uid, probe),

@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 
 from pipshim import paths
-from pipshim.record import record
+from pipshim.record import Record
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
 # find_spec locates pip without importing it.
@@ -29,8 +29,7 @@ _CACHE_VERSION = "2"
 _FIELDS = 5
 
 
-@record
-class Interp:
+class Interp(Record):
     """An interpreter as pip sees it: ``path`` as pip runs it, ``real_path`` resolved.
 
     Plain values only (resolved here, in the impure step), so decide() never touches the disk.
@@ -56,8 +55,8 @@ def _cache_file(environ: Mapping[str, str]) -> str | None:
     return os.path.join(base, CACHE_NAME) if base else None
 
 
-def _key(path: str) -> str | None:
-    real = os.path.realpath(path)
+def _key(path: str, real: str) -> str | None:
+    """The cache key of the interpreter at ``path`` (``real``: resolved)."""
     try:
         st = os.stat(real)
     except OSError:
@@ -127,9 +126,11 @@ def pip_version_in(site_dir: str) -> str | None:
     return None
 
 
-def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
-    """The facts of the interpreter at ``path``, or None if it does not run."""
-    key = _key(path)
+def _asked(path: str, environ: Mapping[str, str]) -> tuple[str, list[str]] | None:
+    """(``path`` resolved, ask()'s fields), from the cache when it knows this interpreter; None
+    if it does not run."""
+    real = os.path.realpath(path)  # resolved once: each resolution is a system call per component
+    key = _key(path, real)
     if key is None:
         return None
     cache = _cache_file(environ)
@@ -139,15 +140,31 @@ def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
         if fields is None:
             return None
         _write_cache(cache, key, fields)
-    version, prefix, base_prefix, stdlib, pip_site = fields
+    return real, fields
+
+
+def runs(path: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """(its version, ``path`` resolved) if the interpreter at ``path`` runs, else None: all that
+    discovery.classify asks of a venv's python, without what inspect() looks at afresh."""
+    asked = _asked(path, environ)
+    return None if asked is None else (asked[1][0], asked[0])
+
+
+def inspect(path: str, environ: Mapping[str, str]) -> Interp | None:
+    """The facts of the interpreter at ``path``, or None if it does not run."""
+    asked = _asked(path, environ)
+    if asked is None:
+        return None
+    real, (version, prefix, base_prefix, stdlib, pip_site) = asked
     return Interp(
         path=path,
-        real_path=os.path.realpath(path),
+        real_path=real,
         version=version,
         prefix=prefix,
         base_prefix=base_prefix,
         stdlib=stdlib,
-        in_venv=os.path.realpath(prefix) != os.path.realpath(base_prefix),
+        # the same two strings are the same directory: only different ones are resolved
+        in_venv=prefix != base_prefix and os.path.realpath(prefix) != os.path.realpath(base_prefix),
         externally_managed=os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
         conda=os.path.isdir(os.path.join(prefix, "conda-meta")),
         pip_version=pip_version_in(pip_site),

@@ -14,8 +14,10 @@ Values pip checks after reading them (choices, numbers, ``-C KEY=VAL``) are left
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipshim import pip_options
-from pipshim.record import record
+from pipshim.record import Record
 
 _Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
 
@@ -51,11 +53,14 @@ def table_version(pip_version: str | None) -> str:
 def _version_index(pip_version: str | None) -> int:
     index = _VERSION_INDEX.get(pip_version)
     if index is None:
-        if not _KEYS:
-            _KEYS.extend(version_key(v) for v in pip_options.VERSIONS)
-        index = len(_KEYS) - 1
-        if pip_version is not None:
+        # None is the newest table, and a release the tables name is its own (VERSIONS ascends
+        # strictly, which test_pip_argv holds): only another version is compared, key by key
+        index = len(pip_options.VERSIONS) - 1 if pip_version is None else _positions().get(pip_version)
+        if index is None:
+            if not _KEYS:
+                _KEYS.extend(version_key(v) for v in pip_options.VERSIONS)
             key = version_key(pip_version)
+            index = len(_KEYS) - 1
             while index > 0 and _KEYS[index] > key:
                 index -= 1
         _VERSION_INDEX[pip_version] = index
@@ -65,13 +70,19 @@ def _version_index(pip_version: str | None) -> int:
 _POSITIONS: dict[str, int] = {}
 
 
-def _has(spans: tuple, index: int) -> bool:
-    """Whether the version at ``index`` lies in one of the (first, last) runs of ``spans``."""
+def _positions() -> dict[str, int]:
+    """Each release in VERSIONS -> its index."""
     if not _POSITIONS:
         _POSITIONS.update((v, i) for i, v in enumerate(pip_options.VERSIONS))
+    return _POSITIONS
+
+
+def _has(spans: tuple, index: int) -> bool:
+    """Whether the version at ``index`` lies in one of the (first, last) runs of ``spans``."""
+    positions = _positions()
     for k in range(0, len(spans), 2):
         last = spans[k + 1]
-        if _POSITIONS[spans[k]] <= index and (last is None or index <= _POSITIONS[last]):
+        if positions[spans[k]] <= index and (last is None or index <= positions[last]):
             return True
     return False
 
@@ -80,14 +91,19 @@ _TABLES: dict[tuple[int, str], _Table] = {}
 
 
 def _add(entries: dict[str, tuple], index: int, longs: dict, shorts: dict) -> None:
+    positions = _positions()
     for entry, spans in entries.items():
-        if not _has(spans, index):
+        if len(spans) == 2:  # one run of versions, as most options have: _has() without the call
+            first, last = spans
+            if positions[first] > index or (last is not None and positions[last] < index):
+                continue
+        elif not _has(spans, index):
             continue
         names, _, value = entry.rpartition("=")
         parts = names.split()
-        canonical, takes_value = parts[0], value == "1"
+        hit = (parts[0], value == "1")  # (canonical name, takes a value), one for all its names
         for name in parts:
-            (longs if name.startswith("--") else shorts)[name] = (canonical, takes_value)
+            (longs if name.startswith("--") else shorts)[name] = hit
 
 
 def has_command(command: str | None, index: int) -> bool:
@@ -118,8 +134,7 @@ def options_for(command: str | None, pip_version: str | None = None) -> dict[str
     return {**longs, **shorts}
 
 
-@record
-class PipArgs:
+class PipArgs(Record):
     """A parsed pip command line.
 
     argv: the arguments as given (after the program name); command: the
@@ -169,8 +184,7 @@ def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | N
     return None, None
 
 
-@record
-class _Pass:
+class _Pass(Record):
     """One optparse pass: stop is the index of the first positional when options stop there."""
 
     opts: dict
@@ -181,15 +195,18 @@ class _Pass:
     stop: int | None
 
 
-def _read(argv: tuple[str, ...], at: tuple[int, ...], table: _Table, interspersed: bool) -> _Pass:
+def _read(argv: tuple[str, ...], at: tuple[int, ...], table: Callable[[], _Table], interspersed: bool) -> _Pass:
     """Read ``argv`` like optparse's _process_args; ``at`` maps each token to its index in the
-    caller's argv (for python_at). Unlike optparse it reads on after a problem, best effort."""
+    caller's argv (for python_at). Unlike optparse it reads on after a problem, best effort.
+    ``table()`` is asked for the options at the first word that names one: a line with none
+    (``install NAME``, the most common) is read without building a table."""
     opts: dict[str, list] = {}
     positionals: list[str] = []
     unknown: list[str] = []
     problem: str | None = None
     python_at: list[int] = []
-    longs, shorts = table
+    longs: dict[str, tuple[str, bool]] | None = None
+    shorts: dict[str, tuple[str, bool]] = {}
     n = len(argv)
     i = 0
     while i < n:
@@ -204,6 +221,8 @@ def _read(argv: tuple[str, ...], at: tuple[int, ...], table: _Table, intersperse
                 return _Pass(opts, list(argv[start:]), unknown, problem, python_at, start)
             positionals.append(arg)
             continue
+        if longs is None:
+            longs, shorts = table()
         if arg[1] == "-":
             name, eq, inline = arg.partition("=")
             full, why = _match_long(name, longs)
@@ -261,7 +280,7 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
     index = _version_index(pip_version)
     everywhere = tuple(range(len(argv)))
     # pass 1, pip's main parser: general options up to the first positional, the subcommand
-    first = _read(argv, everywhere, _options_for(None, index), interspersed=False)
+    first = _read(argv, everywhere, lambda: _options_for(None, index), interspersed=False)
     if first.stop is None or first.stop >= len(argv):
         return PipArgs(argv, None, first.opts, (), tuple(first.unknown), first.problem, frozenset(first.python_at))
     command = argv[first.stop]
@@ -272,7 +291,7 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
     # command's name (pip's cmd_args.remove(cmd_name): a general option's value, if it is that word)
     cut = argv.index(command)
     rest_at = everywhere[:cut] + everywhere[cut + 1 :]
-    second = _read(argv[:cut] + argv[cut + 1 :], rest_at, _options_for(command, index), interspersed=True)
+    second = _read(argv[:cut] + argv[cut + 1 :], rest_at, lambda: _options_for(command, index), interspersed=True)
     return PipArgs(
         argv,
         command,
@@ -282,6 +301,16 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
         problem or second.problem,
         frozenset(second.python_at),
     )
+
+
+def python_option(argv: list[str] | tuple[str, ...]) -> str | None:
+    """``--python``'s value as the newest pip reads ``argv``: what names the interpreter pip
+    works on, read before the pip that runs the line is known. Only a word starting with
+    ``--p`` can be that option (it has no other name, which test_pip_argv holds against the
+    tables): a line with none is not read for it."""
+    if not any(a.startswith("--p") for a in argv):
+        return None
+    return parse(argv).last("--python")
 
 
 TRUE_WORDS = frozenset(("y", "yes", "t", "true", "on", "1"))

@@ -11,13 +11,12 @@ import sys
 from collections.abc import Mapping
 
 from pipshim.facts import GUARD, Facts
-from pipshim.record import record
+from pipshim.record import Record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 from pipshim.rules import ignored
 
 
-@record
-class Create:
+class Create(Record):
     """A venv to create (under its lock) before the command runs."""
 
     path: str
@@ -32,8 +31,7 @@ def create_spec(route: UseVenv, f: Facts) -> Create:
     return Create(route.env.path, f.interp.path, route.prompt, route.system_site, route.layers)
 
 
-@record
-class Plan:
+class Plan(Record):
     route: Route
     line: str | None  # the `pipshim:` line said first unless quiet (a refusal: its message)
     commands: tuple = ()  # argv tuples, run in order; one, except for pipx (one per package)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 
-from pipshim.record import record
+from pipshim.record import Record
 
 SHIM_ID = "pipshim-shim"  # written into every shim we generate; how we recognise our own files
 
 
-@record
-class RealPip:
+class RealPip(Record):
     """The real pip: run ``path`` with ``prefix`` then pip's arguments.
 
     python: its interpreter, or None if it is not a Python script. For ``python -m pip``
@@ -58,7 +57,8 @@ def which(name: str, path_var: str, skip_dirs: tuple[str, ...] = ()) -> str | No
     """The first ``name`` on PATH that is neither in ``skip_dirs`` nor one of our shims."""
     skip = {os.path.realpath(d) for d in skip_dirs}
     for entry in path_var.split(os.pathsep):
-        if not entry or os.path.realpath(entry) in skip:
+        # an entry spelt as a skipped directory is one (resolving costs a system call per component)
+        if not entry or entry in skip_dirs or os.path.realpath(entry) in skip:
             continue
         candidate = os.path.join(entry, name)
         if _is_exe(candidate) and not is_our_shim(candidate):

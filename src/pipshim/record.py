@@ -3,13 +3,17 @@
 The pip shim imports the decision modules on every pip call (boot.py), and they hold about
 twenty value classes. dataclasses builds each by generating source and exec-ing it, about
 1 ms per class here: most of what pipshim added to a ``pip --version`` (``make bench``).
-``@record`` builds the same behaviour from shared functions instead:
+A subclass of ``Record`` gets the same behaviour from the functions its base holds (a
+decorator setting them on each class cost a sixth of making the class):
 
 - fields: the class's own annotations, in order; a class attribute of the same name is the
   default, ``Factory(callable)`` a fresh one per instance (dataclasses' default_factory);
 - ``__init__`` by position or keyword, ``==`` (same class, same values), ``hash``, ``repr``;
 - instances are frozen: setting or deleting an attribute raises FrozenInstanceError;
 - ``replace(obj, **changes)`` and ``fields(cls)`` as in dataclasses.
+
+``Named`` does the same for the part of ``enum.Enum`` pipshim uses (discovery's Source and
+State): an Enum class costs several times what a plain class does to make.
 """
 
 from __future__ import annotations
@@ -88,23 +92,58 @@ def _frozen(self, name, value=None):
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
-def record(cls):
-    """Make ``cls`` a frozen value class (see the module's text)."""
-    # the attribute, not the class __dict__: Python 3.14 makes annotations on first access
-    annotations = getattr(cls, "__annotations__", {})
-    names = tuple(n for n, kind in annotations.items() if not str(kind).startswith(("ClassVar", "typing.ClassVar")))
-    defaults = {}
-    for name in names:
-        if name in cls.__dict__:
-            defaults[name] = cls.__dict__[name]
-            if type(defaults[name]) is Factory:
+class Record:
+    """The base of a frozen value class (see the module's text)."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # the attribute, not the class __dict__: Python 3.14 makes annotations on first access
+        annotations = getattr(cls, "__annotations__", {})
+        names = tuple(n for n, kind in annotations.items() if not str(kind).startswith(("ClassVar", "typing.ClassVar")))
+        namespace = cls.__dict__
+        defaults = {n: namespace[n] for n in names if n in namespace}
+        for name, value in defaults.items():
+            if type(value) is Factory:
                 delattr(cls, name)
-    cls._record_fields = names
-    cls._record_defaults = defaults
-    cls.__init__ = _init
-    cls.__eq__ = _eq
-    cls.__hash__ = _hash
-    cls.__repr__ = _repr
-    cls.__setattr__ = _frozen
-    cls.__delattr__ = _frozen
-    return cls
+        cls._record_fields = names
+        cls._record_defaults = defaults
+
+    __init__ = _init
+    __eq__ = _eq
+    __hash__ = _hash
+    __repr__ = _repr
+    __setattr__ = _frozen
+    __delattr__ = _frozen
+
+
+class Named(type):
+    """The metaclass of a fixed set of named values, as ``enum.Enum`` gives them: each UPPER_CASE
+    attribute of the class becomes an instance of it, with that ``name`` and ``value``, compared
+    by identity; iterating the class (or ``len``) gives the members in the order written."""
+
+    def __init__(cls, name, bases, namespace) -> None:
+        super().__init__(name, bases, namespace)
+        members = []
+        for key, value in namespace.items():
+            if key.isupper():
+                member = object.__new__(cls)
+                member.name, member.value = key, value
+                setattr(cls, key, member)
+                members.append(member)
+        cls._members = tuple(members)
+        cls.__repr__ = _member_repr
+        cls.__str__ = _member_str
+
+    def __iter__(cls):
+        return iter(cls._members)
+
+    def __len__(cls) -> int:
+        return len(cls._members)
+
+
+def _member_repr(self) -> str:
+    return f"<{type(self).__name__}.{self.name}: {self.value!r}>"
+
+
+def _member_str(self) -> str:
+    return f"{type(self).__name__}.{self.name}"

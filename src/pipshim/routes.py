@@ -7,11 +7,10 @@ runs it.
 from __future__ import annotations
 
 from pipshim.discovery import Candidate
-from pipshim.record import record
+from pipshim.record import Record
 
 
-@record
-class PassThrough:
+class PassThrough(Record):
     """Run the real pip unchanged; ``note`` is said before it runs."""
 
     reason: str
@@ -20,8 +19,7 @@ class PassThrough:
     kind = "passthrough"
 
 
-@record
-class UseVenv:
+class UseVenv(Record):
     """Run pip in ``env``, creating it first if ``create``.
 
     mutating: an install/uninstall that changes the environment (under its lock);
@@ -41,8 +39,7 @@ class UseVenv:
     kind = "venv"
 
 
-@record
-class RouteToPipx:
+class RouteToPipx(Record):
     """pip ``action`` (install/uninstall) of ``specs`` with pipx (``--global`` if global_).
 
     options: the pipx options the pip command line asks for; steps: what is done for
@@ -52,8 +49,7 @@ class RouteToPipx:
     fallback: the route taken for the packages in which pipx finds no commands.
     """
 
-    @record
-    class Step:
+    class Step(Record):
         """One spec. command: a pipx command (install, upgrade, uninstall), or "satisfied" (nothing runs)."""
 
         command: str
@@ -79,8 +75,7 @@ class RouteToPipx:
         return self.steps or tuple(RouteToPipx.Step(self.action, s, self.options) for s in self.specs)
 
 
-@record
-class Refuse:
+class Refuse(Record):
     """Do nothing: print ``pipshim: <message>`` and exit with ``exit_code``."""
 
     message: str
@@ -89,8 +84,7 @@ class Refuse:
     kind = "refuse"
 
 
-@record
-class Done:
+class Done(Record):
     """Nothing to run: print ``pipshim: <message>`` and exit with ``exit_code`` (0: as pip would)."""
 
     message: str

@@ -17,14 +17,13 @@ from pipshim.discovery import Candidate, Source, State, unusable_message
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
 from pipshim.pip_argv import truthy
-from pipshim.record import record, replace
+from pipshim.record import Record, replace
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 
 MUTATING = ("install", "uninstall")
 
 
-@record
-class Rule:
+class Rule(Record):
     number: str  # as the README's table numbers it
     when: str  # the README row's condition, word for word
     check: Callable[[Facts], Route | None]

@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from pipshim import paths
 from pipshim.errors import msg
 from pipshim.pip_argv import truthy
-from pipshim.record import Factory, record
+from pipshim.record import Factory, Record
 
 APPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "apps.txt")
 
 
-@record
-class Settings:
-    apps: dict = Factory(dict)  # canonical-ish name -> pipx options (tuple)
+class Settings(Record):
+    apps: Mapping = Factory(dict)  # canonical-ish name -> pipx options (tuple)
     libraries: frozenset = frozenset()
     user_venv: str | None = None
     quiet: bool = False
@@ -73,16 +72,44 @@ def builtin_apps() -> dict[str, tuple[str, ...]]:
     return apps
 
 
+class _Apps(Mapping):
+    """builtin_apps(), then the ``extra`` names (no options): the data file is read when the
+    list is first looked at. Only a call that may go to pipx (rule 7) or name what pipx holds
+    (list, show) looks, and reading the file costs a pip call as much as the rest of load()."""
+
+    def __init__(self, extra: list[str]) -> None:
+        self._extra = extra
+        self._apps: dict[str, tuple[str, ...]] | None = None
+
+    def _all(self) -> dict[str, tuple[str, ...]]:
+        if self._apps is None:
+            apps = builtin_apps()
+            for name in self._extra:
+                apps.setdefault(name, ())
+            self._apps = apps
+        return self._apps
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self._all()[name]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 def load(environ: Mapping[str, str], with_apps: bool) -> Settings:
     """Read the settings; the app list (a data file) only when a decision may need it."""
     warnings: list[str] = []
     path = paths.config_file(environ)
     config = _read_toml(path, warnings)
-    apps: dict[str, tuple[str, ...]] = {}
+    apps: Mapping[str, tuple[str, ...]] = {}
     if with_apps:
-        apps = builtin_apps()
-        for name in _names(config, "apps", path, warnings) + _words(environ.get("PIPSHIM_APPS")):
-            apps.setdefault(name, ())
+        apps = _Apps(_names(config, "apps", path, warnings) + _words(environ.get("PIPSHIM_APPS")))
     libraries = frozenset(_names(config, "libraries", path, warnings) + _words(environ.get("PIPSHIM_LIBRARIES")))
     user_venv = environ.get("PIPSHIM_USER_VENV") or None
     if user_venv is None and "user_venv" in config:

@@ -36,6 +36,7 @@ print(json.dumps({{
     "meta_path": [type(f).__name__ for f in sys.meta_path],
     "active": os.environ.get("PIPSHIM_ACTIVE"), "locked": locked, "pid": os.getpid(),
     "main_file": getattr(sys.modules["__main__"], "__file__", None), "gc": gc.isenabled(),
+    "environ": list(os.environ.items()),
 }}))
 sys.exit(int(os.environ.get("PROBE_RC", "0")))
 """
@@ -96,6 +97,10 @@ def test_a_read_runs_the_venvs_pip_in_process_with_nothing_of_pipshim_visible(sh
     assert seen["pipshim_modules"] == []
     assert "_Guard" not in seen["meta_path"]
     assert seen["active"] == "1"
+    # os.environ is the shim's (the sh adds its PWD and OLDPWD) plus the guard, added last
+    shims = {k: v for k, v in seen["environ"] if k not in ("PWD", "OLDPWD")}
+    assert shims == {**env, "PYTHONPROFILEIMPORTTIME": "1", "PIPSHIM_ACTIVE": "1"}
+    assert seen["environ"][-1] == ["PIPSHIM_ACTIVE", "1"]
     assert seen["main_file"] == f"{venv_bin}/pip"
     assert seen["gc"] is True, "pipshim pauses the garbage collector for itself, never for pip"
     assert seen["locked"] is False

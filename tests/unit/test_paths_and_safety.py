@@ -252,6 +252,17 @@ def test_a_bad_config_gives_one_warning_and_the_defaults(tmp_path, text, warning
     assert s.user_venv is None and s.quiet is False and "black" in s.apps
 
 
+def test_the_app_list_is_the_data_files_then_the_configured_names(tmp_path):
+    (tmp_path / "pipshim").mkdir()
+    (tmp_path / "pipshim" / "config.toml").write_text('apps = ["mytool", "ansible"]\n')
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "PIPSHIM_APPS": "other, black"}
+    apps = settings.load(env, with_apps=True).apps
+    builtin = settings.builtin_apps()
+    assert dict(apps) == {**builtin, "mytool": (), "other": ()} and apps == dict(apps)
+    assert list(apps)[-2:] == ["mytool", "other"] and len(apps) == len(builtin) + 2
+    assert apps["ansible"] == builtin["ansible"] == ("--include-deps",) and "nope" not in apps
+
+
 @pytest.mark.parametrize(("word", "quiet"), [('"no"', False), ('"yes"', True), ("true", True), ("false", False)])
 def test_quiet_reads_words_as_pip_does(tmp_path, word, quiet):
     (tmp_path / "pipshim").mkdir()

@@ -7,7 +7,7 @@ import timeit
 import pytest
 
 from pipshim import pip_options
-from pipshim.pip_argv import parse, table_version, truthy
+from pipshim.pip_argv import parse, python_option, table_version, truthy, version_key
 
 
 def case(rule: str, argv: str, **expect):
@@ -281,6 +281,15 @@ def test_a_pip_version_is_read_with_the_table_of_the_newest_release_not_newer(gi
     assert table_version(given) == table
 
 
+def test_each_release_of_the_tables_reads_as_itself_named_or_compared():
+    """A release VERSIONS names is taken as its own table without comparing keys: that holds
+    only while VERSIONS ascends strictly; a local version (+debian) is compared, and agrees."""
+    keys = [version_key(v) for v in pip_options.VERSIONS]
+    assert keys == sorted(set(keys))
+    for version in pip_options.VERSIONS:
+        assert table_version(version) == table_version(f"{version}+debian") == version
+
+
 def test_parse_is_fast():
     """It runs on every pip call: well under a millisecond for a typical line."""
     argv = ["install", "--user", "-r", "requirements.txt", "--target=/tmp/t", "-Uq", "--in", "U", "attrs"]
@@ -311,6 +320,23 @@ def test_flag_last_and_count():
     assert args.last("--target", "none") == "none"
     assert args.values("--target") == []
     assert args.count("--verbose") == 0
+
+
+def test_every_name_of_the_python_option_starts_with_dashdash_p():
+    """What lets python_option() skip a line with no word starting with --p: no other name (in
+    any table, any pip) reads as --python, and an abbreviation of it starts with --p too."""
+    tables = [pip_options.GENERAL, pip_options.COMMON, *pip_options.COMMAND_OPTIONS.values()]
+    names = [entry.rpartition("=")[0].split() for table in tables for entry in table]
+    assert any(n[0] == "--python" for n in names)
+    assert all(name.startswith("--p") for n in names if "--python" in n for name in n)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [*(c.values[0] for c in CASES), ["install", "--py=/x", "a"], ["--p", "/x", "list"], ["install", "--", "--python"]],
+)
+def test_python_option_reads_as_the_newest_pip(argv):
+    assert python_option(argv) == parse(argv).last("--python")
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipshim.record import Factory, FrozenInstanceError, fields, record, replace
+from pipshim.record import Factory, FrozenInstanceError, Record, fields, replace
 
 
-@record
-class Point:
+class Point(Record):
     x: int
     y: int = 0
     tags: dict = Factory(dict)
@@ -19,8 +18,7 @@ class Point:
         return self.x + self.y
 
 
-@record
-class Other:
+class Other(Record):
     x: int
     y: int = 0
     tags: dict = Factory(dict)
