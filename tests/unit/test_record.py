@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipshim.record import Factory, FrozenInstanceError, Record, fields, replace
+from pipshim.record import Factory, FrozenInstanceError, Named, Record, fields, replace
 
 
 class Point(Record):
@@ -78,3 +78,22 @@ def test_replace_copies_with_changes():
 
 def test_repr_names_the_fields():
     assert repr(Point(1)) == "Point(x=1, y=0, tags={})"
+
+
+class Color(metaclass=Named):
+    RED = "red"
+    DARK_BLUE = "dark blue"
+    shade = "not a member"  # lower case: a plain class attribute
+
+    @property
+    def loud(self) -> str:
+        return self.value.upper()
+
+
+def test_named_members_are_instances_in_order_as_enums_are():
+    assert list(Color) == [Color.RED, Color.DARK_BLUE] and len(Color) == 2
+    assert isinstance(Color.RED, Color) and Color.shade == "not a member"
+    blue = Color.DARK_BLUE
+    assert (blue.name, blue.value, blue.loud) == ("DARK_BLUE", "dark blue", "DARK BLUE")
+    assert Color.RED is Color.RED and Color.RED != Color.DARK_BLUE and {Color.RED: 1}[Color.RED] == 1
+    assert repr(Color.DARK_BLUE) == "<Color.DARK_BLUE: 'dark blue'>" and str(Color.RED) == "Color.RED"
