@@ -214,7 +214,7 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
 
 
 # what pipx keeps in its home besides the apps' venvs
-_PIPX_OWN = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", "pipx.json"))
+_PIPX_OWN = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", ".trash", "pipx.json"))  # .trash: pipx 1.2+
 
 
 def _remove_pipx_home(home: str) -> bool:
