@@ -36,15 +36,20 @@ def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bo
         raise PipshimError(unusable_message(c), Exit.BROKEN)
     if c.state is State.INCOMPLETE:
         venvs.remove(path)
-    if c.state is not State.EMPTY:
-        try:  # fails if anything stands there by now (a link, a file): then nothing is ours to undo
-            os.mkdir(path)
-        except OSError as exc:
-            raise _create_failed(path, spec, exc) from None
+    made = False
     try:
+        if c.state is not State.EMPTY:
+            os.mkdir(path)  # fails if anything stands there by now (a link, a file): not ours to undo
+            made = True
         venvs.create(path, spec.base_python, spec.prompt, environ, spec.system_site, spec.layers)
     except BaseException as exc:  # ^C included: nothing half-made stays behind
-        venvs.remove(path) if c.state is not State.EMPTY else _empty(path)
+        if c.state is State.EMPTY:
+            _empty(path)
+        elif made:
+            venvs.remove(path)
+        elif not isinstance(exc, OSError):  # ^C raised as mkdir returned: only an empty dir can be ours
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise _create_failed(path, spec, exc) from None
@@ -68,8 +73,9 @@ def transaction(
 ) -> int:
     """Lock, ensure, run ``work(created)``, then finish or roll back; returns work's status."""
     with venvs.EnvLock(path, quiet):
-        created = ensure(path, spec, environ)
-        try:
+        created = False
+        try:  # ensure undoes its own ^C; one raised as it returns leaves a marked venv, made again later
+            created = ensure(path, spec, environ)
             rc = work(created)
         except BaseException:
             if created:  # the work did not even finish: the new venv goes again

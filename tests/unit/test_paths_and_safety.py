@@ -196,6 +196,30 @@ def test_ensure_removes_nothing_it_did_not_make_when_a_link_appears_after_the_lo
     assert os.listdir(proj) == [".venv"]
 
 
+@pytest.mark.parametrize("where", ["as mkdir returns", "inside the creation"])
+def test_a_ctrl_c_anywhere_in_ensure_leaves_no_venv_and_is_raised(tmp_path, monkeypatch, where):
+    """^C's KeyboardInterrupt is raised as soon as a C call returns: right after the mkdir too."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupt(path, *args, **kwargs):
+        real_mkdir(path, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    def interrupted_create(*args, **kwargs):
+        (proj / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        raise KeyboardInterrupt
+
+    if where == "as mkdir returns":
+        monkeypatch.setattr(provision.os, "mkdir", mkdir_then_interrupt)
+    else:
+        monkeypatch.setattr(provision.venvs, "create", interrupted_create)
+    with pytest.raises(KeyboardInterrupt):
+        provision.ensure(str(proj / ".venv"), SPEC, {})
+    assert os.listdir(proj) == []
+
+
 def test_a_users_link_in_the_bin_dir_is_never_replaced_only_ours(tmp_path):
     venv, bin_dir = tmp_path / "user-env", tmp_path / "bin"
     (venv / "bin").mkdir(parents=True)
