@@ -19,6 +19,7 @@ def make_wheel(
     version: str = "1.0",
     requires: tuple[str, ...] = (),
     scripts: dict[str, str] | None = None,
+    extras: tuple[str, ...] = (),
 ) -> Path:
     """A wheel for ``name`` whose module ``name`` has ``VERSION``; ``scripts`` maps command -> module:func."""
     module = name.replace("-", "_")
@@ -28,6 +29,7 @@ def make_wheel(
         f"{dist}/METADATA": (
             "Metadata-Version: 2.1\n"
             f"Name: {name}\nVersion: {version}\nSummary: pipshim test package\n"
+            + "".join(f"Provides-Extra: {e}\n" for e in extras)
             + "".join(f"Requires-Dist: {r}\n" for r in requires)
         ).encode(),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: pipshim-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",

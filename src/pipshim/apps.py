@@ -10,6 +10,9 @@ Each spec gets its own step, the way pip would treat what is installed:
   ``pipx install --force``, which repairs it;
 - a specifier the installed version does not satisfy, or ``--force-reinstall``:
   ``pipx install --force SPEC`` (pip would replace it);
+- extras the installed app was not installed with (``black[d]`` over ``black``):
+  ``pipx install --force`` with the extras of both, so pipx's metadata keeps them all
+  (pip would add the extras' dependencies and keep the ones there);
 - ``-U`` of an installed app: ``pipx upgrade NAME`` (``install --force SPEC`` if the spec
   has a specifier, which ``pipx upgrade`` would drop);
 - installed, whole and satisfying: nothing runs; pip's "Requirement already satisfied".
@@ -37,15 +40,35 @@ def installed(f: Facts, glob: bool) -> tuple[frozenset, dict]:
     return frozenset(canonical(n) for n in managed), apps
 
 
-def _specifier(spec: str):
-    """The version specifier of a requirement (empty when it has none)."""
+def _requirement(spec: str):
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import SpecifierSet
 
     try:
-        return Requirement(spec).specifier
+        return Requirement(spec)
     except InvalidRequirement:
-        return SpecifierSet()
+        return None
+
+
+def _specifier(spec: str):
+    """The version specifier of a requirement (empty when it has none)."""
+    from packaging.specifiers import SpecifierSet
+
+    req = _requirement(spec)
+    return req.specifier if req else SpecifierSet()
+
+
+def with_extras(spec: str, installed_from: str) -> str | None:
+    """``spec`` with the extras of both, when it asks for one ``installed_from`` lacks; else None."""
+    from packaging.utils import canonicalize_name
+
+    req, had = _requirement(spec), _requirement(installed_from)
+    if req is None or not req.extras:
+        return None
+    have = {canonicalize_name(e) for e in (had.extras if had else ())}
+    if {canonicalize_name(e) for e in req.extras} <= have:
+        return None
+    req.extras = set(req.extras) | set(had.extras if had else ())
+    return str(req)
 
 
 def satisfies(version: str | None, spec: str) -> bool:
@@ -74,6 +97,9 @@ def install_step(f: Facts, spec: str, name: str, app: PipxApp | None, base: tupl
         return Step("install", spec, ("--force", *base, *own), name, f"reinstalling {app.version}", app.version)
     if not satisfies(app.version, spec):
         return Step("install", spec, ("--force", *base, *own), name, f"replacing {app.version}", app.version)
+    wider = with_extras(spec, app.spec)
+    if wider:
+        return Step("install", wider, ("--force", *base, *own), name, f"adding extras to {app.version}", app.version)
     if a.flag("--upgrade"):
         if _specifier(spec):  # pipx upgrade drops the specifier: reinstall to the best version it allows
             return Step("install", spec, ("--force", *base, *own), name, f"upgrading {app.version}", app.version)

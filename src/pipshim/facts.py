@@ -37,6 +37,7 @@ class PipxApp(Record):
     whole: bool = True
     missing: str = ""  # what is missing, in words, when not whole
     commands: tuple = ()  # the commands exposed in the bin dir (full paths)
+    spec: str = ""  # what pipx installed it from (package_or_url: "black[d]"), for its extras
 
 
 class PipxFacts(Record):
@@ -110,6 +111,7 @@ def pipx_app(venv: str, bin_dir: str) -> PipxApp:
             meta = json.load(fh)
         main = meta["main_package"]
         version = str(main["package_version"])
+        spec = str(main.get("package_or_url") or "")
     except (OSError, ValueError, KeyError, TypeError):
         return PipxApp(venv, None, False, "its pipx_metadata.json is missing or unreadable")
 
@@ -126,15 +128,15 @@ def pipx_app(venv: str, bin_dir: str) -> PipxApp:
     except (AttributeError, TypeError):
         return PipxApp(venv, version, False, "its pipx_metadata.json is unreadable")
     if not os.path.exists(os.path.join(venv, "bin", "python")):
-        return PipxApp(venv, version, False, "its python is missing")
+        return PipxApp(venv, version, False, "its python is missing", (), spec)
     commands = tuple(os.path.join(bin_dir, os.path.basename(p) + suffix) for p in in_venv) if exposed else ()
     for p in in_venv:
         if not os.path.isfile(p):
-            return PipxApp(venv, version, False, f"its command {os.path.basename(p)} is missing", commands)
+            return PipxApp(venv, version, False, f"its command {os.path.basename(p)} is missing", commands, spec)
     for c in commands:
         if not os.path.exists(c):  # a dangling link counts as missing
-            return PipxApp(venv, version, False, f"{c} is missing", commands)
-    return PipxApp(venv, version, True, "", commands)
+            return PipxApp(venv, version, False, f"{c} is missing", commands, spec)
+    return PipxApp(venv, version, True, "", commands, spec)
 
 
 def pipx_facts(environ: Mapping[str, str], bin_dir: str = "") -> PipxFacts:

@@ -150,6 +150,8 @@ def pipx_wheels(tmp_path_factory) -> Path:
     make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
     make_wheel(d, "demo-cli", "1.0", scripts={"demo-cli": "demo_cli:main"})
     make_wheel(d, "demo-cli", "2.0", scripts={"demo-cli": "demo_cli:main"})
+    # an app with an extra: `fast` pulls in demo-dep
+    make_wheel(d, "demo-tool", "1.0", ('demo-dep; extra == "fast"',), {"demo-tool": "demo_tool:main"}, ("fast",))
     return d
 
 

@@ -7,6 +7,7 @@ has its own PIPX_HOME, and pipx's shared pip venv is one per module (PIPX_SHARED
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -73,6 +74,23 @@ def test_pins_replace_satisfied_runs_nothing_and_upgrade_reads_like_pip(shim_bin
     assert r.stdout.strip().splitlines()[-1] == (
         f"Requirement already satisfied: demo-cli in {venv(env, 'demo-cli')} (2.0)"
     )
+
+
+def test_an_extra_over_an_installed_app_adds_its_dependencies_and_is_kept(shim_bin, env, work):
+    env = dict(env, PIPSHIM_APPS=f"{APPS} demo-tool")
+    python = venv(env, "demo-tool") / "bin" / "python"
+    ok(pip(shim_bin, env, work, "install", "demo-tool"))
+    assert run([python, "-c", "import demo_dep"], env, work).returncode != 0
+
+    r = ok(pip(shim_bin, env, work, "install", "demo-tool[fast]"))
+    assert pipshim_lines(r.stderr)[0] == "pipshim: → pipx: installing demo-tool[fast] (adding extras to 1.0)"
+    assert run([python, "-c", "import demo_dep"], env, work).returncode == 0, "pip would install the extra's deps"
+    meta = json.loads((venv(env, "demo-tool") / "pipx_metadata.json").read_text())
+    assert meta["main_package"]["package_or_url"] == "demo-tool[fast]", "a later pipx reinstall keeps the extra"
+    assert command(env, work, "demo-tool") == "demo-tool 1.0"
+
+    r = ok(pip(shim_bin, env, work, "install", "demo-tool[fast]"))
+    assert pipshim_lines(r.stderr)[0] == "pipshim: → pipx: already installed: demo-tool[fast]"
 
 
 @pytest.mark.parametrize("damage", ["metadata", "command", "link"])

@@ -22,8 +22,8 @@ PIPX_HOME = f"{HOME}/.local/share/pipx"
 BIN = f"{HOME}/.local/bin"
 
 
-def app(version="24.2.0", whole=True, missing="", name="black") -> PipxApp:
-    return PipxApp(f"{PIPX_HOME}/venvs/{name}", version, whole, missing, (f"{BIN}/{name}",))
+def app(version="24.2.0", whole=True, missing="", name="black", spec="") -> PipxApp:
+    return PipxApp(f"{PIPX_HOME}/venvs/{name}", version, whole, missing, (f"{BIN}/{name}",), spec or name)
 
 
 def pipx(**apps: PipxApp) -> PipxFacts:
@@ -94,6 +94,26 @@ def test_a_specifier_the_installed_version_satisfies_runs_nothing():
     p = plan(route, f)
     assert p.commands == ()
     assert "already satisfied (nothing runs): black 24.2.0" in describe(p)
+
+
+@pytest.mark.parametrize(
+    ("argv", "installed_from", "expected"),
+    [
+        pytest.param("install black[d]", "black", "black[d]", id="a new extra"),
+        pytest.param("install black[jupyter]>=24", "black[d]", "black[d,jupyter]>=24", id="keeps the old extras"),
+        pytest.param("install Black[D]", "black[d]", None, id="extras it has, named in other case"),
+        pytest.param("install black", "black[d]", None, id="no extras asked"),
+    ],
+)
+def test_extras_the_app_lacks_reinstall_it_with_the_extras_of_both(argv, installed_from, expected):
+    f = facts(argv, {"black": app("24.2.0", spec=installed_from)})
+    route = decide(f)
+    if expected is None:
+        assert [s.command for s in route.each] == ["satisfied"]
+        return
+    assert steps(route) == [("install", expected, ("--force",))]
+    assert route.each[0].why == "adding extras to 24.2.0"
+    assert f"{expected} (adding extras to 24.2.0)" in plan(route, f).line
 
 
 @pytest.mark.parametrize("missing", ["its pipx_metadata.json is missing or unreadable", "its command black is missing"])
