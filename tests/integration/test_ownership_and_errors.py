@@ -169,9 +169,15 @@ def test_no_real_pip_exits_127(tmp_path, shim_env, shim_bin, project, extra, arg
     assert venvs_under(tmp_path) == []
 
 
-def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project):
+@pytest.mark.parametrize("linked", [False, True], ids=["dir", "symlinked"])
+def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project, linked):
     gone = f"/nonexistent/bin/python{SUT.version}"
-    venv = plant_venv(project / ".venv", python=gone)
+    if linked:  # .venv -> a venv kept elsewhere: the venv there is made again, the link stays
+        target = plant_venv(tmp_path / "elsewhere" / "proj-venv", python=gone)
+        (project / ".venv").symlink_to(target)
+        venv = project / ".venv"
+    else:
+        target = venv = plant_venv(project / ".venv", python=gone)
     before = files_below(venv)
 
     r = run(["pip", "install", "demo-lib"], shim_env, project)
@@ -190,6 +196,9 @@ def test_broken_venv_exits_2_then_recreate_fixes_it(tmp_path, shim_env, project)
     assert fix.stdout == f"{venv}\n"
     assert_complete_venv(venv)
     assert unquote(pyvenv_cfg(venv)["prompt"]) == "proj"
+    if linked:
+        assert os.readlink(venv) == str(target), "the user's link was replaced"
+        assert sorted(os.listdir(target.parent)) == ["proj-venv"], "something was left beside the venv"
 
     r = run(["pip", "install", "demo-lib"], shim_env, project)
 

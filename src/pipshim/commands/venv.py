@@ -41,7 +41,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         if found.state is State.FOREIGN:  # another user's, or writable by others: never touched
             raise PipshimError(f"will not recreate {env.path}: {found.detail}", Exit.REFUSED)
         with venvs.EnvLock(env.path, True):
-            venvs.sweep(env.path)
+            venvs.sweep(_followed(env.path))
         env = replace(env, state=classify(env.path, env.source, os.getuid()).state)
     if not isinstance(route, UseVenv):  # recreating what the rules refuse as broken: made as they would make it
         route = use_venv(facts, env, route.message, user_env=env.source is Source.USER)
@@ -98,28 +98,32 @@ def _requirement(dist_info: str, name: str, version: str) -> str:
     return f"{name} @ {url}" if url else f"{name}=={version}"
 
 
+def _followed(path: str) -> str:
+    """A ``.venv`` symlink's venv (discovery follows a link only to a venv); else ``path``."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
     protected = (paths.home(facts.environ), facts.cwd if env.path != facts.cwd else "")
     if facts.project is not None:
         protected += (facts.project.root,)
-    why = venvs.removable(env.path, protected)
-    if why is not None or os.path.realpath(env.path) in {os.path.realpath(p) for p in protected if p}:
-        raise PipshimError(
-            f"will not recreate {env.path}: {why or 'it is protected'}; move it away yourself", Exit.REFUSED
-        )
-    reqs = installed(env.path)
-    aside = f"{env.path}{venvs.ASIDE}{os.getpid()}"
+    real = _followed(env.path)  # a linked venv is made again where it is; the user's link stays
+    why = venvs.removable(real, protected)
+    if why is not None or os.path.realpath(real) in {os.path.realpath(p) for p in protected if p}:
+        raise PipshimError(f"will not recreate {real}: {why or 'it is protected'}; move it away yourself", Exit.REFUSED)
+    reqs = installed(real)
+    aside = f"{real}{venvs.ASIDE}{os.getpid()}"
     with venvs.EnvLock(env.path, facts.quiet):
-        os.rename(env.path, aside)
+        os.rename(real, aside)
         try:
-            provision.ensure(env.path, spec, facts.environ, sweep=False)  # the old one stays aside
-            rc = _reinstall(env.path, reqs, facts)
+            provision.ensure(real, spec, facts.environ, sweep=False)  # the old one stays aside
+            rc = _reinstall(real, reqs, facts)
             if rc != 0:
-                raise PipshimError(f"reinstalling into the new {env.path} failed (pip exit {rc}); kept the old one", rc)
-            venvs.finish(env.path)
+                raise PipshimError(f"reinstalling into the new {real} failed (pip exit {rc}); kept the old one", rc)
+            venvs.finish(real)
         except BaseException:
-            venvs.remove(env.path)
-            os.rename(aside, env.path)
+            venvs.remove(real)
+            os.rename(aside, real)
             raise
         venvs.remove(aside)  # under the lock: until it is gone, a killed recreate can be rolled back
     if not facts.quiet:
