@@ -140,21 +140,7 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
     glob = f.root_on_host
     managed, known = installed(f, glob)
     if f.args.command == "uninstall":
-        if all(n in managed for n in names):
-            verbosity = tuple(o for o in pipx_options(f.args) if o in ("--quiet", "--verbose"))
-            steps = tuple(
-                Step("uninstall", n, verbosity, n, "", known[n].version if n in known else None) for n in names
-            )
-            return RouteToPipx(
-                "uninstall",
-                tuple(names),
-                (),
-                glob,
-                reason(f, f"pipx manages {', '.join(names)}"),
-                steps=steps,
-                confirm=not f.args.flag("--yes"),
-            )
-        return None
+        return _uninstall_route(f, reason, fallback, names, managed, known, glob)
     own = {canonical(n): tuple(o) for n, o in f.config.apps.items()}
     apps = set(own) - {canonical(n) for n in f.config.libraries}
     if not all(n in apps for n in names):
@@ -174,6 +160,35 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
         reason(f, f"{', '.join(names)} {what}"),
         fallback,
         steps=tuple(steps),
+    )
+
+
+def _uninstall_route(f: Facts, reason, fallback: Route, names: list, managed: frozenset, known: dict, glob: bool):
+    """pipx uninstall of the apps pipx manages; with libraries named too, ``fallback`` (pip in the
+    user environment) then takes the line without the apps. An app named in a -r file, or a
+    fallback that is not pip (root on a host), leaves the whole line to the rules as before."""
+    apps = [n for n in names if n in managed]
+    if not apps:
+        return None
+    drop_at: frozenset = frozenset()
+    if len(apps) < len(names):
+        at = f.args.positional_at
+        # requested() lists the positionals first, in order: names[i] is positionals[i] for those
+        drop_at = frozenset(at[i] for i, n in enumerate(names) if n in managed and i < len(at))
+        if len(drop_at) < len(apps) or not isinstance(fallback, UseVenv):
+            return None
+    verbosity = tuple(o for o in pipx_options(f.args) if o in ("--quiet", "--verbose"))
+    steps = tuple(Step("uninstall", n, verbosity, n, "", known[n].version if n in known else None) for n in apps)
+    return RouteToPipx(
+        "uninstall",
+        tuple(apps),
+        (),
+        glob,
+        reason(f, f"pipx manages {', '.join(apps)}"),
+        fallback if drop_at else None,
+        steps=steps,
+        confirm=not f.args.flag("--yes"),
+        drop_at=drop_at,
     )
 
 

@@ -142,7 +142,8 @@ class PipArgs(Record):
     contributes ``True``); positionals: arguments after the subcommand;
     unknown: option tokens pip's tables do not have; problem: why the line
     cannot be read exactly (pip will report it), or None; python_at: the argv
-    indexes that carry ``--python X``, so a route can drop them.
+    indexes that carry ``--python X``, so a route can drop them; positional_at: the argv
+    index of each positional.
     """
 
     argv: tuple
@@ -152,6 +153,7 @@ class PipArgs(Record):
     unknown: tuple
     problem: str | None
     python_at: frozenset
+    positional_at: tuple = ()
 
     def values(self, name: str) -> list:
         return self.opts.get(name, [])
@@ -170,6 +172,21 @@ class PipArgs(Record):
     def without_python_option(self) -> tuple[str, ...]:
         """The argv minus ``--python X`` (it names the interpreter we route away from)."""
         return tuple(a for i, a in enumerate(self.argv) if i not in self.python_at)
+
+    def dropping(self, at: frozenset) -> PipArgs:
+        """The same line without the positionals at the argv indexes ``at`` (those pipx takes)."""
+        from pipshim.record import replace
+
+        keep = [i for i in range(len(self.argv)) if i not in at]
+        moved = {old: new for new, old in enumerate(keep)}
+        pairs = [(p, i) for p, i in zip(self.positionals, self.positional_at) if i not in at]
+        return replace(
+            self,
+            argv=tuple(self.argv[i] for i in keep),
+            positionals=tuple(p for p, _ in pairs),
+            positional_at=tuple(moved[i] for _, i in pairs),
+            python_at=frozenset(moved[i] for i in self.python_at if i in moved),
+        )
 
 
 def _match_long(token: str, longs: dict[str, tuple[str, bool]]) -> tuple[str | None, str | None]:
@@ -193,6 +210,7 @@ class _Pass(Record):
     problem: str | None
     python_at: list
     stop: int | None
+    positional_at: tuple = ()
 
 
 def _read(argv: tuple[str, ...], at: tuple[int, ...], table: Callable[[], _Table], interspersed: bool) -> _Pass:
@@ -205,6 +223,7 @@ def _read(argv: tuple[str, ...], at: tuple[int, ...], table: Callable[[], _Table
     unknown: list[str] = []
     problem: str | None = None
     python_at: list[int] = []
+    positional_at: list[int] = []
     longs: dict[str, tuple[str, bool]] | None = None
     shorts: dict[str, tuple[str, bool]] = {}
     n = len(argv)
@@ -215,11 +234,14 @@ def _read(argv: tuple[str, ...], at: tuple[int, ...], table: Callable[[], _Table
         i += 1
         if arg == "--":
             positionals.extend(argv[i:])
-            return _Pass(opts, positionals, unknown, problem, python_at, i if not interspersed else None)
+            positional_at.extend(at[i:])
+            stop = i if not interspersed else None
+            return _Pass(opts, positionals, unknown, problem, python_at, stop, tuple(positional_at))
         if arg[:1] != "-" or arg == "-":
             if not interspersed:
                 return _Pass(opts, list(argv[start:]), unknown, problem, python_at, start)
             positionals.append(arg)
+            positional_at.append(at[start])
             continue
         if longs is None:
             longs, shorts = table()
@@ -271,7 +293,7 @@ def _read(argv: tuple[str, ...], at: tuple[int, ...], table: Callable[[], _Table
             else:
                 problem = problem or f"{short} option requires an argument"
             break
-    return _Pass(opts, positionals, unknown, problem, python_at, None)
+    return _Pass(opts, positionals, unknown, problem, python_at, None, tuple(positional_at))
 
 
 def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> PipArgs:
@@ -300,6 +322,7 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
         tuple(second.unknown),
         problem or second.problem,
         frozenset(second.python_at),
+        second.positional_at,
     )
 
 

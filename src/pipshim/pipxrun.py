@@ -242,11 +242,12 @@ def run(p: Plan, f: Facts) -> int:
     with locked(f, route) as now:
         if route.action == "uninstall":
             _said(p, now)
-            return uninstall(p, now)
-        p = plan(recheck(now, route), now)
-        _said(p, now)
-        rc, then = install(p, now)
-        if then is None:
+            rc, then = uninstall(p, now), p.fallback  # then: pip, for the libraries named with the apps
+        else:
+            p = plan(recheck(now, route), now)
+            _said(p, now)
+            rc, then = install(p, now)
+        if then is None or rc != 0:
             return rc
         from pipshim import execute
 

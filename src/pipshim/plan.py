@@ -185,9 +185,15 @@ def plan(route: Route, f: Facts) -> Plan:
             pipx_line(route),
             pipx_commands(route),
             pipx_env(f, route),
-            fallback=plan(route.fallback, f) if route.fallback is not None else None,
+            fallback=_fallback(route, f),
         )
     raise TypeError(f"unknown route {route!r}")
+
+
+def _fallback(route: RouteToPipx, f: Facts) -> Plan | None:
+    if route.fallback is None:
+        return None
+    return plan(route.fallback, f.replace(args=f.args.dropping(route.drop_at)) if route.drop_at else f)
 
 
 def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> str:
@@ -220,7 +226,11 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
     if p.lock:
         lines.append(f"lock: {p.lock} (held while pip runs)")
     if p.fallback is not None:
-        lines.append("if pipx finds no apps in a package: " + describe(p.fallback, command).split("\n")[0])
+        first = describe(p.fallback, command).split("\n")
+        if isinstance(r, RouteToPipx) and r.drop_at:  # the libraries of a mixed uninstall, after pipx
+            lines += ["then: " + first[0], *(x for x in first[1:] if x.startswith(("run:", "lock:")))]
+        else:
+            lines.append("if pipx finds no apps in a package: " + first[0])
     return "\n".join(lines)
 
 

@@ -67,6 +67,9 @@ class RouteToPipx(Record):
     fallback: Route | None = None
     steps: tuple = ()
     confirm: bool = False
+    # uninstall of apps and libraries together: pipx takes the apps, then ``fallback`` runs pip
+    # on the line without them (the argv indexes of their positionals)
+    drop_at: frozenset = frozenset()
     kind = "pipx"
 
     @property

@@ -136,6 +136,25 @@ def test_uninstall_asks_like_pip(shim_bin, env, work):
     assert not venv(env, "demo-app").exists()
 
 
+def test_uninstall_of_an_app_and_a_library_together_removes_both(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    ok(pip(shim_bin, env, work, "install", "demo-lib"))
+    lib_python = user_venv(env) / "bin" / "python"
+    assert run([lib_python, "-c", "import demo_lib"], env, work).returncode == 0
+
+    r = ok(pip(shim_bin, env, work, "uninstall", "-y", "demo-app", "demo-lib"))
+
+    assert not venv(env, "demo-app").exists() and not os.path.lexists(shim_bin / "demo-app")
+    assert run([lib_python, "-c", "import demo_lib"], env, work).returncode != 0
+    assert "  Successfully uninstalled demo-app-1.0" in r.stdout.splitlines()
+    assert "  Successfully uninstalled demo-lib-2.0" in r.stdout.splitlines()
+    assert pipshim_lines(r.stderr) == [
+        "pipshim: → pipx: uninstalling demo-app",
+        "pipshim: → ~/.local/share/pipshim/venv (user environment; pip uninstall)",
+    ]
+    assert "Skipping" not in r.stderr, r.stderr
+
+
 def test_uninstall_with_no_answer_removes_nothing(shim_bin, env, work):
     ok(pip(shim_bin, env, work, "install", "demo-app"))
     r = answer(shim_bin, env, work, "", "uninstall", "demo-app")

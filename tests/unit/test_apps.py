@@ -176,6 +176,46 @@ def test_uninstall_of_something_pipx_does_not_hold_stays_with_pip():
     assert isinstance(route, UseVenv)
 
 
+@pytest.mark.parametrize(
+    ("argv", "rest"),
+    [
+        pytest.param("uninstall -y black requests", ("uninstall", "-y", "requests"), id="app first"),
+        pytest.param("uninstall requests -y black rich", ("uninstall", "requests", "-y", "rich"), id="app between"),
+        pytest.param("uninstall --python /x/py -y black requests", ("uninstall", "-y", "requests"), id="--python"),
+    ],
+)
+def test_uninstall_of_apps_and_libraries_sends_the_apps_to_pipx_and_the_rest_to_pip(argv, rest):
+    f = facts(argv, {"black": app()}, user_venv=cand(USER_VENV, USER, "ok"))
+    route = decide(f)
+    assert steps(route) == [("uninstall", "black", ())]
+    p = plan(route, f)
+    assert p.commands[0][-2:] == ("uninstall", "black")
+    assert isinstance(p.fallback.route, UseVenv) and p.fallback.route.env.path == USER_VENV
+    assert p.fallback.commands == ((f"{USER_VENV}/bin/pip", *rest),)
+    assert "\nthen: → " in describe(p) and f"run: {USER_VENV}/bin/pip {' '.join(rest)}" in describe(p)
+
+
+def test_uninstall_of_an_app_named_in_a_requirements_file_with_libraries_stays_with_pip():
+    f = facts("uninstall -y -r reqs.txt requests", {"black": app()}, user_venv=cand(USER_VENV, USER, "ok"))
+    f = f.replace(req_files={f"{CWD}/reqs.txt": "black\n"})
+    assert isinstance(decide(f), UseVenv)
+
+
+def test_uninstall_of_apps_and_libraries_runs_pipx_then_pip(monkeypatch, capsys):
+    from pipshim import execute
+
+    f = facts("uninstall -y black requests", {"black": app()}, user_venv=cand(USER_VENV, USER, "ok"))
+    p = plan(decide(f), f)
+    ran, then = [], []
+    monkeypatch.setattr(pipxrun, "_spawn", lambda cmd, env, capture_stdout=False: (ran.append(cmd), (0, "", ""))[1])
+    monkeypatch.setattr(pipxrun, "locked", lambda f, route: contextlib.nullcontext(f))
+    monkeypatch.setattr(execute, "run", lambda plan_, f_: (then.append(plan_.commands), 0)[1])
+    assert pipxrun.run(p, f) == 0
+    assert [c[-2:] for c in ran] == [("uninstall", "black")]
+    assert then == [((f"{USER_VENV}/bin/pip", "uninstall", "-y", "requests"),)]
+    assert "Successfully uninstalled black-24.2.0" in capsys.readouterr().out
+
+
 def run_uninstall(monkeypatch, capsys, argv, answers, environ=None):
     f = facts(argv, {"black": app()})
     if environ:
