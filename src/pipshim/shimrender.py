@@ -176,6 +176,29 @@ def selection(part: str) -> str:
         return minify(fh.read())
 
 
+def functions(part: str, names: tuple[str, ...]) -> str:
+    """The definitions of ``names`` from one part's source, minified (a function there starts
+    with ``NAME() {`` and ends at the first ``}`` in the first column)."""
+    from pipshim.shims import template_path
+
+    with open(template_path(PARTS[part]), encoding="utf-8") as fh:
+        text = fh.read()
+    out = []
+    for name in names:
+        found = re.search(rf"^{re.escape(name)}\(\) \{{.*?^\}}\n", text, re.M | re.S)
+        if found is None:
+            raise LookupError(f"{PARTS[part]} defines no {name}()")
+        out.append(minify(found.group(0)))
+    return "".join(out)
+
+
+def owner_check() -> str:
+    """sh for ``sh -c SCRIPT _ DIR``: exit 0 if select.sh's owner_ok takes DIR as the user's own
+    (the shell hook's check of a venv pipshim has not marked)."""
+    body = functions("near", ("private_group", "owner_ok"))
+    return "detail_owner() { :; }\ndetail_writable() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
+
+
 def _part(name: str, site: str) -> str:
     lines = "\n".join(_constants(name, site)) + "\n"
     return lines + (selection(name) if PARTS[name] else "")

@@ -18,8 +18,9 @@ import pytest
 from helpers import run
 
 from integration.support import pip
-from pipshim import discovery
+from pipshim import discovery, shimrender
 from pipshim.commands import shell_init
+from pipshim.discovery import owner_problem
 
 SCRIPT = "demo-app"
 HOOK_SHELLS = ("bash", "zsh", "fish")
@@ -190,6 +191,48 @@ def test_other_venv_names_and_a_new_venv_are_found_at_the_next_prompt(shim_bin, 
     assert values == [str(proj / "env" / "bin" / "tool-x"), str(proj / ".venv" / "bin" / "tool-x")]
 
 
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+@pytest.mark.parametrize("mode", [0o755, 0o775, 0o757], ids=["own", "group-writable", "others-writable"])
+def test_a_venv_pipshim_has_not_marked_is_activated_as_the_shims_use_it(shell, shim_bin, shim_env, tmp_path, mode):
+    """Made by hand (no mark): the owner check decides, as discovery does. Group-writable is
+    fine for the user's private group (umask 002); here root's group, which has no other member."""
+    work = tmp_path / "w"
+    venv = work / "p" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "bin" / "tool-y").write_text("#!/bin/sh\n")
+    (venv / "bin" / "tool-y").chmod(0o755)
+    venv.chmod(mode)
+    used = owner_problem(os.stat(venv), os.getuid()) is None
+    if os.getuid() == 0:  # root's private group: the group-writable case is taken here
+        assert used == (mode != 0o757)
+    lines = ["cd p", probe(shell, "command -v tool-y"), probe(shell, "$VIRTUAL_ENV")]
+    lines += ["true", probe(shell, "$_pipshim_no")]
+    home = Path(shim_env["HOME"])
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert stderr == ""
+    if used:
+        assert values == [str(venv / "bin" / "tool-y"), str(venv), ""]
+    else:  # passed over, and the refusal remembered: no check again at every prompt in this directory
+        assert values == ["none", "", f"{work / 'p'}:{venv}"]
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_a_venv_pipshim_marked_is_taken_from_its_mark(shell, shim_bin, shim_env, tree):
+    """The mark stands for the owner check (as for the shims): no process on cd. A venv made
+    writable by others after the fact keeps its mark until the next pip call drops it."""
+    work, proj = tree
+    (proj / ".venv").chmod(0o757)
+    lines = ["cd proj", probe(shell, "$VIRTUAL_ENV")]
+    home = Path(shim_env["HOME"])
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert (values, stderr) == ([str(proj / ".venv")], "")
+    r = pip(shim_bin, shim_env, proj, "install", "demo-lib")  # reaches pipshim's Python: the mark goes
+    assert f"ignored {proj / '.venv'} (writable by others" in r.stderr, r.stderr
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert (values, stderr) == ([""], "")
+
+
 def test_prompt_command_is_appended_to_and_status_kept(shim_bin, shim_env, tmp_path):
     rc = (
         'PROMPT_COMMAND="echo @@mine;"\n'
@@ -208,12 +251,21 @@ def test_prompt_command_is_appended_to_and_status_kept(shim_bin, shim_env, tmp_p
     ]  # appended once, though evaluated twice
 
 
-def test_the_hook_renders_rule_fives_names_and_starts_no_process(monkeypatch):
+def test_the_hook_renders_rule_fives_names_and_starts_no_process_for_a_marked_venv(monkeypatch):
     for shell in HOOK_SHELLS:
-        text = shell_init.hook(shell)
+        text = shell_init.hook(shell, "/c/pipshim/trusted")
         for name in (*discovery.VENV_NAMES, *discovery.OTHER_VENV_NAMES, discovery.INCOMPLETE):
             assert name in text
-        assert "$(" not in text and "pipshim " not in text.replace("# pipshim:", "")
+        # the one process: the owner check of a venv with no mark, after the mark's test
+        check = shell_init.shlex.quote(shimrender.owner_check()) if shell != "fish" else None
+        before, sep, after = text.partition("/bin/sh -c ")
+        assert sep and "/bin/sh" not in after and "/c/pipshim/trusted" in before.split("_pipshim_ours", 1)[1]
+        if check:
+            assert after.startswith(check)
+            after = after[len(check) :]
+        else:
+            after = after.split("' _ $argv[1]", 1)[1]
+        assert "$(" not in before + after and "pipshim " not in (before + after).replace("# pipshim:", "")
     monkeypatch.setattr(discovery, "VENV_NAMES", (".venv", "venv", "renderedenv"))
     assert all("renderedenv" in shell_init.hook(s) for s in HOOK_SHELLS)
     assert "_pipshim_hook" not in shell_init.lines("sh", "/b", True)

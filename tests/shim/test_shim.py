@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sut import SUT
 
-from pipshim import shims
+from pipshim import shimrender, shims
 from pipshim.cli import ENTRY
 from pipshim.realpip import SHIM_ID
 
@@ -418,3 +418,15 @@ def test_no_real_pip_on_path_exits_127_with_one_pipshim_line(tmp_path, real_shim
     assert got.stdout == ""
     lines = got.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("pipshim: no real pip"), got.stderr
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_the_owner_check_of_the_shell_hook_refuses_a_directory_others_may_write(tmp_path, shell):
+    own, shared = tmp_path / "own", tmp_path / "shared"
+    own.mkdir(mode=0o755)
+    shared.mkdir()
+    shared.chmod(0o757)
+    script = shimrender.owner_check()
+    env = {"PATH": "/usr/bin:/bin"}
+    rcs = [subprocess.run([shell, "-c", script, "_", str(d)], env=env).returncode for d in (own, shared)]
+    assert rcs == [0, 1]

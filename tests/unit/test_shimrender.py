@@ -82,3 +82,10 @@ def test_the_shipped_parts_hold_nothing_minify_would_break():
         for line in text.splitlines():
             code = line.split(" #", 1)[0] if not line.lstrip().startswith("#") else ""
             assert code.count("'") % 2 == 0 and code.count('"') % 2 == 0, (part, line)
+
+
+def test_functions_takes_whole_definitions_and_names_a_missing_one():
+    text = shimrender.functions("near", ("owner_ok",))
+    assert text.startswith("owner_ok() {\n") and text.endswith("}\n") and "private_group() {" not in text
+    with pytest.raises(LookupError, match="defines no no_such_function"):
+        shimrender.functions("near", ("no_such_function",))

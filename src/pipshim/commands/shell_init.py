@@ -6,11 +6,15 @@ fish they also add a hook (mise, direnv) that activates the nearest project venv
 the directory changes and deactivates it on leaving, so ``pytest`` or ``myapp`` typed in
 a project runs the project's copy, never a user-environment link in the bin dir:
 
-- it is shell code only (no Python start, no fork): it walks up from ``$PWD`` looking
+- it is shell code only (no Python start, and no fork for a venv pipshim marked): it walks up from ``$PWD`` looking
   for the directory itself being a venv, then the names rule 5 looks at
   (``discovery.VENV_NAMES`` + ``OTHER_VENV_NAMES``, rendered here, never written
   twice), each only with a ``pyvenv.cfg``, owned by the user (``test -O``), and not
   carrying the in-progress marker;
+- a venv is the user's own as the shims take it (writable by nobody else, the user's
+  private group aside): one ``[ -O ]`` of its mark (shimtrust.py) when pipshim marked it,
+  else select.sh's owner_ok (rendered, never written twice) in one ``sh -c``, once per
+  directory and venv; a venv it refuses is passed over as the shims pass it over;
 - activation puts ``VENV/bin`` in front of PATH and sets ``VIRTUAL_ENV``; deactivation
   removes exactly that entry and that variable; a venv activated by hand
   (``source .venv/bin/activate``: ``_OLD_VIRTUAL_PATH``, or a ``VIRTUAL_ENV`` the hook
@@ -85,6 +89,13 @@ _pipshim_off() {
     [ "${VIRTUAL_ENV:-}" = "$_PIPSHIM_VENV" ] && unset VIRTUAL_ENV
     unset _PIPSHIM_VENV
 }
+_pipshim_ours() {
+    @MARKED@
+    [ "$PWD:$1" != "${_pipshim_no:-}" ] || return 1
+    /bin/sh -c @CHECK@ _ "$1" && return 0
+    _pipshim_no=$PWD:$1
+    return 1
+}
 _pipshim_hook() {
     local ret=$? d v n found=
     # a venv activated by hand is left alone
@@ -96,6 +107,7 @@ _pipshim_hook() {
             for n in @NAMES@; do
                 v=${d%/}${n:+/$n}
                 [ -f "$v/pyvenv.cfg" ] && [ -d "$v/bin" ] && [ -O "$v" ] || continue
+                [ "$v" = "${_PIPSHIM_VENV:-}" ] || _pipshim_ours "$v" || continue
                 [ -e "$v/@INCOMPLETE@" ] || found=$v
                 break 2
             done
@@ -139,6 +151,13 @@ function _pipshim_off
     test "$VIRTUAL_ENV" = "$_PIPSHIM_VENV"; and set -e VIRTUAL_ENV
     set -e _PIPSHIM_VENV
 end
+function _pipshim_ours
+    @MARKED@
+    test "$PWD:$argv[1]" != "$_pipshim_no"; or return 1
+    /bin/sh -c @CHECK@ _ $argv[1]; and return 0
+    set -g _pipshim_no "$PWD:$argv[1]"
+    return 1
+end
 function _pipshim_hook --on-variable PWD --on-event fish_prompt
     # a venv activated by hand is left alone
     if set -q _OLD_VIRTUAL_PATH; or begin; set -q VIRTUAL_ENV; and test "$VIRTUAL_ENV" != "$_PIPSHIM_VENV"; end
@@ -153,6 +172,7 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
                 set -l v $d
                 test -n "$n"; and set v (string trim -r -c / -- $d)/$n
                 test -f "$v/pyvenv.cfg"; and test -d "$v/bin"; and test -O "$v"; or continue
+                test "$v" = "$_PIPSHIM_VENV"; or _pipshim_ours $v; or continue
                 test -e "$v/@INCOMPLETE@"; or set found $v
                 set done 1
                 break
@@ -176,25 +196,37 @@ end
 """
 
 
-def hook(shell: str) -> str:
-    """The hook for bash, zsh or fish, with rule 5's names rendered in."""
+def hook(shell: str, trust: str = "") -> str:
+    """The hook for bash, zsh or fish, with rule 5's names, the owner check and the directory
+    of pipshim's marks (``trust``: shimtrust.root, "" for none) rendered in."""
+    from pipshim import shimrender, shimtrust
+
     incomplete = discovery.INCOMPLETE
+    quote = _fish_quote if shell == "fish" else shlex.quote
+    marked = "# no marks: every venv gets the owner check"
+    if trust.startswith("/"):
+        mark = f"{quote(trust)}{'$argv[1]' if shell == 'fish' else '$1'}{quote(shimtrust.MARK)}"
+        if shell == "fish":
+            marked = f'set -l mk {mark}; test -O "$mk"; and not test -L "$mk"; and return 0'
+        else:
+            marked = f'local mk; mk={mark}; [ -O "$mk" ] && [ ! -h "$mk" ] && return 0'
+    names = " ".join(quote(n) for n in _candidates())
+    text = _FISH_HOOK if shell == "fish" else _POSIX_HOOK
+    text = text.replace("@MARKED@", marked).replace("@CHECK@", quote(shimrender.owner_check()))
+    text = text.replace("@NAMES@", names).replace("@INCOMPLETE@", incomplete)
     if shell == "fish":
-        names = " ".join(_fish_quote(n) for n in _candidates())
-        return _FISH_HOOK.replace("@NAMES@", names).replace("@INCOMPLETE@", incomplete)
-    names = " ".join(shlex.quote(n) for n in _candidates())
-    rehash = "rehash" if shell == "zsh" else "hash -r 2>/dev/null"
-    text = _POSIX_HOOK.replace("@NAMES@", names).replace("@INCOMPLETE@", incomplete).replace("@REHASH@", rehash)
+        return text
+    text = text.replace("@REHASH@", "rehash" if shell == "zsh" else "hash -r 2>/dev/null")
     return text + (_ZSH_REGISTER if shell == "zsh" else _BASH_REGISTER)
 
 
-def lines(shell: str, bin_dir: str, with_hook: bool = False) -> str:
+def lines(shell: str, bin_dir: str, with_hook: bool = False, trust: str = "") -> str:
     with_hook = with_hook and shell in HOOK_SHELLS
     if shell == "fish":
         q = _fish_quote(bin_dir)
         text = f'# pipshim: its shims in front of PATH\nif test "$PATH[1]" != {q}\n    set -gx PATH {q} $PATH\nend\n'
         if with_hook:  # an activation inherited from a parent shell is undone first, then made again here
-            head = hook(shell)
+            head = hook(shell, trust)
             text = head + "_pipshim_off\n" + text + "_pipshim_hook\n"
         return text
     q = shlex.quote(bin_dir)
@@ -206,7 +238,7 @@ def lines(shell: str, bin_dir: str, with_hook: bool = False) -> str:
     if shell == "zsh":
         text += "rehash\n"
     if with_hook:
-        text = hook(shell) + "_pipshim_off\n" + text + "_pipshim_hook\n"
+        text = hook(shell, trust) + "_pipshim_off\n" + text + "_pipshim_hook\n"
     return text
 
 
@@ -216,5 +248,7 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         sys.stdout.write(rc_line(args.shell, bin_dir, environ) + "\n")
         return Exit.OK
     with_hook = not getattr(args, "no_hook", False) and environ.get("PIPSHIM_HOOK", "1") != "0"
-    sys.stdout.write(lines(args.shell, bin_dir, with_hook))
+    from pipshim import shimtrust
+
+    sys.stdout.write(lines(args.shell, bin_dir, with_hook, shimtrust.root(environ)))
     return Exit.OK
