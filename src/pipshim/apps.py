@@ -62,8 +62,8 @@ def with_extras(spec: str, installed_from: str) -> str | None:
     from packaging.utils import canonicalize_name
 
     req, had = _requirement(spec), _requirement(installed_from)
-    if req is None or not req.extras:
-        return None
+    if req is None or not req.extras or (had is None and installed_from):
+        return None  # installed from a path or URL: a reinstall from the index would replace it
     have = {canonicalize_name(e) for e in (had.extras if had else ())}
     if {canonicalize_name(e) for e in req.extras} <= have:
         return None

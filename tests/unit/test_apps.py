@@ -103,6 +103,7 @@ def test_a_specifier_the_installed_version_satisfies_runs_nothing():
         pytest.param("install black[jupyter]>=24", "black[d]", "black[d,jupyter]>=24", id="keeps the old extras"),
         pytest.param("install Black[D]", "black[d]", None, id="extras it has, named in other case"),
         pytest.param("install black", "black[d]", None, id="no extras asked"),
+        pytest.param("install black[d]", "/src/black", None, id="installed from a path"),
     ],
 )
 def test_extras_the_app_lacks_reinstall_it_with_the_extras_of_both(argv, installed_from, expected):

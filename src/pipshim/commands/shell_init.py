@@ -6,8 +6,8 @@ fish they also add a hook (mise, direnv) that activates the nearest project venv
 the directory changes and deactivates it on leaving, so ``pytest`` or ``myapp`` typed in
 a project runs the project's copy, never a user-environment link in the bin dir:
 
-- it is shell code only (no Python start, and no fork for a venv pipshim marked): it walks up from ``$PWD`` looking
-  for the directory itself being a venv, then the names rule 5 looks at
+- it is shell code only (no Python start, and no fork for a venv pipshim marked): it walks
+  up from ``$PWD`` looking for the directory itself being a venv, then the names rule 5 looks at
   (``discovery.VENV_NAMES`` + ``OTHER_VENV_NAMES``, rendered here, never written
   twice), each only with a ``pyvenv.cfg``, owned by the user (``test -O``), and not
   carrying the in-progress marker;
