@@ -207,14 +207,16 @@ def test_a_venv_pipshim_has_not_marked_is_activated_as_the_shims_use_it(shell, s
     if os.getuid() == 0:  # root's private group: the group-writable case is taken here
         assert used == (mode != 0o757)
     lines = ["cd p", probe(shell, "command -v tool-y"), probe(shell, "$VIRTUAL_ENV")]
-    lines += ["true", probe(shell, "$_pipshim_no")]
+    lines += ["true", probe(shell, "$_pipshim_no"), f"chmod {mode & 0o775:o} .venv", "cd ..", "cd p"]
+    lines += [probe(shell, "$VIRTUAL_ENV")]
     home = Path(shim_env["HOME"])
     values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
     assert stderr == ""
     if used:
-        assert values == [str(venv / "bin" / "tool-y"), str(venv), ""]
-    else:  # passed over, and the refusal remembered: no check again at every prompt in this directory
-        assert values == ["none", "", f"{work / 'p'}:{venv}"]
+        assert values == [str(venv / "bin" / "tool-y"), str(venv), "", str(venv)]
+    else:  # passed over, and the refusal remembered while we stay (no check at every prompt);
+        # made private and visited again, it is checked again and used
+        assert values == ["none", "", str(venv), str(venv)]
 
 
 @pytest.mark.parametrize("shell", HOOK_SHELLS)

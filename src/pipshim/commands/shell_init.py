@@ -13,8 +13,9 @@ a project runs the project's copy, never a user-environment link in the bin dir:
   carrying the in-progress marker;
 - a venv is the user's own as the shims take it (writable by nobody else, the user's
   private group aside): one ``[ -O ]`` of its mark (shimtrust.py) when pipshim marked it,
-  else select.sh's owner_ok (rendered, never written twice) in one ``sh -c``, once per
-  directory and venv; a venv it refuses is passed over as the shims pass it over;
+  else select.sh's owner_ok (rendered, never written twice) in one ``sh -c``; a venv it
+  refuses is passed over as the shims pass it over, without a new check until the
+  directory changes;
 - activation puts ``VENV/bin`` in front of PATH and sets ``VIRTUAL_ENV``; deactivation
   removes exactly that entry and that variable; a venv activated by hand
   (``source .venv/bin/activate``: ``_OLD_VIRTUAL_PATH``, or a ``VIRTUAL_ENV`` the hook
@@ -91,9 +92,9 @@ _pipshim_off() {
 }
 _pipshim_ours() {
     @MARKED@
-    [ "$PWD:$1" != "${_pipshim_no:-}" ] || return 1
+    [ "$1" != "${_pipshim_no:-}" ] || return 1
     /bin/sh -c @CHECK@ _ "$1" && return 0
-    _pipshim_no=$PWD:$1
+    _pipshim_no=$1 _pipshim_no_at=$PWD
     return 1
 }
 _pipshim_hook() {
@@ -101,6 +102,7 @@ _pipshim_hook() {
     # a venv activated by hand is left alone
     [ -z "${_OLD_VIRTUAL_PATH+set}" ] || return $ret
     [ -z "${VIRTUAL_ENV:-}" ] || [ "$VIRTUAL_ENV" = "${_PIPSHIM_VENV:-}" ] || return $ret
+    [ "${_pipshim_no_at:-}" = "$PWD" ] || _pipshim_no= # a refusal holds while we stay here
     if [ "${PIPSHIM_HOOK:-1}" != 0 ]; then
         d=$PWD
         while [ -n "$d" ]; do
@@ -153,9 +155,10 @@ function _pipshim_off
 end
 function _pipshim_ours
     @MARKED@
-    test "$PWD:$argv[1]" != "$_pipshim_no"; or return 1
+    test "$argv[1]" != "$_pipshim_no"; or return 1
     /bin/sh -c @CHECK@ _ $argv[1]; and return 0
-    set -g _pipshim_no "$PWD:$argv[1]"
+    set -g _pipshim_no $argv[1]
+    set -g _pipshim_no_at $PWD
     return 1
 end
 function _pipshim_hook --on-variable PWD --on-event fish_prompt
@@ -164,6 +167,7 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
         return
     end
     set -l found ''
+    test "$_pipshim_no_at" = "$PWD"; or set -g _pipshim_no '' # a refusal holds while we stay here
     if test "$PIPSHIM_HOOK" != 0
         set -l d $PWD
         while test -n "$d"
