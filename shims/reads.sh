@@ -101,7 +101,7 @@ read_here() {
             [ "$s" = "$env/bin/$n" ] || { [ ! -e "$env/bin/$n" ] && [ ! -h "$env/bin/$n" ]; } || return
             if ! is_true "$PIPSHIM_QUIET"; then
                 shown=$env
-                case $env in "${here%/}"/*) [ "$here" = / ] || shown=./${env#"${here%/}"/} ;; esac
+                case $env in "${here%/}"/*) [ "$here" = / ] || [ "$here" = "$HOME" ] || shown=./${env#"${here%/}"/} ;; esac
                 if [ "$shown" = "$env" ] && [ "$HOME" != / ]; then
                     case $env in "$HOME"/*) shown="~/${env#"$HOME"/}" ;; esac
                 fi

@@ -72,8 +72,9 @@ def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
 
 
 def shown(path: str, f: Facts) -> str:
-    """A path as the user thinks of it: ./x under the cwd, ~/x under the home, else absolute."""
-    for base, prefix in ((f.cwd, "./"), (f.home, "~/")):
+    """A path as the user thinks of it: ./x under the cwd (the home aside: ~/x reads better
+    there), ~/x under the home, else absolute."""
+    for base, prefix in ((f.cwd if f.cwd != f.home else "", "./"), (f.home, "~/")):
         if base and base != "/" and path.startswith(base.rstrip("/") + "/"):
             return prefix + path[len(base.rstrip("/")) + 1 :]
     return path

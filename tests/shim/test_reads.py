@@ -185,6 +185,16 @@ def test_the_user_environment_gets_pip_user_0_and_list_is_left_to_python(tool, e
     assert pipshim_lines(r.stderr) == ["pipshim: → ~/.local/share/pipshim/venv (user environment; pip freeze)"]
     _, _, python_ran = read(tool, env, empty, "list")  # apps.read_note may name pipx's apps
     assert python_ran
+    # from the home itself the line says ~/…, not ./.local/…, in sh and in Python alike
+    home = Path(env["HOME"])
+    r, _, python_ran = read(tool, env, home, "freeze")
+    assert not python_ran and pipshim_lines(r.stderr) == [
+        "pipshim: → ~/.local/share/pipshim/venv (user environment; pip freeze)"
+    ]
+    r, _, python_ran = read(tool, env, home, "list")
+    assert python_ran and pipshim_lines(r.stderr)[0] == (
+        "pipshim: → ~/.local/share/pipshim/venv (user environment; pip list)"
+    ), r.stderr
 
 
 @pytest.mark.parametrize(
