@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipshim.facts import Facts, PipxApp
-from pipshim.routes import PassThrough, Route, RouteToPipx, UseVenv
+from pipshim.routes import Done, PassThrough, Route, RouteToPipx, UseVenv
 
 Step = RouteToPipx.Step
 
@@ -165,8 +165,9 @@ def pipx_route(f: Facts, reason: Callable[..., str], fallback: Route) -> Route |
 
 def _uninstall_route(f: Facts, reason, fallback: Route, names: list, managed: frozenset, known: dict, glob: bool):
     """pipx uninstall of the apps pipx manages; with libraries named too, ``fallback`` (pip in the
-    user environment) then takes the line without the apps. An app named in a -r file, or a
-    fallback that is not pip (root on a host), leaves the whole line to the rules as before."""
+    user environment, or the note that it does not exist yet) then takes the line without the
+    apps. An app named in a -r file, or a refusal (root on a host), leaves the whole line to the
+    rules as before."""
     apps = [n for n in names if n in managed]
     if not apps:
         return None
@@ -175,7 +176,7 @@ def _uninstall_route(f: Facts, reason, fallback: Route, names: list, managed: fr
         at = f.args.positional_at
         # requested() lists the positionals first, in order: names[i] is positionals[i] for those
         drop_at = frozenset(at[i] for i, n in enumerate(names) if n in managed and i < len(at))
-        if len(drop_at) < len(apps) or not isinstance(fallback, UseVenv):
+        if len(drop_at) < len(apps) or not isinstance(fallback, (UseVenv, Done)):
             return None
     verbosity = tuple(o for o in pipx_options(f.args) if o in ("--quiet", "--verbose"))
     steps = tuple(Step("uninstall", n, verbosity, n, "", known[n].version if n in known else None) for n in apps)

@@ -155,6 +155,17 @@ def test_uninstall_of_an_app_and_a_library_together_removes_both(shim_bin, env, 
     assert "Skipping" not in r.stderr, r.stderr
 
 
+def test_uninstall_of_an_app_and_a_library_with_no_user_environment_removes_the_app(shim_bin, env, work):
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    r = ok(pip(shim_bin, env, work, "uninstall", "-y", "demo-app", "demo-lib"))
+    assert not venv(env, "demo-app").exists() and not os.path.lexists(shim_bin / "demo-app")
+    assert pipshim_lines(r.stderr) == [
+        "pipshim: → pipx: uninstalling demo-app",
+        f"pipshim: nothing to uninstall: {user_venv(env)} does not exist yet",
+    ]
+    assert not user_venv(env).exists()
+
+
 def test_uninstall_with_no_answer_removes_nothing(shim_bin, env, work):
     ok(pip(shim_bin, env, work, "install", "demo-app"))
     r = answer(shim_bin, env, work, "", "uninstall", "demo-app")

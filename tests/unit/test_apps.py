@@ -196,6 +196,14 @@ def test_uninstall_of_apps_and_libraries_sends_the_apps_to_pipx_and_the_rest_to_
     assert "\nthen: → " in describe(p) and f"run: {USER_VENV}/bin/pip {' '.join(rest)}" in describe(p)
 
 
+def test_uninstall_of_apps_and_libraries_with_no_user_environment_still_uninstalls_the_apps():
+    f = facts("uninstall -y black requests", {"black": app()})
+    route = decide(f)
+    assert steps(route) == [("uninstall", "black", ())]
+    p = plan(route, f)
+    assert p.fallback.commands == () and "nothing to uninstall" in p.fallback.line
+
+
 def test_uninstall_of_an_app_named_in_a_requirements_file_with_libraries_stays_with_pip():
     f = facts("uninstall -y -r reqs.txt requests", {"black": app()}, user_venv=cand(USER_VENV, USER, "ok"))
     f = f.replace(req_files={f"{CWD}/reqs.txt": "black\n"})
