@@ -16,10 +16,22 @@ in_container() {
     return 0
 }
 
+# H=the home as pipshim's Python takes it (paths.home): HOME if absolute, else the passwd
+# entry's home (cron, systemd, env -i); learning the uid costs a fork, so only then
+user_home() {
+    H=$HOME
+    case $H in /*) return ;; esac
+    H= uh_id=$(id -u 2>/dev/null) || return 0
+    while IFS=: read -r _ _ uh_uid _ _ uh_dir _; do
+        [ "$uh_uid" = "$uh_id" ] && { case $uh_dir in /*) H=$uh_dir ;; esac; break; }
+    done </etc/passwd
+}
+
 # pick(), continued: no venv from here upward (rules 6, 8, 9)
 pick_far() {
     home=
-    case $HOME in /*) [ -d "$HOME" ] && { logical=$PWD; cd -P -- "$HOME" && home=$PWD; cd "$logical"; } ;; esac
+    user_home
+    case $H in /*) [ -d "$H" ] && { logical=$PWD; cd -P -- "$H" && home=$PWD; cd "$logical"; } ;; esac
     d=$here
     while [ "$d" != / ] && [ "$d" != "$home" ]; do # rule 6: a project whose .venv is to be made
         found=
@@ -49,13 +61,13 @@ pick_far() {
     u=
     case $PIPSHIM_USER_VENV in
         /*) u=$PIPSHIM_USER_VENV ;;
-        "~") case $HOME in /*) u=$HOME ;; esac ;;
-        "~/"*) case $HOME in /*) u=$HOME/${PIPSHIM_USER_VENV#??} ;; esac ;;
+        "~") u=$H ;;
+        "~/"*) case $H in /*) u=$H/${PIPSHIM_USER_VENV#??} ;; esac ;;
     esac
     case $u in /*) ;; *) u= ;; esac
     if [ -z "$u" ]; then
         data=
-        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $HOME in /*) data=$HOME/.local/share ;; esac ;; esac
+        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $H in /*) data=$H/.local/share ;; esac ;; esac
         [ -n "$data" ] && [ -f "$data/pipshim/user-env" ] && IFS= read -r u <"$data/pipshim/user-env"
         case $u in /*) ;; *) u= ;; esac
         if [ -z "$u" ]; then

@@ -8,6 +8,12 @@ and PIPSHIM_CONTAINER=0 say what they mean on any machine.
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +21,8 @@ from helpers import destination, distro_module, pipshim_lines, run
 from sut import SUT
 from wheels import make_wheel
 
-from integration.support import explain, pip, user_venv
+import pipshim
+from integration.support import base_env, explain, pip, user_venv
 from pipshim import shims
 from pipshim.realpip import is_our_shim
 
@@ -226,3 +233,68 @@ def test_a_failed_install_into_an_existing_user_env_keeps_it(shim_bin, env, work
     assert not any("removed" in ln for ln in pipshim_lines(r.stderr)), r.stderr
     out = py_out(user_venv(env) / "bin" / "python", "import demo_lib", env, work)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.fixture
+def passwd_home_user(tmp_path):
+    """(uid, gid, home, shared dir) of a user made for this test, whose passwd home is a test
+    directory: what HOME unset (cron, systemd, env -i) falls back to. Removed afterwards."""
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root: creates a user whose passwd home is a test directory")
+    shared = Path(tempfile.mkdtemp(prefix="pipshim-home-"))  # pytest's temp dirs are root's, mode 700
+    shared.chmod(0o755)
+    home, name = shared / "home", f"pipshim-h{os.getpid()}"
+    sbin = "/usr/sbin:/sbin:/usr/bin:/bin"
+    subprocess.run([shutil.which("useradd", path=sbin), "-M", "-d", str(home), name], check=True, capture_output=True)
+    try:
+        entry = pwd.getpwnam(name)
+        for d in (home, shared / "tmpdir"):
+            d.mkdir()
+            os.chown(d, entry.pw_uid, entry.pw_gid)
+        yield entry.pw_uid, entry.pw_gid, home, shared
+    finally:
+        subprocess.run([shutil.which("userdel", path=sbin), name], capture_output=True)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def reachable_tool_python(shared: Path) -> Path:
+    """pipshim's Python for another user (the dev env's may sit under root's mode-700 home): a
+    venv of the system Python that sees pipshim and its dependencies through a .pth file."""
+
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert here == SUT.version, f"the dev env's Python {here} is not the system's {SUT.version}"
+    tool = shared / "tool"
+    subprocess.run([SUT.python, "-m", "venv", "--without-pip", str(tool)], check=True, capture_output=True)
+    src = Path(pipshim.__file__).resolve().parent.parent
+    site = tool / "lib" / f"python{SUT.version}" / "site-packages"
+    (site / "dev.pth").write_text(f"{src}\n{sysconfig.get_paths()['purelib']}\n")
+    return tool / "bin" / "python"
+
+
+def test_home_unset_python_runs_the_user_environment_pip_installed_into(passwd_home_user, wheelhouse):
+    """pip with HOME unset puts libraries in the passwd home's user environment; the python
+    shim (sh: the uid costs one fork, only then) must run that environment too."""
+
+    uid, gid, home, shared = passwd_home_user
+    bin_dir, wheels, work = shared / "bin", shared / "wheels", home / "work"
+    assert shims.install(str(bin_dir), str(reachable_tool_python(shared)), shims.default_names(SUT.version)) == 0
+    shutil.copytree(wheelhouse, wheels)
+    wheels.chmod(0o755)  # copied with the wheelhouse's mode 700
+    work.mkdir()
+    os.chown(work, uid, gid)
+    env = base_env(bin_dir, home, wheels, home / "app-data")
+    del env["HOME"]
+
+    def as_user():
+        os.setgid(gid)
+        os.setgroups([])
+        os.setuid(uid)
+
+    r = run(["pip", "install", "demo-lib"], env, work, preexec_fn=as_user)
+    assert r.returncode == 0, r.stderr
+    venv = home / ".local" / "share" / "pipshim" / "venv"
+    assert pipshim_lines(r.stderr)[0].startswith("pipshim: → ~/.local/share/pipshim/venv"), r.stderr
+    for python in ("python3", f"python{SUT.version}"):
+        ran = run([python, "-c", "import demo_lib, sys; print(sys.prefix)"], env, work, preexec_fn=as_user)
+        assert (ran.returncode, ran.stdout.strip()) == (0, str(venv)), ran.stderr
