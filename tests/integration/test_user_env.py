@@ -11,8 +11,6 @@ import os
 import pwd
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -259,16 +257,19 @@ def passwd_home_user(tmp_path):
 
 
 def reachable_tool_python(shared: Path) -> Path:
-    """pipshim's Python for another user (the dev env's may sit under root's mode-700 home): a
-    venv of the system Python that sees pipshim and its dependencies through a .pth file."""
+    """pipshim's Python for another user (the dev env and the checkout may sit under root's
+    mode-700 home): a venv of the system Python that sees copies of pipshim, packaging and
+    virtualenv (for its bundled pip wheel)."""
+    import packaging
+    import virtualenv
 
-    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    assert here == SUT.version, f"the dev env's Python {here} is not the system's {SUT.version}"
+    lib = shared / "lib"
+    for package in (pipshim, packaging, virtualenv):
+        here = Path(package.__file__).resolve().parent
+        shutil.copytree(here, lib / here.name, ignore=shutil.ignore_patterns("__pycache__"))
     tool = shared / "tool"
     subprocess.run([SUT.python, "-m", "venv", "--without-pip", str(tool)], check=True, capture_output=True)
-    src = Path(pipshim.__file__).resolve().parent.parent
-    site = tool / "lib" / f"python{SUT.version}" / "site-packages"
-    (site / "dev.pth").write_text(f"{src}\n{sysconfig.get_paths()['purelib']}\n")
+    (tool / "lib" / f"python{SUT.version}" / "site-packages" / "lib.pth").write_text(f"{lib}\n")
     return tool / "bin" / "python"
 
 
