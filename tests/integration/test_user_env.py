@@ -237,7 +237,6 @@ def test_a_failed_install_into_an_existing_user_env_keeps_it(shim_bin, env, work
 def passwd_home_user(tmp_path):
     """(uid, gid, home, shared dir) of a user made for this test, whose passwd home is a test
     directory: what HOME unset (cron, systemd, env -i) falls back to. Removed afterwards."""
-
     if os.geteuid() != 0:
         pytest.skip("needs root: creates a user whose passwd home is a test directory")
     shared = Path(tempfile.mkdtemp(prefix="pipshim-home-"))  # pytest's temp dirs are root's, mode 700
@@ -276,7 +275,6 @@ def reachable_tool_python(shared: Path) -> Path:
 def test_home_unset_python_runs_the_user_environment_pip_installed_into(passwd_home_user, wheelhouse):
     """pip with HOME unset puts libraries in the passwd home's user environment; the python
     shim (sh: the uid costs one fork, only then) must run that environment too."""
-
     uid, gid, home, shared = passwd_home_user
     bin_dir, wheels, work = shared / "bin", shared / "wheels", home / "work"
     assert shims.install(str(bin_dir), str(reachable_tool_python(shared)), shims.default_names(SUT.version)) == 0
