@@ -168,21 +168,22 @@ def minify(sh: str) -> str:
     return "".join(out)
 
 
-def selection(part: str) -> str:
-    """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
+def _source(part: str) -> str:
     from pipshim.shims import template_path
 
     with open(template_path(PARTS[part]), encoding="utf-8") as fh:
-        return minify(fh.read())
+        return fh.read()
+
+
+def selection(part: str) -> str:
+    """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
+    return minify(_source(part))
 
 
 def functions(part: str, names: tuple[str, ...]) -> str:
     """The definitions of ``names`` from one part's source, minified (a function there starts
     with ``NAME() {`` and ends at the first ``}`` in the first column)."""
-    from pipshim.shims import template_path
-
-    with open(template_path(PARTS[part]), encoding="utf-8") as fh:
-        text = fh.read()
+    text = _source(part)
     out = []
     for name in names:
         found = re.search(rf"^{re.escape(name)}\(\) \{{.*?^\}}\n", text, re.M | re.S)
