@@ -37,8 +37,15 @@ def cache_root(env: Mapping[str, str]) -> str:
         ) from None
 
 
-def wheel_dirs(env: Mapping[str, str]) -> list[str]:
-    """Where pip wheels are looked for: pipshim's own wheels dir, then virtualenv's bundle."""
+# where distributions keep the wheels their venv module installs (Debian's and Ubuntu's
+# python3-pip-whl, Fedora's python3-pip-wheel)
+DISTRO_WHEELS = "/usr/share/python-wheels"
+
+
+def wheel_dirs(env: Mapping[str, str], info: Mapping[str, str]) -> list[str]:
+    """Where pip wheels are looked for: pipshim's own wheels dir, virtualenv's bundle, then the
+    target's own (its ensurepip bundle, its distribution's wheels): those hold a pip for a
+    Python older than virtualenv supports (3.8), whatever virtualenv is installed."""
     dirs = [os.path.join(cache_root(env), "wheels")]
     from importlib.util import find_spec
 
@@ -46,6 +53,9 @@ def wheel_dirs(env: Mapping[str, str]) -> list[str]:
     if spec and spec.submodule_search_locations:
         for loc in spec.submodule_search_locations:
             dirs.append(os.path.join(loc, "seed", "wheels", "embed"))
+    if info.get("stdlib"):
+        dirs.append(os.path.join(info["stdlib"], "ensurepip", "_bundled"))
+    dirs.append(DISTRO_WHEELS)
     return dirs
 
 
@@ -95,7 +105,7 @@ def find_pip_wheel(info: dict, env: Mapping[str, str], seed_dir: str) -> tuple[s
         index = {}
     before = json.dumps(index, sort_keys=True)
     best: tuple[tuple[int, ...], str, dict] | None = None
-    for d in wheel_dirs(env):
+    for d in wheel_dirs(env, info):
         try:
             names = os.listdir(d)
         except OSError:

@@ -1,10 +1,11 @@
 """Project venvs with a working pip inside, made in tens of milliseconds, offline.
 
 The layout is written here (what ``python -m venv --without-pip`` writes, for CPython
-3.9+), and pip is *installed* into it by hard-linking the files of an unpacked,
+3.8+), and pip is *installed* into it by hard-linking the files of an unpacked,
 byte-compiled pip kept in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``. The pip
-comes from a local wheel: virtualenv's bundled ones, or ``pip-*.whl`` put in
-``.../pipshim/wheels/``; the newest whose Requires-Python admits the target wins.
+comes from a local wheel: ``pip-*.whl`` put in ``.../pipshim/wheels/``, virtualenv's
+bundled ones, the target's ensurepip bundle, or the distribution's
+``/usr/share/python-wheels``; the newest whose Requires-Python admits the target wins.
 The base interpreter's answers (real executable, version, cache tag) are remembered per
 interpreter file, so a warm creation starts no interpreter at all.
 The RECORD, INSTALLER and console scripts are written per venv, so ``pip uninstall
@@ -56,6 +57,7 @@ if os.path.basename(real).startswith("python"):
     exe = real
 print(json.dumps({
     "exe": exe,
+    "stdlib": os.path.dirname(os.__file__),
     "impl": sys.implementation.name,
     "tag": sys.implementation.cache_tag,
     "version": "%d.%d.%d" % sys.version_info[:3],
@@ -191,7 +193,7 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
     try:
         with open(cache, encoding="utf-8") as fh:
             record = json.load(fh)
-        if record["key"] == key and os.path.exists(record["info"]["exe"]):
+        if record["key"] == key and os.path.exists(record["info"]["exe"]) and "stdlib" in record["info"]:
             return record["info"]
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -3,8 +3,8 @@
 The lock is an flock() on the environment's parent directory: it exists for a project
 venv (the project root) and is created mode 700 for the user environment. It needs no
 lock file, so it does not depend on the caller's XDG_CACHE_HOME or HOME, nothing can be
-planted in its place, and no umask can leave it unusable. virtualenv is imported only
-when a venv is created.
+planted in its place, and no umask can leave it unusable. Venvs are written by
+venvmake, which imports neither virtualenv nor packaging on a warm creation.
 """
 
 from __future__ import annotations

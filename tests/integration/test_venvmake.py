@@ -1,4 +1,4 @@
-"""pipshim.venvmake: venvs with a working pip, from every Python 3.9+ on this machine, offline."""
+"""pipshim.venvmake: venvs with a working pip, from every Python 3.8+ on this machine, offline."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from pipshim import pipseed
 from pipshim.venvmake import VenvCreateError, create
 
 pytestmark = pytest.mark.integration
-VERSIONS = [f"3.{minor}" for minor in range(9, 15)]  # every Python pipshim supports as a base
+# every Python a venv is made from here: 3.9+ with virtualenv's pips, 3.8 (older than any pip
+# virtualenv carries now) with its own ensurepip bundle
+VERSIONS = [f"3.{minor}" for minor in range(8, 15)]
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
@@ -268,6 +270,35 @@ def test_modes_follow_the_umask(umask, tmp_path, env):
     assert (v / "lib").stat().st_mode & 0o777 == 0o777 & ~umask
     assert init.parent.stat().st_mode & 0o777 == 0o777 & ~umask
     run([v / "bin" / "pip", "--version"], env)
+
+
+def test_a_python_older_than_virtualenvs_pips_gets_the_pip_it_bundles(tmp_path, env, monkeypatch):
+    """3.8: no pip in pipshim's or virtualenv's wheels admits it; the newest in its own ensurepip
+    bundle does (the distribution's wheels dir, which could also hold one, is left out here)."""
+    python = python_for("3.8")
+    monkeypatch.setattr(pipseed, "DISTRO_WHEELS", str(tmp_path / "no-distro-wheels"))
+    seed_dir = Path(env["XDG_CACHE_HOME"]) / "pipshim" / "venvseed"
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    with pytest.raises(VenvCreateError, match=r"no local pip wheel supports Python 3\.8"):
+        pipseed.find_pip_wheel({"version": "3.8.18"}, env, str(seed_dir))  # no stdlib known: no bundle
+    code = "import ensurepip, os; print(os.path.dirname(ensurepip.__file__))"
+    bundled = Path(run([python, "-I", "-c", code], env).stdout.decode().strip(), "_bundled")
+    pips = sorted((p.name.split("-")[1] for p in bundled.glob("pip-*.whl")), key=pipseed._version_key)
+    assert pips, f"{bundled} has no pip wheel"
+    venv = tmp_path / "v"
+    create(str(venv), python, prompt="v", environ=env)
+    assert pip_version(venv, env) == pips[-1]
+
+
+def test_the_distributions_wheels_dir_is_a_source(tmp_path, env, monkeypatch):
+    """Debian's and Fedora's python3 keep the pip their venv module installs in /usr/share/python-wheels."""
+    distro = tmp_path / "python-wheels"
+    whl = make_wheel(distro, "pip", "8.0.1")
+    monkeypatch.setattr(pipseed, "DISTRO_WHEELS", str(distro))
+    seed_dir = tmp_path / "venvseed"
+    seed_dir.mkdir()
+    found, facts = pipseed.find_pip_wheel({"version": "3.0.1"}, env, str(seed_dir))
+    assert (found, facts["requires_python"]) == (str(whl), "")
 
 
 def test_import_is_light(env):
