@@ -11,8 +11,9 @@ first_checks() {
         exec "$real" "$@"
     fi
     [ -x "$PIPSHIM_PYTHON" ] && return
-    printf "pipshim: %s is missing; run 'make install' again, or delete %s\n" "$PIPSHIM_PYTHON" "$0" >&2
-    exit 127
+    python=$PIPSHIM_PYTHON shim=$0
+    msg_shim_missing
+    exit "$EXIT_NO_PIP"
 }
 
 # py=<the interpreter named by the #! line of pip script $1 in $env/bin> (pip3.11, else pip),

@@ -1,8 +1,10 @@
 """Exit codes, pipshim's one error type, and the table of every message a user reads.
 
-Every ``pipshim:`` line is built from MESSAGES, so a wording lives in one place and the
-tests can hold each text (tests/unit/test_messages.py). The python shim gets the texts
-it prints rendered in from this table at install time (shimrender.py).
+The words shared by several places (why a candidate is not used, refusals, broken
+environments) and every text a shim prints live in MESSAGES, so a wording lives in one
+place; the shims get theirs rendered in at install time (shimrender.py), and
+tests/unit/test_messages.py holds every ``msg()`` call to the table's fields. Lines said
+in one place only are written there.
 """
 
 from __future__ import annotations
@@ -65,7 +67,6 @@ MESSAGES = {
     "config": "ignoring {path}: {cause}",
     "bug": "unexpected error ({cause}); details in {log}; PIPSHIM_DISABLE=1 bypasses pipshim",
     "usage-explain": "usage: pipshim explain [--json] -- pip ARGS…",
-    "venv-none": "no environment here: root outside a container has no user environment",
     "shim-missing": "{python} is missing; run 'make install' again, or delete {shim}",
     "no-python": "no {name} found on PATH outside {shim_dir}",
 }

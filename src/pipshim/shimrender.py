@@ -136,6 +136,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"WORDS_NEAREST={sh_quote(Source.NEAREST.words)}",
             f"WORDS_USER={sh_quote(Source.USER.words)}",
             _read_line(),
+            _printf("shim-missing"),
         ]
     raise ValueError(f"no constants for {group!r}")
 
