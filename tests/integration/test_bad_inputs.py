@@ -118,6 +118,13 @@ def link_kept(rel: str, target: str):
     return check
 
 
+def one_line(r, code: int, start: str) -> list[str]:
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("pipshim:")]
+    if r.returncode != code or len(lines) != 1 or not lines[0].startswith(start):
+        return [f"expected exit {code} and one line starting {start!r}, got exit {r.returncode}: {lines}"]
+    return []
+
+
 def succeeded(r, c) -> list[str]:
     return [] if r.returncode == 0 else [f"expected success, exit {r.returncode}"]
 
@@ -290,6 +297,12 @@ CASES: list[Case] = [
     Case("pipshim-explain-json", ["pipshim", "explain", "--json", "--", "pip", "install", "demo-lib"], cwd=P),
     Case("pipshim-venv-unknown-opt", ["pipshim", "venv", "--nope"], check=refused_or_failed),
     Case("pipshim-doctor", ["pipshim", "doctor"]),
+    Case(
+        "pipshim-install-shims-under-a-file",
+        ["pipshim", "install-shims", "--bin-dir", "a-file/bin"],
+        setup=write("work/a-file", "not a directory\n"),
+        check=lambda r, c: one_line(r, 2, f"pipshim: cannot write the shims in {c.work}/a-file/bin: Not a directory"),
+    ),
     Case("python-m-pip-version", ["python3", "-m", "pip", "--version"], check=succeeded),
     Case("python-m-pip-install-help", ["python3", "-m", "pip", "install", "--help"], check=succeeded),
     Case("python-m-missing", ["python3", "-m"], check=refused_or_failed),

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from pipshim import paths, shims
-from pipshim.errors import Exit, say
+from pipshim.errors import Exit, PipshimError, say
 
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
@@ -22,7 +22,13 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         names += shims.side_by_side_names(extra, python_shims)
         stale = shims.stale_side_by_side(bin_dir, {default_version, *extra})
         new = [n for n in names if not os.path.lexists(os.path.join(bin_dir, n))]
-        status = shims.install(bin_dir, args.python, names)
+        try:
+            status = shims.install(bin_dir, args.python, names)
+        except OSError as exc:
+            raise PipshimError(
+                f"cannot write the shims in {bin_dir}: {exc.strerror or exc}; choose another"
+                " --bin-dir (BIN_DIR=... for make install)"
+            ) from None
         for version, python in sorted(extra.items()):
             added = [n for n in shims.side_by_side_names([version], python_shims) if n in new]
             if added:
