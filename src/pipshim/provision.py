@@ -14,6 +14,7 @@ transaction(), so the order that keeps environments whole is written once:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable, Mapping
 
@@ -58,6 +59,11 @@ def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bo
 
 def _create_failed(path: str, spec: Create, exc: BaseException) -> PipshimError:
     cause = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    code = getattr(exc, "errno", None)
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        cause += f"; make {os.path.dirname(path)} writable for you"
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        cause += "; free some space and run pip again"
     return PipshimError(msg("create-failed", path=path, python=spec.base_python, cause=cause), Exit.BROKEN)
 
 

@@ -3,6 +3,7 @@ on a broken one. Run as the shim a user would call (``<bin>/pipshim doctor``).""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -118,3 +119,24 @@ def test_broken_project_venv_fails_with_the_fix(shim_bin, env, project):
     assert r.returncode == 1, r.stdout + r.stderr
     bad = marks(r.stdout, "✗")
     assert any(str(venv) in ln and "pipshim venv --recreate" in ln for ln in bad), r.stdout
+
+
+def test_a_bad_settings_file_is_a_problem_with_its_fix(shim_bin, env, work):
+    """A bad config.toml only warns on each pip call (the defaults apply); doctor names it as a
+    problem, and ``explain`` says the same warning as the pip call would."""
+    config = Path(env["HOME"]) / ".config" / "pipshim" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("apps = [\n")
+    warning = f"ignoring {config}: "
+    r = doctor(shim_bin, env, work)
+    assert r.returncode == 1, r.stdout + r.stderr
+    (bad,) = marks(r.stdout, "✗")
+    assert bad.startswith(f"✗ settings: {warning}") and bad.endswith(f"— fix: correct or remove {config}"), bad
+    r = run([shim_bin / "pipshim", "explain", "--", "pip", "install", "demo-lib"], env, work)
+    assert r.returncode == 0 and pipshim_lines(r.stderr)[0].startswith(f"pipshim: {warning}"), r.stderr
+    r = run([shim_bin / "pipshim", "explain", "--json", "--", "pip", "install", "demo-lib"], env, work)
+    assert [w.startswith(warning) for w in json.loads(r.stdout)["warnings"]] == [True], r.stdout
+    config.write_text("quiet = true\n")
+    r = doctor(shim_bin, env, work)
+    assert_healthy(r)
+    assert f"✓ settings: {config}" in marks(r.stdout, "✓"), r.stdout

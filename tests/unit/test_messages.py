@@ -6,6 +6,7 @@ rendered into them."""
 from __future__ import annotations
 
 import ast
+import errno
 import string
 import subprocess
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 
 from pipshim import shimrender
 from pipshim.errors import MESSAGES, msg
+from pipshim.plan import Create
+from pipshim.provision import _create_failed
+from pipshim.venvmake import VenvCreateError
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pipshim"
 SHIMS = Path(__file__).resolve().parents[2] / "shims"
@@ -74,3 +78,19 @@ def test_a_rendered_message_prints_the_tables_text(shell):
     script = f'{function}\npython="/a b/py" shim=/c/pip\nmsg_shim_missing\n'
     r = subprocess.run([shell, "-c", script], capture_output=True, text=True)
     assert r.stderr == "pipshim: " + msg("shim-missing", python="/a b/py", shim="/c/pip") + "\n"
+
+
+@pytest.mark.parametrize(
+    ("exc", "fix"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "; make /srv/app writable for you"),
+        (OSError(errno.EROFS, "Read-only file system"), "; make /srv/app writable for you"),
+        (OSError(errno.ENOSPC, "No space left on device"), "; free some space and run pip again"),
+        (VenvCreateError("no local pip wheel supports Python 3.7: put a pip-*.whl in /x"), ""),
+    ],
+    ids=["EACCES", "EROFS", "ENOSPC", "no-wheel"],
+)
+def test_a_failed_creation_says_its_fix(exc, fix):
+    spec = Create("/srv/app/.venv", "/usr/bin/python3", "app", False)
+    err = _create_failed(spec.path, spec, exc)
+    assert str(err) == msg("create-failed", path=spec.path, python=spec.base_python, cause=f"{exc}{fix}")

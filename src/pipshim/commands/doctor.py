@@ -72,6 +72,12 @@ def run(args, environ, shim_dir: str) -> int:
             r.note(f"{target.path} is {what}")
             if em:
                 consent_check(r, environ, target.prefix, real.path)
+    config_file = paths.config_file(environ)
+    if facts.config.warnings:
+        for warning in facts.config.warnings:
+            r.line(False, f"settings: {warning}", f"correct or remove {config_file}")
+    elif config_file and os.path.isfile(config_file):
+        r.line(True, f"settings: {config_file}")
     new_pythons(r, environ, bin_dir)
     pipx = subprocess.run([sys.executable, "-m", "pipx", "--version"], capture_output=True, text=True)
     r.line(

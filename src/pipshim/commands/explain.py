@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from pipshim.errors import Exit, PipshimError, msg
+from pipshim.errors import Exit, PipshimError, msg, say
 
 PIP_NAMES = ("pip", "pip3", "python", "python3")
 
@@ -35,6 +35,8 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
             raise PipshimError(msg("usage-explain"), Exit.BROKEN)
         flags, pip_args = split
     facts = gather(name, pip_args, environ, shim_dir, python_flags=flags)
+    for warning in facts.config.warnings:  # what the pip call would say first
+        say(warning)
     facts.remember_user_env()
     rule, route = decide_with_rule(facts)
     p = plan(route, facts)
@@ -46,7 +48,8 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
 
         why += why_each(facts)
     if args.json:
-        print(json.dumps({**as_dict(p), "rule": rule.number, "why": why}, indent=2))
+        warnings = list(facts.config.warnings)
+        print(json.dumps({**as_dict(p), "rule": rule.number, "why": why, "warnings": warnings}, indent=2))
     else:
         print(describe(p, facts.args.command, tuple(why)))
     return Exit.OK
