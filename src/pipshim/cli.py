@@ -22,6 +22,42 @@ ENTRY = "import sys; from pipshim.cli import main; sys.exit(main())"
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    _paths_print_as_bytes()
+    rc = _main(argv, environ)
+    return _flushed(rc)
+
+
+def _paths_print_as_bytes() -> None:
+    """A path is bytes: print one that is not UTF-8 back as the same bytes, whatever the
+    locale (a strict UTF-8 stdout, as under en_US.UTF-8, would fail on it)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="surrogateescape")
+
+
+def _flushed(rc: int) -> int:
+    """Flush stdout here, where a failure is still ours to word: a reader that went away
+    (``| head``) ends the output quietly; a full disk or a closed stdout is one line."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()  # what Python would print at exit about it is noise
+    except (OSError, ValueError) as exc:
+        _stdout_to_devnull()
+        say(f"cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        return rc or Exit.BROKEN
+    return rc
+
+
+def _stdout_to_devnull() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+
+
+def _main(argv: list[str] | None, environ: Mapping[str, str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
     shim_path = ""

@@ -112,7 +112,7 @@ def pipx_app(venv: str, bin_dir: str) -> PipxApp:
         main = meta["main_package"]
         version = str(main["package_version"])
         spec = str(main.get("package_or_url") or "")
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return PipxApp(venv, None, False, "its pipx_metadata.json is missing or unreadable")
 
     def path(p) -> str:

@@ -18,12 +18,14 @@ from pipshim import paths
 from pipshim.record import Record
 
 # Printed by the interpreter being asked; tab-separated so no json import is needed.
-# find_spec locates pip without importing it.
+# find_spec locates pip without importing it. Written as bytes (os.fsencode), so a prefix
+# that is not UTF-8 comes back as the same bytes whatever the locale.
 _QUERY = (
-    "import sys, sysconfig, importlib.util as u; s = u.find_spec('pip'); print('\\t'.join(("
+    "import os, sys, sysconfig, importlib.util as u; s = u.find_spec('pip'); "
+    "sys.stdout.buffer.write(os.fsencode('\\t'.join(("
     "'%d.%d' % sys.version_info[:2], sys.prefix, getattr(sys, 'base_prefix', sys.prefix), "
     "sysconfig.get_path('stdlib'), "
-    "__import__('os').path.dirname(s.submodule_search_locations[0]) if s and s.submodule_search_locations else '')))"
+    "os.path.dirname(s.submodule_search_locations[0]) if s and s.submodule_search_locations else '')) + '\\n'))"
 )
 _CACHE_VERSION = "2"
 _FIELDS = 5
@@ -101,14 +103,13 @@ def ask(path: str, environ: Mapping[str, str]) -> list[str] | None:
         out = subprocess.run(
             [path, "-I", "-c", _QUERY],
             capture_output=True,
-            text=True,
             timeout=30,
             stdin=subprocess.DEVNULL,
             env={k: v for k, v in environ.items() if not k.startswith("PYTHON")},
         )
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    fields = out.stdout.rstrip("\n").split("\t")
+    fields = os.fsdecode(out.stdout).rstrip("\n").split("\t")
     return fields if out.returncode == 0 and len(fields) == _FIELDS else None
 
 

@@ -68,7 +68,13 @@ def _version_key(text: str) -> tuple[int, ...] | None:
 
 def _wheel_facts(whl: str, st: os.stat_result, index: dict) -> dict | None:
     key = f"{whl}|{st.st_size}|{st.st_mtime_ns}"
-    if key not in index:
+    entry = index.get(key)
+    if not (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("requires_python"), str)
+        and isinstance(entry.get("supports"), dict)
+    ):
         import hashlib
         import zipfile
 
@@ -101,7 +107,9 @@ def find_pip_wheel(info: dict, env: Mapping[str, str], seed_dir: str) -> tuple[s
     try:
         with open(index_path, encoding="utf-8") as fh:
             index = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        index = {}
+    if not isinstance(index, dict):  # a cache is disposable: a damaged one is rewritten
         index = {}
     before = json.dumps(index, sort_keys=True)
     best: tuple[tuple[int, ...], str, dict] | None = None
@@ -172,7 +180,7 @@ def _install_pip_from(seed_dir: str, venv: str, info: dict, base_python: str, en
     )
     manifest = _load_manifest(unit)
     if manifest is None or not _link_tree(unit, manifest, site_packages(venv, info)):
-        if manifest is not None:  # a unit changed under us: set it aside, never write into it
+        if os.path.lexists(unit):  # changed under us, or its manifest damaged: set it aside, never write into it
             _retire(unit)
         _build_unit(unit, whl, base_python, env)
         manifest = _load_manifest(unit)
@@ -207,11 +215,31 @@ def _retire(unit: str) -> None:
 
 
 def _load_manifest(unit: str) -> dict | None:
+    """The unit's manifest, or None if it is missing or not what _build_unit writes."""
     try:
         with open(os.path.join(unit, "manifest.json"), encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
+            m = json.load(fh)
+    except (OSError, ValueError, RecursionError):
         return None
+
+    def strings(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    ok = (
+        isinstance(m, dict)
+        and isinstance(m.get("dist_info"), str)
+        and strings(m.get("dirs"))
+        and isinstance(m.get("files"), list)
+        and all(
+            isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) and all(type(x) is int for x in f[1:])
+            for f in m["files"]
+        )
+        and isinstance(m.get("record"), list)
+        and all(strings(r) and r for r in m["record"])
+        and isinstance(m.get("console_scripts"), dict)
+        and all(strings([k, v]) for k, v in m["console_scripts"].items())
+    )
+    return m if ok else None
 
 
 def _link_tree(unit: str, manifest: dict, dest: str) -> bool:

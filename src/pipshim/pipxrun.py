@@ -208,7 +208,7 @@ def _out(line: str) -> None:
     try:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: stdout closed (None)
         pass
 
 
@@ -322,7 +322,7 @@ def ask(message: str, options: tuple[str, ...]) -> str | None:
     while True:
         try:
             response = input(message)
-        except EOFError:
+        except (EOFError, OSError, RuntimeError, UnicodeDecodeError):  # no stdin, a closed one, not text
             return None
         response = response.strip().lower()
         if response in options:

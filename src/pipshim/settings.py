@@ -40,7 +40,7 @@ def _read_toml(path: str, warnings: list[str]) -> dict:
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested beyond reason
         warnings.append(msg("config", path=path, cause=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
         return {}
     return data
@@ -113,7 +113,7 @@ def load(environ: Mapping[str, str], with_apps: bool) -> Settings:
     libraries = frozenset(_names(config, "libraries", path, warnings) + _words(environ.get("PIPSHIM_LIBRARIES")))
     user_venv = environ.get("PIPSHIM_USER_VENV") or None
     if user_venv is None and "user_venv" in config:
-        if isinstance(config["user_venv"], str) and config["user_venv"]:
+        if isinstance(config["user_venv"], str) and config["user_venv"] and "\0" not in config["user_venv"]:
             user_venv = config["user_venv"]
         else:
             warnings.append(msg("config", path=path, cause="`user_venv` must be a path"))

@@ -7,10 +7,11 @@ that does not carry our shim ID is never overwritten or removed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
-from pipshim.errors import say
+from pipshim.errors import PipshimError, say
 from pipshim.realpip import SHIM_ID, is_our_shim, which
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
@@ -43,12 +44,12 @@ def tool_site(python: str) -> str:
         return here
     import subprocess
 
-    code = "import os, pipshim; print(os.path.dirname(os.path.dirname(os.path.abspath(pipshim.__file__))))"
+    code = "import os, sys, pipshim; sys.stdout.buffer.write(os.fsencode(os.path.dirname(os.path.dirname(os.path.abspath(pipshim.__file__)))))"  # noqa: E501
     try:
-        out = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+        out = subprocess.run([python, "-I", "-c", code], capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return ""
-    site = out.stdout.strip() if out.returncode == 0 else ""
+    site = os.fsdecode(out.stdout).strip() if out.returncode == 0 else ""
     return site if os.path.isabs(site) and os.path.isfile(os.path.join(site, "pipshim", "boot.py")) else ""
 
 
@@ -75,7 +76,10 @@ def default_names(version: str | None = None, python_shims: bool = True) -> list
 
 # Asked once of every python3.N found on PATH: its stdlib (where EXTERNALLY-MANAGED lives) and
 # whether it is a venv (an activated venv's python3.N is not a Python to give shims to)
-_STDLIB_QUERY = "import sys, sysconfig; print(sysconfig.get_path('stdlib')); print(int(sys.prefix != sys.base_prefix))"
+_STDLIB_QUERY = (
+    "import os, sys, sysconfig; "
+    "sys.stdout.buffer.write(os.fsencode('%s\\n%d\\n' % (sysconfig.get_path('stdlib'), sys.prefix != sys.base_prefix)))"
+)
 
 
 def _minor_version(name: str, prefix: str) -> str | None:
@@ -94,14 +98,13 @@ def externally_managed(python: str) -> bool:
         out = subprocess.run(
             [python, "-I", "-c", _STDLIB_QUERY],
             capture_output=True,
-            text=True,
             timeout=30,
             stdin=subprocess.DEVNULL,
             env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
         )
     except (OSError, ValueError, subprocess.SubprocessError):
         return False
-    lines = out.stdout.splitlines()
+    lines = os.fsdecode(out.stdout).splitlines()
     if out.returncode != 0 or len(lines) != 2 or lines[1] != "0":
         return False
     return os.path.isfile(os.path.join(lines[0], "EXTERNALLY-MANAGED"))
@@ -171,10 +174,16 @@ def install(bin_dir: str, python: str, names: list[str]) -> int:
             status = 1
             continue
         tmp = f"{dest}.pipshim-tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, dest)
+        try:
+            # surrogateescape: paths (the bin dir, the tool's python) are bytes, UTF-8 or not
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     return status
 
 
@@ -188,7 +197,11 @@ def uninstall(bin_dir: str, names: list[str] | None = None) -> list[str]:
     for name in entries:
         path = os.path.join(bin_dir, name)
         if os.path.isfile(path) and not os.path.islink(path) and is_our_shim(path):
-            os.unlink(path)
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                why = f"cannot remove {path}: {exc.strerror}; run this as the owner of {bin_dir}"
+                raise PipshimError(why) from None
             removed.append(path)
     return removed
 

@@ -68,6 +68,10 @@ print(json.dumps({
 """
 
 
+# what _PROBE prints: a remembered answer without one of them (older, or damaged) is asked again
+_PROBED = frozenset(("exe", "stdlib", "impl", "tag", "version", "xy", "abiflags", "bits64"))
+
+
 class VenvCreateError(Exception):
     """A venv could not be made; ``str()`` is one line naming the cause."""
 
@@ -193,9 +197,10 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
     try:
         with open(cache, encoding="utf-8") as fh:
             record = json.load(fh)
-        if record["key"] == key and os.path.exists(record["info"]["exe"]) and "stdlib" in record["info"]:
-            return record["info"]
-    except (OSError, ValueError, KeyError, TypeError):
+        info = record["info"]
+        if record["key"] == key and set(info) >= _PROBED and os.path.exists(info["exe"]):
+            return info
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         pass
     info = probe(base_python, env)
     with contextlib.suppress(OSError):

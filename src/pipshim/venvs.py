@@ -218,10 +218,10 @@ def pip_problem(venv: str, environ: Mapping[str, str]) -> str | None:
 
     python = os.path.join(venv, "bin", "python")
     try:
-        p = subprocess.run([python, "-I", "-c", PIP_MODULES], capture_output=True, text=True, env=dict(environ))
+        p = subprocess.run([python, "-I", "-c", PIP_MODULES], capture_output=True, env=dict(environ))
     except OSError as exc:
         return msg("python-fails", python=f"{python} ({exc.strerror})")
     if p.returncode == 0:
         return None
-    last = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+    last = (os.fsdecode(p.stderr).strip().splitlines() or [f"exit {p.returncode}"])[-1]
     return msg("pip-fails", cause=last)

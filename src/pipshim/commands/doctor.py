@@ -29,7 +29,7 @@ class Report:
 
 def _shim_python(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", errors="surrogateescape") as fh:  # any file named pip
             for line in fh:
                 if line.startswith("PIPSHIM_PYTHON="):
                     return line.split("=", 1)[1].strip().strip("'")

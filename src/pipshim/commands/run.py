@@ -11,6 +11,7 @@ any place (root on a host outside projects), runs CMD as is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 
@@ -87,8 +88,9 @@ def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
         return NOT_FOUND
     import sys
 
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # what was said goes before CMD's own output
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # None: a closed stream
+            stream.flush()
     try:
         os.execve(exe, words, env)
     except OSError as exc:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import sys
 from collections.abc import Mapping
 
 from pipshim import discovery, paths
@@ -249,10 +248,10 @@ def lines(shell: str, bin_dir: str, with_hook: bool = False, trust: str = "") ->
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     bin_dir = os.path.abspath(shim_dir or paths.default_bin_dir(environ))
     if getattr(args, "rc_line", False):
-        sys.stdout.write(rc_line(args.shell, bin_dir, environ) + "\n")
+        print(rc_line(args.shell, bin_dir, environ))  # print: a closed stdout (None) is no error
         return Exit.OK
     with_hook = not getattr(args, "no_hook", False) and environ.get("PIPSHIM_HOOK", "1") != "0"
     from pipshim import shimtrust
 
-    sys.stdout.write(lines(args.shell, bin_dir, with_hook, shimtrust.root(environ)))
+    print(lines(args.shell, bin_dir, with_hook, shimtrust.root(environ)), end="")
     return Exit.OK

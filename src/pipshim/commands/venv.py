@@ -90,10 +90,15 @@ def _requirement(dist_info: str, name: str, version: str) -> str:
     try:
         with open(os.path.join(dist_info, "direct_url.json"), encoding="utf-8") as fh:
             direct = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return f"{name}=={version}"
+    if not isinstance(direct, dict):  # not what pip writes: as if there were none
         return f"{name}=={version}"
     url = direct.get("url", "")
-    if direct.get("dir_info", {}).get("editable") and url.startswith("file://"):
+    dir_info = direct.get("dir_info")
+    if not isinstance(url, str):
+        return f"{name}=={version}"
+    if isinstance(dir_info, dict) and dir_info.get("editable") and url.startswith("file://"):
         return f"-e {url[len('file://') :]}"
     return f"{name} @ {url}" if url else f"{name}=={version}"
 
@@ -114,7 +119,11 @@ def recreate(facts: Facts, env: Candidate, spec: Create) -> int:
     reqs = installed(real)
     aside = f"{real}{venvs.ASIDE}{os.getpid()}"
     with venvs.EnvLock(env.path, facts.quiet):
-        os.rename(real, aside)
+        try:
+            os.rename(real, aside)
+        except OSError as exc:
+            where = os.path.dirname(real)
+            raise PipshimError(f"cannot recreate {real}: {exc.strerror}; make {where} writable for you") from None
         try:
             provision.ensure(real, spec, facts.environ, sweep=False)  # the old one stays aside
             rc = _reinstall(real, reqs, facts)
