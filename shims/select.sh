@@ -76,8 +76,11 @@ pick() {
     case $XDG_CACHE_HOME in /*) cache=$XDG_CACHE_HOME ;; *) case $HOME in /*) cache=$HOME/.cache ;; esac ;; esac
     cache=${cache:+$cache/pipshim}
     trust=${cache:+$cache/$TRUST_DIR}
-    logical=$PWD here=
-    if cd -P . 2>/dev/null; then here=$PWD; cd "$logical" 2>/dev/null; else unsure=1; fi
+    # the physical cwd without a fork: cd -P and back (OLDPWD as it was: it is exported to what
+    # runs); bash in a deleted directory makes PWD "." (dash fails the cd): sh cannot look
+    logical=$PWD here= old=${OLDPWD-} had=${OLDPWD+1}
+    if cd -P . 2>/dev/null; then case $PWD in /*) here=$PWD ;; *) unsure=1 ;; esac; cd "$logical" 2>/dev/null; else unsure=1; fi
+    [ -n "$had" ] && OLDPWD=$old || unset OLDPWD
     case $VIRTUAL_ENV in /*) # rule 3
         state "$VIRTUAL_ENV"
         case $st in ok) env=$VIRTUAL_ENV src=active; return ;; broken) broken "$VIRTUAL_ENV"; return ;; esac

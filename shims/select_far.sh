@@ -5,13 +5,14 @@
 in_container() {
     if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
     for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done
-    r=; read -r r </proc/sys/kernel/osrelease 2>/dev/null
+    # { …; } 2>/dev/null: a file that cannot be opened (no /proc: macOS) says nothing
+    r=; { read -r r </proc/sys/kernel/osrelease; } 2>/dev/null
     case $r in *[mM][iI][cC][rR][oO][sS][oO][fF][tT]*) return 1 ;; esac
-    comm=; read -r comm </proc/1/comm 2>/dev/null
+    comm=; { read -r comm </proc/1/comm; } 2>/dev/null
     [ -n "$comm" ] || return 1
-    while IFS= read -r l; do
+    { while IFS= read -r l; do
         for w in $CONTAINER_CGROUPS; do case $l in *"$w"*) return 0 ;; esac; done
-    done </proc/1/cgroup
+    done </proc/1/cgroup; } 2>/dev/null
     for i in $INIT_SYSTEMS; do [ "$comm" = "$i" ] && return 1; done
     return 0
 }
@@ -29,11 +30,11 @@ user_home() {
 
 # pick(), continued: no venv from here upward (rules 6, 8, 9)
 pick_far() {
-    home=
     user_home
-    case $H in /*) [ -d "$H" ] && { logical=$PWD; cd -P -- "$H" && home=$PWD; cd "$logical"; } ;; esac
+    case $H in /*) ;; *) H= ;; esac
     d=$here
-    while [ "$d" != / ] && [ "$d" != "$home" ]; do # rule 6: a project whose .venv is to be made
+    # rule 6: a project whose .venv is to be made; never $HOME itself (the same directory: -ef)
+    while [ "$d" != / ] && { [ -z "$H" ] || [ ! "$d" -ef "$H" ]; }; do
         found=
         for m in $PROJECT_MARKERS; do [ -e "$d/$m" ] || [ -h "$d/$m" ] && { found=1; break; }; done
         if [ -z "$found" ]; then
@@ -103,6 +104,8 @@ real_one() {
             l2=
             { IFS= read -r l1 && IFS= read -r l2; } <"$d/$1" 2>/dev/null
             case $l2 in *"$SHIM_ID"*) continue ;; esac
+        elif [ "$d/$1" -ef "$PIPSHIM_BIN_DIR/$1" ]; then
+            continue # a link to this very shim (links elsewhere are not read: python3 -> an ELF file)
         fi
         real=$d/$1
         break

@@ -196,6 +196,16 @@ def detect_raspberry_pi(read=_read, exists=os.path.exists) -> bool:
     return exists("/etc/rpi-issue") or read("/proc/device-tree/model").startswith("Raspberry Pi")
 
 
+def owns_root() -> bool:
+    """Root as the shims tell it without a fork (``[ -O / ]``): the effective user owns ``/``.
+    sudo and a container's root do; the mapped root of a user namespace over the host's own
+    files (``unshare -r``, bubblewrap) does not, and installs as the user it really is."""
+    try:
+        return os.stat("/").st_uid == os.geteuid()
+    except OSError:
+        return os.geteuid() == 0
+
+
 def _override(environ: Mapping[str, str], name: str, detect) -> bool:
     forced = truthy(environ.get(name))
     return forced if forced is not None else detect()
@@ -243,7 +253,7 @@ def gather(
     mutating = args.command in ("install", "uninstall")
     pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed and mutating else {}
     config = load_settings(environ, with_apps=managed and mutating)
-    is_root = _override(environ, "PIPSHIM_ROOT", lambda: uid == 0)
+    is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
     user_path = paths.user_venv(environ, config.user_venv, is_root and in_container)
     # the fields every answer has; built into Facts once (a record is made field by field)

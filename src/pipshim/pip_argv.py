@@ -341,10 +341,11 @@ FALSE_WORDS = frozenset(("n", "no", "f", "false", "off", "0"))
 
 
 def truthy(value: str | None) -> bool | None:
-    """pip's strtobool: True, False, or None for unset/unreadable."""
+    """pip's strtobool: True, False, or None for unset/unreadable. Like pip's, it does not strip
+    whitespace (" 1" is no word pip knows), and so the shims' is_true/is_false agree with it."""
     if value is None:
         return None
-    word = value.strip().lower()
+    word = value.lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:

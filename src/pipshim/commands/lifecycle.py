@@ -130,8 +130,10 @@ class Leftovers:
 
 
 def _is_root(environ: Mapping[str, str]) -> bool:
+    from pipshim.facts import owns_root
+
     forced = truthy(environ.get("PIPSHIM_ROOT"))
-    return forced if forced is not None else os.getuid() == 0
+    return forced if forced is not None else owns_root()
 
 
 def _in_container(environ: Mapping[str, str]) -> bool:
