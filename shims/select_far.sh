@@ -31,7 +31,6 @@ user_home() {
 # pick(), continued: no venv from here upward (rules 6, 8, 9)
 pick_far() {
     user_home
-    case $H in /*) ;; *) H= ;; esac
     d=$here
     # rule 6: a project whose .venv is to be made; never $HOME itself (the same directory: -ef)
     while [ "$d" != / ] && { [ -z "$H" ] || [ ! "$d" -ef "$H" ]; }; do

@@ -44,7 +44,10 @@ def tool_site(python: str) -> str:
         return here
     import subprocess
 
-    code = "import os, sys, pipshim; sys.stdout.buffer.write(os.fsencode(os.path.dirname(os.path.dirname(os.path.abspath(pipshim.__file__)))))"  # noqa: E501
+    code = (
+        "import os, sys, pipshim; "
+        "sys.stdout.buffer.write(os.fsencode(os.path.dirname(os.path.dirname(os.path.abspath(pipshim.__file__)))))"
+    )
     try:
         out = subprocess.run([python, "-I", "-c", code], capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
