@@ -102,8 +102,7 @@ def install_summary(bin_dir: str, tool_dir: str, environ: Mapping[str, str]) -> 
         print(f"Add this line to {RC_FILES[shell]} {why}:")
         print(f"  {line}")
         print('  (zsh, fish, sh: README "Shell integration"; `pipshim doctor` checks the set-up)')
-    on_path = os.path.realpath(bin_dir) in {os.path.realpath(d) for d in environ.get("PATH", "").split(":") if d}
-    if not on_path and _is_root(environ) and _in_container(environ):
+    if not shims.on_path(bin_dir, environ.get("PATH", "")) and _is_root(environ) and _in_container(environ):
         # a Dockerfile's later RUN lines start sh with the image's PATH and read no rc file
         print(f"In a Dockerfile, RUN reads no rc file: set ENV PATH={bin_dir}:$PATH,")
         print("  or install with `make install PREFIX=/usr/local` (shims in /usr/local/bin)")
