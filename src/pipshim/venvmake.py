@@ -52,9 +52,24 @@ if sys.version_info < (3, 11):  # venv detection happened in site.py, which -S s
             elif home:
                 exe = os.path.join(home, "python%d.%d" % sys.version_info[:2])
             break
-real = os.path.realpath(exe)
+# Follow the file's own links only until the versioned name (python3 -> python3.11): a minor
+# upgrade then leaves the venv's python dangling (recognised as broken), while a path through
+# a stable directory link (Homebrew's opt/python@X.Y -> Cellar/python@X.Y/X.Y.Z) is kept as
+# venv does, so a patch upgrade that removes the old Cellar dir does not break the venv.
+want = "python%d.%d" % sys.version_info[:2]
+real = exe
+for _ in range(40):
+    if os.path.basename(real) == want or not os.path.islink(real):
+        break
+    target = os.readlink(real)
+    where = os.path.dirname(real)
+    if ".." in target.split("/"):  # ".." is relative to the real directory, not to the link's name
+        where = os.path.realpath(where)
+    real = os.path.join(where, target)
+if os.path.basename(real) != want:
+    real = os.path.realpath(exe)
 if os.path.basename(real).startswith("python"):
-    exe = real
+    exe = os.path.normpath(real)
 print(json.dumps({
     "exe": exe,
     "stdlib": os.path.dirname(os.__file__),
@@ -68,6 +83,7 @@ print(json.dumps({
 """
 
 
+_PROBE_VERSION = 2  # part of a remembered answer's key: bump when _PROBE answers differently
 # what _PROBE prints: a remembered answer without one of them (older, or damaged) is asked again
 _PROBED = frozenset(("exe", "stdlib", "impl", "tag", "version", "xy", "abiflags", "bits64"))
 
@@ -171,7 +187,7 @@ def _probe_key(base_python: str) -> str:
     """What the probe's answer depends on: the interpreter file and any pyvenv.cfg beside it."""
     real = os.path.realpath(base_python)
     st = os.stat(real)
-    parts = [base_python, real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    parts = [_PROBE_VERSION, base_python, real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     here = os.path.dirname(os.path.abspath(base_python))
     for cfg in (os.path.join(here, "pyvenv.cfg"), os.path.join(os.path.dirname(here), "pyvenv.cfg")):
         try:

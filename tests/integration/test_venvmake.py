@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -321,6 +322,58 @@ def test_base_python_inside_a_venv_uses_the_real_base(version, tmp_path, env):
     run([second / "bin" / "pip", "--version"], env)
 
 
+def _keg(formula: Path, version: str, python: str) -> Path:
+    """A Homebrew keg, Cellar/python@X.Y/X.Y.Z: its own interpreter file, the base's stdlib."""
+    real = Path(os.path.realpath(python))
+    keg = formula / version
+    (keg / "bin").mkdir(parents=True)
+    shutil.copy2(real, keg / "bin" / real.name)
+    (keg / "lib").symlink_to(real.parent.parent / "lib")
+    return keg
+
+
+@pytest.mark.parametrize("xy", sorted({VERSIONS[0], _version(SYSTEM_PYTHON), "3.13"}))
+def test_a_homebrew_patch_upgrade_keeps_the_venv_working(xy, tmp_path, env):
+    """Homebrew's pip runs opt/python@X.Y/bin/pythonX.Y, opt/python@X.Y being a link to the keg
+    Cellar/python@X.Y/X.Y.Z, which `brew upgrade` replaces by a new one and `brew cleanup`
+    deletes. The venv names the stable path (as venv does), not the keg's."""
+    python = python_for(xy)
+    formula = tmp_path / "brew" / "Cellar" / f"python@{xy}"
+    old = _keg(formula, f"{xy}.1", python)
+    opt = tmp_path / "brew" / "opt" / f"python@{xy}"
+    opt.parent.mkdir()
+    opt.symlink_to(os.path.relpath(old, opt.parent))
+    base = opt / "bin" / f"python{xy}"
+    venv = tmp_path / "proj" / ".venv"
+    create(str(venv), str(base), prompt="proj", environ=env)
+    assert os.readlink(venv / "bin" / "python") == str(base)
+    assert f"home = {opt / 'bin'}\n" in (venv / "pyvenv.cfg").read_text()
+
+    new = _keg(formula, f"{xy}.2", python)  # brew upgrade, then brew cleanup
+    opt.unlink()
+    opt.symlink_to(os.path.relpath(new, opt.parent))
+    shutil.rmtree(old)
+    out = run([venv / "bin" / "python", "-c", "import sys; print(sys.prefix)"], env).stdout.decode().strip()
+    assert out == str(venv)
+    assert f"{venv}" in run([venv / "bin" / "pip", "--version"], env).stdout.decode()
+
+
+def test_a_link_to_the_versioned_name_is_followed(tmp_path, env):
+    """python3 -> python3.X is followed to the versioned name: a minor upgrade, which re-points
+    python3, leaves the venv's python dangling (broken, and said so) rather than running a
+    Python that does not see its lib/python3.X."""
+    xy = _version(SYSTEM_PYTHON)
+    bindir = tmp_path / "base" / "bin"
+    keg = _keg(tmp_path / "base", "prefix", SYSTEM_PYTHON)
+    bindir.mkdir()
+    (bindir / f"python{xy}").symlink_to(keg / "bin" / f"python{xy}")
+    (bindir / "python3").symlink_to(f"python{xy}")
+    venv = tmp_path / "venv"
+    create(str(venv), str(bindir / "python3"), prompt="venv", environ=env)
+    assert os.readlink(venv / "bin" / "python") == str(bindir / f"python{xy}")
+    run([venv / "bin" / "pip", "--version"], env)
+
+
 def test_remembered_probe_follows_a_changed_interpreter(tmp_path, env):
     if len(PYTHONS) < 2:
         pytest.skip("needs two Python versions on this machine")
@@ -328,8 +381,6 @@ def test_remembered_probe_follows_a_changed_interpreter(tmp_path, env):
     base = tmp_path / "base"
     for version, python in ((v1, py1), (v2, py2)):  # the same base path, now another interpreter
         if base.exists():
-            import shutil
-
             shutil.rmtree(base)
         create(str(base), python, prompt="base", environ=env)
         child = tmp_path / f"child-{version}"
