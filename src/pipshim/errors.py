@@ -53,6 +53,11 @@ MESSAGES = {
         "managed): use the distribution's package (apt install python3-NAME), a project venv (run pip "
         "inside a project directory), pipx for applications, or --break-system-packages if you mean it"
     ),
+    "root-host-uninstall": (
+        "refusing to uninstall from {python} as root outside a container (it is externally managed): "
+        "remove the distribution's package (apt remove python3-NAME), or add --break-system-packages "
+        "if you mean it"
+    ),
     "no-pip": "no real {names} found on PATH outside {shim_dir}; install your distribution's python3-pip",
     "create-failed": "could not create {path} from {python}: {cause}",
     "no-place": "cannot create {path}: {cause}; choose a directory of your own (PIPSHIM_USER_VENV, or HOME)",

@@ -120,7 +120,8 @@ def _user_env(f: Facts, reason: str, note: str = "") -> Route:
 
 
 def _refuse_root(f: Facts) -> Refuse:
-    return Refuse(msg("root-host", python=f.interp.real_path), Exit.REFUSED)
+    key = "root-host-uninstall" if f.args.command == "uninstall" else "root-host"
+    return Refuse(msg(key, python=f.interp.real_path), Exit.REFUSED)
 
 
 def existing_env(f: Facts) -> Candidate | None:
@@ -240,7 +241,11 @@ def root_on_host(f: Facts) -> Route | None:
         return None
     if mutating(f):
         return _refuse_root(f)
-    return PassThrough(f"{managed(f)}; root outside a container has no user environment")
+    why = f"{managed(f)}; root outside a container has no user environment"
+    if f.args.command == "install" and f.args.flag("--dry-run") and not f.args.problem:
+        # resolve without installing: pip's own exemption, its report thrown away (as rule 2 does)
+        return PassThrough(f"{why}; resolving with --dry-run", extra_args=("--report", os.devnull))
+    return PassThrough(why)
 
 
 def user_environment(f: Facts) -> Route:

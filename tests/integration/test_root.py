@@ -170,6 +170,22 @@ def test_host_root_reads_pass_through(shim_bin, host_env, work, opt_venv):
     assert route["exe"] == "/usr/bin/pip"
 
 
+def test_host_root_dry_run_resolves_without_the_externally_managed_error(shim_bin, host_env, work, opt_venv):
+    """A routed call never ends in pip's externally-managed error: root on a host too."""
+    r = pip(shim_bin, host_env, work, "install", "--dry-run", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    assert "Would install demo-lib-" in r.stdout
+    assert "externally-managed-environment" not in r.stderr
+    assert not opt_venv.exists() and os.listdir(work) == []
+
+
+def test_host_root_uninstall_is_refused_as_an_uninstall(shim_bin, host_env, work):
+    r = pip(shim_bin, host_env, work, "uninstall", "-y", "demo-lib")
+    assert r.returncode == 1
+    (line,) = pipshim_lines(r.stderr)
+    assert line.startswith("pipshim: refusing to uninstall from ") and "apt remove" in line, line
+
+
 def test_host_root_app_goes_to_pipx_global(shim_bin, host_env, work, tmp_path):
     system_places = ("/opt/pipx", "/usr/local/bin/demo-app", "/usr/local/share/man/man1/demo-app.1")
     existed = [os.path.lexists(p) for p in system_places]

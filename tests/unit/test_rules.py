@@ -423,6 +423,18 @@ CASES = [
         words=("apt install", "project venv", "pipx", "--break-system-packages"),
     ),
     case(
+        "root outside a container: uninstall of a library is refused, in words about uninstalling",
+        {"argv": "uninstall -y attrs", "is_root": True},
+        refuse(1),
+        words=("refusing to uninstall", "apt remove", "--break-system-packages"),
+    ),
+    case(
+        "root outside a container: --dry-run resolves on the real pip with its report thrown away",
+        {"argv": "install --dry-run attrs", "is_root": True},
+        passthrough(("install", "--dry-run", "attrs", "--report", os.devnull)),
+        words=("root outside a container", "--dry-run"),
+    ),
+    case(
         "root outside a container in a project still uses the project's venv",
         {**NEW_PROJECT, "is_root": True},
         venv(PROJ_VENV, PROJECT, create=True),
