@@ -148,7 +148,8 @@ def test_hook_off_by_variable_or_flag(shell, shim_bin, shim_env, tree):
     off = dict(shim_env, PIPSHIM_HOOK="0")
     values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, off, work, home)
     assert (values, stderr) == (["none"], "")
-    no_hook = rc_line(shim_bin, shim_env, shell).replace(f"shell-init {shell}", f"shell-init {shell} --no-hook")
+    no_hook = rc_line(shim_bin, shim_env, shell, "--no-hook")  # the rc line keeps the opt-out
+    assert f"shell-init {shell} --no-hook" in no_hook, no_hook
     values, stderr = interactive(shell, no_hook, lines, shim_env, work, home)
     assert (values, stderr) == (["none"], "")
 

@@ -66,12 +66,13 @@ def display_path(path: str, environ: Mapping[str, str]) -> str:
     return shlex.quote(path)
 
 
-def rc_line(shell: str, bin_dir: str, environ: Mapping[str, str]) -> str:
+def rc_line(shell: str, bin_dir: str, environ: Mapping[str, str], *, with_hook: bool = True) -> str:
     """The one line for the rc file; it does nothing, silently, once pipshim is gone."""
     exe = display_path(os.path.join(bin_dir, "pipshim"), environ)
+    init = f"{exe} shell-init {shell}" + ("" if with_hook else " --no-hook")
     if shell == "fish":
-        return f"if test -x {exe}; {exe} shell-init fish | source; end"
-    return f'if [ -x {exe} ]; then eval "$({exe} shell-init {shell})"; fi'
+        return f"if test -x {exe}; {init} | source; end"
+    return f'if [ -x {exe} ]; then eval "$({init})"; fi'
 
 
 # --- bash and zsh: one function body, plain POSIX constructs plus `local` ---------------------
@@ -247,8 +248,8 @@ def lines(shell: str, bin_dir: str, with_hook: bool = False, trust: str = "") ->
 
 def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
     bin_dir = os.path.abspath(shim_dir or paths.default_bin_dir(environ))
-    if getattr(args, "rc_line", False):
-        print(rc_line(args.shell, bin_dir, environ))  # print: a closed stdout (None) is no error
+    if getattr(args, "rc_line", False):  # print: a closed stdout (None) is no error
+        print(rc_line(args.shell, bin_dir, environ, with_hook=not getattr(args, "no_hook", False)))
         return Exit.OK
     with_hook = not getattr(args, "no_hook", False) and environ.get("PIPSHIM_HOOK", "1") != "0"
     from pipshim import shimtrust
