@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import stat
@@ -257,6 +258,31 @@ def test_installed_reads_pins_and_editables_from_dist_info(tmp_path):
     ed.mkdir()
     (ed / "direct_url.json").write_text('{"url": "file:///src/mypkg", "dir_info": {"editable": true}}')
     assert installed(str(tmp_path / "v")) == ["attrs==24.1.0", "-e /src/mypkg"]
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "requirement"),
+    [
+        ({"url": "file:///src/my%20pkg", "dir_info": {"editable": True}}, "-e /src/my pkg"),
+        ({"url": "file:///src/my%20pkg", "dir_info": {}}, "mypkg @ file:///src/my%20pkg"),
+        (
+            {"url": "https://github.com/o/mypkg.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}},
+            "mypkg @ git+https://github.com/o/mypkg.git@abc123",
+        ),
+        (
+            {"url": "https://h/r.git", "vcs_info": {"vcs": "git", "commit_id": "c0"}, "subdirectory": "sub/dir"},
+            "mypkg @ git+https://h/r.git@c0#subdirectory=sub/dir",
+        ),
+        ({"url": "https://h/mypkg-0.1.tar.gz", "archive_info": {}}, "mypkg @ https://h/mypkg-0.1.tar.gz"),
+        ({"url": ""}, "mypkg==0.1"),
+    ],
+)
+def test_installed_reinstalls_direct_urls_as_pip_recorded_them(tmp_path, direct_url, requirement):
+    """PEP 610's direct_url.json back into a requirement pip installs the same thing from."""
+    dist = tmp_path / "v" / "lib" / "python3.12" / "site-packages" / "mypkg-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "direct_url.json").write_text(json.dumps(direct_url))
+    assert installed(str(tmp_path / "v")) == [requirement]
 
 
 @pytest.mark.parametrize(

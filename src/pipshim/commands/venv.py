@@ -95,12 +95,22 @@ def _requirement(dist_info: str, name: str, version: str) -> str:
     if not isinstance(direct, dict):  # not what pip writes: as if there were none
         return f"{name}=={version}"
     url = direct.get("url", "")
-    dir_info = direct.get("dir_info")
-    if not isinstance(url, str):
+    dir_info, vcs_info = direct.get("dir_info"), direct.get("vcs_info")
+    if not isinstance(url, str) or not url:
         return f"{name}=={version}"
     if isinstance(dir_info, dict) and dir_info.get("editable") and url.startswith("file://"):
-        return f"-e {url[len('file://') :]}"
-    return f"{name} @ {url}" if url else f"{name}=={version}"
+        from urllib.parse import unquote, urlsplit
+
+        return f"-e {unquote(urlsplit(url).path)}"  # pip writes the path %-encoded
+    if isinstance(vcs_info, dict) and isinstance(vcs_info.get("vcs"), str):
+        # PEP 610 keeps the VCS apart from the URL: git+URL@COMMIT is what reinstalls the same tree
+        url = f"{vcs_info['vcs']}+{url}"
+        if isinstance(vcs_info.get("commit_id"), str):
+            url += f"@{vcs_info['commit_id']}"
+    subdirectory = direct.get("subdirectory")
+    if isinstance(subdirectory, str) and subdirectory:
+        url += f"#subdirectory={subdirectory}"
+    return f"{name} @ {url}"
 
 
 def _followed(path: str) -> str:
