@@ -143,7 +143,7 @@ class PipArgs(Record):
     unknown: option tokens pip's tables do not have; problem: why the line
     cannot be read exactly (pip will report it), or None; python_at: the argv
     indexes that carry ``--python X``, so a route can drop them; positional_at: the argv
-    index of each positional.
+    index of each positional; command_at: the argv index of the subcommand (-1: none).
     """
 
     argv: tuple
@@ -154,6 +154,7 @@ class PipArgs(Record):
     problem: str | None
     python_at: frozenset
     positional_at: tuple = ()
+    command_at: int = -1
 
     def values(self, name: str) -> list:
         return self.opts.get(name, [])
@@ -168,6 +169,14 @@ class PipArgs(Record):
 
     def count(self, name: str) -> int:
         return len(self.opts.get(name, ()))
+
+    def with_options(self, extra: tuple[str, ...]) -> tuple[str, ...]:
+        """The argv with ``extra`` options right after the subcommand, so that a ``--`` later
+        on the line (the end of the options) cannot turn them into requirements."""
+        if not extra:
+            return self.argv
+        cut = self.command_at + 1 if self.command_at >= 0 else len(self.argv)
+        return (*self.argv[:cut], *extra, *self.argv[cut:])
 
     def without_python_option(self) -> tuple[str, ...]:
         """The argv minus ``--python X`` (it names the interpreter we route away from)."""
@@ -186,6 +195,7 @@ class PipArgs(Record):
             positionals=tuple(p for p, _ in pairs),
             positional_at=tuple(moved[i] for _, i in pairs),
             python_at=frozenset(moved[i] for i in self.python_at if i in moved),
+            command_at=moved.get(self.command_at, -1),
         )
 
 
@@ -323,6 +333,7 @@ def parse(argv: list[str] | tuple[str, ...], pip_version: str | None = None) -> 
         problem or second.problem,
         frozenset(second.python_at),
         second.positional_at,
+        first.stop,
     )
 
 

@@ -164,7 +164,7 @@ def plan(route: Route, f: Facts) -> Plan:
     if isinstance(route, (Refuse, Done)):
         return Plan(route, route.message, exit_code=route.exit_code)
     if isinstance(route, PassThrough):
-        cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.argv, *route.extra_args)
+        cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.with_options(route.extra_args))
         return Plan(route, _noted(route.note, read_note(f, route)), (cmd,), child_env(f.environ))
     if isinstance(route, UseVenv):
         env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)

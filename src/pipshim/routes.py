@@ -15,7 +15,7 @@ class PassThrough(Record):
 
     reason: str
     note: str | None = None
-    extra_args: tuple = ()  # appended to pip's arguments (--report for a --dry-run with no environment)
+    extra_args: tuple = ()  # options added after pip's subcommand (--report for a --dry-run with no environment)
     kind = "passthrough"
 
 

@@ -431,7 +431,7 @@ CASES = [
     case(
         "root outside a container: --dry-run resolves on the real pip with its report thrown away",
         {"argv": "install --dry-run attrs", "is_root": True},
-        passthrough(("install", "--dry-run", "attrs", "--report", os.devnull)),
+        passthrough(("install", "--report", os.devnull, "--dry-run", "attrs")),
         words=("root outside a container", "--dry-run"),
     ),
     case(
@@ -669,7 +669,25 @@ def test_dry_run_with_no_environment_resolves_on_the_base_python_with_its_report
     facts = make_facts(argv="install --dry-run attrs")
     route = rules.decide(facts)
     assert isinstance(route, PassThrough) and route.extra_args == ("--report", os.devnull)
-    assert plan(route, facts).commands == ((SYSTEM_PIP, "install", "--dry-run", "attrs", "--report", os.devnull),)
+    assert plan(route, facts).commands == ((SYSTEM_PIP, "install", "--report", os.devnull, "--dry-run", "attrs"),)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expect"),
+    [
+        # after "--" everything is a requirement: the report must come before it
+        ("install --dry-run -- attrs", ("install", "--report", os.devnull, "--dry-run", "--", "attrs")),
+        # a general option's value that is the command's name: the real subcommand is the second
+        (
+            "--log install install --dry-run attrs",
+            ("--log", "install", "install", "--report", os.devnull, "--dry-run", "attrs"),
+        ),
+        ("-q install --dry-run attrs", ("-q", "install", "--report", os.devnull, "--dry-run", "attrs")),
+    ],
+)
+def test_the_dry_run_report_goes_right_after_the_subcommand(argv, expect):
+    facts = make_facts(argv=argv)
+    assert plan(rules.decide(facts), facts).commands == ((SYSTEM_PIP, *expect),)
 
 
 def test_a_read_in_a_project_without_a_venv_says_so_and_what_it_reads_instead():
