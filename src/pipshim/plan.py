@@ -136,7 +136,7 @@ def pipx_commands(route: RouteToPipx) -> tuple:
     """One pipx command per step that runs (a satisfied app runs nothing)."""
     glob = ("--global",) if route.global_ else ()
     return tuple(
-        (sys.executable, "-m", "pipx", s.command, *glob, *s.options, s.spec)
+        (sys.executable, "-I", "-m", "pipx", s.command, *glob, *s.options, s.spec)  # -I: no module from the cwd
         for s in route.each
         if s.command != "satisfied"
     )

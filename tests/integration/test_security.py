@@ -236,6 +236,22 @@ def test_hostile_virtual_env(tmp_path, shim_env, project, other_user):
         p.run(f"list-{label}", ["pip", "list"], env, project)
 
 
+def test_modules_in_the_cwd_are_not_imported_by_pipx_or_pip(tmp_path, shim_env, work, project):
+    """pipx runs as `python -I -m pipx` (-m alone puts the cwd first on sys.path), and
+    `venv --recreate` runs `python -I -m pip`: a pipx.py or pip.py there is never imported."""
+    canary = tmp_path / "canary"
+    for d in (work, project):
+        for name in ("pipx.py", "pip.py"):
+            (d / name).write_text(f"open({str(canary)!r}, 'a').write({name!r})\n")
+    r = run(["pip", "install", "demo-app"], shim_env, work)
+    assert r.returncode == 0, r.stderr
+    assert run(["pipshim", "doctor"], shim_env, work).returncode in (0, 1)
+    assert run(["pip", "install", "demo-lib"], shim_env, project).returncode == 0
+    r = run(["pipshim", "venv", "--recreate"], shim_env, project)
+    assert r.returncode == 0, r.stderr
+    assert not canary.exists(), canary.read_text()
+
+
 def test_user_venv_naming_another_users_venv(tmp_path, shim_env, work, other_user):
     uid, gid = other_user
     theirs = plant_venv(tmp_path / "theirs", tmp_path / "canary", (uid, gid))

@@ -123,6 +123,15 @@ def test_a_venv_with_the_incomplete_marker_is_incomplete(root):
     assert under(find_venvs(str(root), ME), root) == [(".venv", "incomplete")]
 
 
+def test_the_incomplete_marker_alone_does_not_make_a_directory_of_files_removable(root):
+    """A repository can carry .venv/.pipshim-incomplete: what a venv never holds is kept."""
+    mkdir(root / ".venv" / "data")
+    (root / ".venv" / "data" / "notes.txt").write_text("mine\n")
+    (root / ".venv" / INCOMPLETE).write_text("")
+    (found,) = find_venvs(str(root), ME)
+    assert (found.state, found.detail) == (State.NOT_VENV, "it holds data, which a venv does not have")
+
+
 def test_a_venv_whose_python_link_is_dangling_is_broken(root):
     make_venv(root / ".venv", python="/usr/bin/python3.0-gone")
     found = find_venvs(str(root), ME)[0]

@@ -79,7 +79,7 @@ def run(args, environ, shim_dir: str) -> int:
     elif config_file and os.path.isfile(config_file):
         r.line(True, f"settings: {config_file}")
     new_pythons(r, environ, bin_dir)
-    pipx = subprocess.run([sys.executable, "-m", "pipx", "--version"], capture_output=True, text=True)
+    pipx = subprocess.run([sys.executable, "-I", "-m", "pipx", "--version"], capture_output=True, text=True)
     r.line(
         pipx.returncode == 0,
         f"pipx {pipx.stdout.strip() or 'does not run'} (in pipshim's tool environment)",

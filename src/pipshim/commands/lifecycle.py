@@ -204,7 +204,7 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
     env = _pipx_env(environ, bin_dir, left)
     can_run = os.access(tool_python, os.X_OK)
     for app in left.pipx_apps:
-        cmd = [tool_python, "-m", "pipx", "uninstall", *(["--global"] if left.pipx_global else []), app]
+        cmd = [tool_python, "-I", "-m", "pipx", "uninstall", *(["--global"] if left.pipx_global else []), app]
         done = can_run and subprocess.run(cmd, env=env, capture_output=True, text=True).returncode == 0
         venv = os.path.join(left.pipx_home, "venvs", app)
         if not done:  # no pipx left: pipx's venv of the app, and the links into it

@@ -161,4 +161,6 @@ def _reinstall(venv: str, reqs: list[str], facts: Facts) -> int:
     argv: list[str] = []
     for r in reqs:
         argv += r.split(" ", 1) if r.startswith("-e ") else [r]
-    return wait_for((os.path.join(venv, "bin", "python"), "-m", "pip", "install", *argv), child_env(facts.environ))
+    # -I: a pip.py in the project directory is not imported (as bin/pip would not)
+    python = os.path.join(venv, "bin", "python")
+    return wait_for((python, "-I", "-m", "pip", "install", *argv), child_env(facts.environ))
