@@ -4,6 +4,7 @@ libraries, uninstall, and the show/list note; plus pipxrun's stream filter and w
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import pytest
 
@@ -52,7 +53,8 @@ def test_per_app_options_come_from_the_data_file_and_each_spec_gets_its_own():
     route = decide(f)
     assert steps(route) == [("install", "ansible", ("--include-deps",)), ("install", "black", ())]
     p = plan(route, f)
-    assert [c[3:] for c in p.commands] == [("install", "--include-deps", "ansible"), ("install", "black")]
+    assert {c[:4] for c in p.commands} == {(sys.executable, "-I", "-m", "pipx")}  # -I: nothing from the cwd
+    assert [c[4:] for c in p.commands] == [("install", "--include-deps", "ansible"), ("install", "black")]
 
 
 def test_route_options_and_app_options_together():
@@ -158,7 +160,7 @@ def test_global_pipx_for_root_on_a_host_uses_the_global_apps():
     )
     route = decide(f)
     assert steps(route) == [("upgrade", "black", ())]
-    assert plan(route, f).commands[0][3:] == ("upgrade", "--global", "black")
+    assert plan(route, f).commands[0][4:] == ("upgrade", "--global", "black")
 
 
 # --- uninstall --------------------------------------------------------------------------
