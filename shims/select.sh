@@ -41,6 +41,15 @@ owner_ok() {
     return 0
 }
 
+# the directory holding venv $1 lets nobody else swap it for theirs (discovery.holder_problem):
+# ours by owner_ok, or sticky (/tmp) with our own directory in it (sh's -O follows a link: no link)
+held() {
+    hd=${1%/*}; [ -n "$hd" ] || hd=/
+    [ -k "$hd" ] && [ ! -h "$1" ] && [ -d "$1" ] && [ -O "$1" ] && return 0
+    p=$hd
+    owner_ok "$hd"
+}
+
 # st=<state of the venv candidate $1>, as discovery.classify() says it; detail=why
 state() {
     p=$1 target=
@@ -100,7 +109,7 @@ pick() {
                 v=${d%/}/$name; [ -n "$name" ] || v=$d
                 case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
                 [ -z "$name" ] || [ -d "$v" ] || continue
-                state "$v"
+                if held "$v"; then state "$v"; else st=foreign; fi
                 case $st in ok) env=$v src=nearest; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
                 skipped=1
             done

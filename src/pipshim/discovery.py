@@ -225,24 +225,54 @@ def parents(cwd: str):
         d = parent
 
 
+def holder_problem(path: str, uid: int) -> str | None:
+    """Why the directory holding venv ``path`` lets someone else swap it (or a link to it) for
+    theirs between pipshim's check and its use, or None. In a sticky directory (/tmp) only an
+    entry's owner may replace it: our own directory there is safe, anyone's link is not."""
+    holder = os.path.dirname(path.rstrip("/")) or "/"
+    try:
+        st = os.stat(holder)
+    except OSError:
+        return None  # nothing to swap in: classify() says what the venv is
+    problem = owner_problem(st, uid)
+    if problem is None:
+        return None
+    if st.st_mode & stat.S_ISVTX:
+        try:
+            entry = os.lstat(path)
+        except OSError:
+            return None
+        if stat.S_ISDIR(entry.st_mode) and entry.st_uid == uid:
+            return None
+    return msg("holder-foreign", holder=holder, problem=problem)
+
+
 def find_venvs(cwd: str, uid: int, probe: Probe | None = None) -> tuple[Candidate, ...]:
     """Every venv-like directory from cwd upward, nearest first (rule 5).
 
     A directory that is itself a venv counts (we are inside it), then its .venv, venv,
-    and env/.env when they hold a pyvenv.cfg.
+    and env/.env when they hold a pyvenv.cfg. One in a directory another user may write
+    to is foreign, whoever owns it (holder_problem).
     """
     found = []
     for d in parents(cwd):
         base = _dir(d)
         if os.path.isfile(base + "pyvenv.cfg"):
-            found.append(classify(d, Source.NEAREST, uid, probe))
+            found.append(_nearest(d, uid, probe))
         for name in VENV_NAMES + OTHER_VENV_NAMES:
             path = base + name
             if name in OTHER_VENV_NAMES and not os.path.isfile(path + "/pyvenv.cfg"):
                 continue
             if os.path.isdir(path) and all(c.path != path for c in found):
-                found.append(classify(path, Source.NEAREST, uid, probe))
+                found.append(_nearest(path, uid, probe))
     return tuple(found)
+
+
+def _nearest(path: str, uid: int, probe: Probe | None) -> Candidate:
+    problem = holder_problem(path, uid)
+    if problem is not None:
+        return Candidate(path, Source.NEAREST, State.FOREIGN, problem)
+    return classify(path, Source.NEAREST, uid, probe)
 
 
 def project_marker(d: str) -> str | None:

@@ -43,6 +43,8 @@ MESSAGES = {
     "owner": "owned by uid {uid}",
     "writable": "writable by {who} ({mode})",
     "project-foreign": "project {root} is {problem}",
+    "colon-path": "{path} has a ':' in its path, which PATH cannot hold: run its bin/ commands by their path",
+    "holder-foreign": "{holder}, which holds it, is {problem}: its owner or group could swap it",
     # refusals and broken environments
     "broken": "{path} is broken: {detail}; run `pipshim venv --recreate` in {where}",
     "not-venv": "{path} exists but is not a virtual environment ({detail}); move it away",

@@ -176,6 +176,10 @@ def remember(facts) -> None:
 
     cands = [c for c in (facts.active, *facts.venvs, facts.user_venv) if c is not None]
     usable, looked_at = [c.path for c in cands if c.state is State.OK], [c.path for c in cands]
+    # the shims check the directory holding a venv found upward too (discovery.holder_problem)
+    holders = [os.path.dirname(c.path.rstrip("/")) or "/" for c in facts.venvs]
+    usable += [h for c, h in zip(facts.venvs, holders) if c.state is State.OK]
+    looked_at += holders
     if facts.project is not None:
         looked_at += [facts.project.venv.path, facts.project.root]
         usable += [facts.project.root]  # ours_ok checks it as the shim's owner_ok would

@@ -37,6 +37,19 @@ def test_run_runs_the_projects_command(shim_bin, shim_env, project, installed):
     assert pipshim_lines(r.stderr) == []
 
 
+def test_run_in_a_venv_whose_path_has_a_colon_is_one_line(shim_bin, shim_env, tmp_path):
+    """PATH would split `a:b/.venv/bin` into `a` and `b/.venv/bin`, directories that may be anyone's."""
+    proj = tmp_path / "a:b"
+    proj.mkdir()
+    (proj / "requirements.txt").write_text(f"{SCRIPT}\n")
+    assert pip(shim_bin, shim_env, proj, "install", SCRIPT).returncode == 0
+    r = pipshim(shim_bin, shim_env, proj, "run", SCRIPT)
+    assert r.returncode == 2
+    assert pipshim_lines(r.stderr) == [
+        f"pipshim: {proj / '.venv'} has a ':' in its path, which PATH cannot hold: run its bin/ commands by their path"
+    ]
+
+
 def test_run_with_a_minimal_environment(shim_bin, hermetic_env, project, installed):
     env = {"HOME": str(hermetic_env), "PATH": "/usr/bin:/bin"}  # env -i HOME=… PATH=/usr/bin:/bin
     script = f'command -v {SCRIPT}; echo "$VIRTUAL_ENV"; echo "$PATH"'

@@ -122,6 +122,21 @@ def test_cd_into_a_project_activates_its_venv_and_leaving_deactivates(shell, shi
 
 
 @pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_a_venv_others_could_swap_or_a_path_with_a_colon_is_never_activated(shell, shim_bin, shim_env, tree):
+    """The directory holding the venv writable by all (anyone could swap it for theirs after the
+    check), or a ':' in its path (PATH would split it into directories someone else may own)."""
+    work, proj = tree
+    home = Path(shim_env["HOME"])
+    for name in ("shared", "a:b"):  # copies pipshim never marked as checked
+        shutil.copytree(proj, work / name, symlinks=True)
+    (work / "shared").chmod(0o777)
+    lines = ["cd shared", probe(shell, "$VIRTUAL_ENV"), "cd ../a:b", probe(shell, "$VIRTUAL_ENV")]
+    lines += ["cd ../proj", probe(shell, "$VIRTUAL_ENV")]
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert (values, stderr) == (["", "", str(proj / ".venv")], "")
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
 def test_a_user_environment_link_never_shadows_the_projects_command(shell, shim_bin, shim_env, tree):
     work, proj = tree
     r = pip(shim_bin, shim_env, work, "install", SCRIPT)  # outside projects: the user environment, linked

@@ -101,9 +101,32 @@ def _linked(build):
     return link
 
 
+def _in_a_shared_dir(p: Path) -> None:
+    """A venv of ours in a directory anyone may write to: anyone could swap it for theirs."""
+    fake_venv(p)
+    p.parent.chmod(0o777)
+
+
+def _own_dir_in_a_sticky_dir(p: Path) -> None:
+    """/tmp-like: only an entry's owner may replace it, so our own venv directory there is ours."""
+    fake_venv(p)
+    p.parent.chmod(0o1777)
+
+
+def _a_link_in_a_sticky_dir(p: Path) -> None:
+    """A link there is not: sh cannot tell who owns a link, and its owner may point it elsewhere."""
+    _linked(_ok)(p)
+    p.parent.chmod(0o1777)
+
+
 # every state's builders: the first is the plain layout, the others variants of the same state
 BUILD_STATE = {
-    State.OK: {"": _ok, "made-by-python-3.8": _ok_made_by_python38, "a-symlink-to-one": _linked(_ok)},
+    State.OK: {
+        "": _ok,
+        "made-by-python-3.8": _ok_made_by_python38,
+        "a-symlink-to-one": _linked(_ok),
+        "own-dir-in-a-sticky-dir": _own_dir_in_a_sticky_dir,
+    },
     State.BROKEN: {"": _broken, "versioned-link-gone": _broken_versioned_link},
     State.INCOMPLETE: {"": _incomplete},
     State.EMPTY: {"": _empty},
@@ -113,7 +136,11 @@ BUILD_STATE = {
         "a-symlink-to-an-empty-dir": _linked(_empty),
         "a-symlink-to-an-incomplete-venv": _linked(_incomplete),
     },
-    State.FOREIGN: {"": _foreign},
+    State.FOREIGN: {
+        "": _foreign,
+        "in-a-shared-dir": _in_a_shared_dir,
+        "a-link-in-a-sticky-dir": _a_link_in_a_sticky_dir,
+    },
     State.MISSING: {"": _missing},
 }
 

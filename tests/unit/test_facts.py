@@ -132,6 +132,26 @@ def test_the_incomplete_marker_alone_does_not_make_a_directory_of_files_removabl
     assert (found.state, found.detail) == (State.NOT_VENV, "it holds data, which a venv does not have")
 
 
+def test_a_venv_in_a_directory_others_may_write_is_foreign(root):
+    """Whoever may write the directory holding it could swap it (or a link to it) for theirs."""
+    shared = root / "shared"
+    make_venv(shared / ".venv")
+    shared.chmod(0o777)
+    (found,) = find_venvs(str(shared), ME)
+    assert found.state is State.FOREIGN
+    assert found.detail.startswith(f"{shared}, which holds it, is writable by others")
+
+
+def test_in_a_sticky_directory_our_own_venv_is_usable_and_a_link_is_not(root):
+    sticky = root / "tmp"
+    make_venv(sticky / "own" / ".venv")
+    make_venv(root / "elsewhere")
+    (sticky / ".venv").symlink_to(root / "elsewhere")
+    sticky.chmod(0o1777)
+    (sticky / "own").chmod(0o1777)
+    assert [c.state for c in find_venvs(str(sticky / "own"), ME)] == [State.OK, State.FOREIGN]
+
+
 def test_a_venv_whose_python_link_is_dangling_is_broken(root):
     make_venv(root / ".venv", python="/usr/bin/python3.0-gone")
     found = find_venvs(str(root), ME)[0]

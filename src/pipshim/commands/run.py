@@ -15,7 +15,7 @@ import contextlib
 import os
 from collections.abc import Mapping
 
-from pipshim.errors import Exit, PipshimError, say
+from pipshim.errors import Exit, PipshimError, msg, say
 
 NOT_FOUND = 127
 NOT_EXECUTABLE = 126
@@ -50,6 +50,8 @@ def child_environ(environ: Mapping[str, str], venv: str | None) -> dict[str, str
     if venv is None:
         return env
     bin_dir = os.path.join(venv, "bin")
+    if os.pathsep in bin_dir:  # PATH would split it into directories that may be anyone's
+        raise PipshimError(msg("colon-path", path=venv), Exit.BROKEN)
     rest = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and os.path.normpath(p) != bin_dir]
     env["PATH"] = os.pathsep.join([bin_dir, *rest])
     env["VIRTUAL_ENV"] = venv

@@ -97,6 +97,12 @@ _pipshim_ours() {
     _pipshim_no=$1 _pipshim_no_at=$PWD
     return 1
 }
+_pipshim_held() {
+    # the directory holding venv $1 lets nobody else swap it (discovery.holder_problem)
+    local h=${1%/*}
+    [ -n "$h" ] || h=/
+    { [ -k "$h" ] && [ ! -h "$1" ] && [ -O "$1" ]; } || _pipshim_ours "$h"
+}
 _pipshim_hook() {
     local ret=$? d v n found=
     # a venv activated by hand is left alone
@@ -109,7 +115,8 @@ _pipshim_hook() {
             for n in @NAMES@; do
                 v=${d%/}${n:+/$n}
                 [ -f "$v/pyvenv.cfg" ] && [ -d "$v/bin" ] && [ -O "$v" ] || continue
-                [ "$v" = "${_PIPSHIM_VENV:-}" ] || _pipshim_ours "$v" || continue
+                case $v in *:*) continue ;; esac # PATH would split it: never put on PATH
+                [ "$v" = "${_PIPSHIM_VENV:-}" ] || { _pipshim_ours "$v" && _pipshim_held "$v"; } || continue
                 [ -e "$v/@INCOMPLETE@" ] || found=$v
                 break 2
             done
@@ -161,6 +168,15 @@ function _pipshim_ours
     set -g _pipshim_no_at $PWD
     return 1
 end
+function _pipshim_held
+    # the directory holding venv $argv[1] lets nobody else swap it (discovery.holder_problem)
+    set -l h (string replace -r '/[^/]*$' '' -- $argv[1])
+    test -n "$h"; or set h /
+    if test -k "$h"; and not test -L "$argv[1]"; and test -O "$argv[1]"
+        return 0
+    end
+    _pipshim_ours $h
+end
 function _pipshim_hook --on-variable PWD --on-event fish_prompt
     # a venv activated by hand is left alone
     if set -q _OLD_VIRTUAL_PATH; or begin; set -q VIRTUAL_ENV; and test "$VIRTUAL_ENV" != "$_PIPSHIM_VENV"; end
@@ -176,7 +192,8 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
                 set -l v $d
                 test -n "$n"; and set v (string trim -r -c / -- $d)/$n
                 test -f "$v/pyvenv.cfg"; and test -d "$v/bin"; and test -O "$v"; or continue
-                test "$v" = "$_PIPSHIM_VENV"; or _pipshim_ours $v; or continue
+                string match -q -- '*:*' $v; and continue # PATH would split it: never put on PATH
+                test "$v" = "$_PIPSHIM_VENV"; or begin; _pipshim_ours $v; and _pipshim_held $v; end; or continue
                 test -e "$v/@INCOMPLETE@"; or set found $v
                 set done 1
                 break
