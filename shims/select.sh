@@ -5,11 +5,13 @@
 # defines `fail [MSG]` and `broken PATH`: the python shim reports and exits, the pip shim leaves
 # both to the resolver.
 
-# the user's private group (umask 002): named after the user, no other member (pure sh reads)
-# (sh has no local variables: every name here starts with pg_, so no caller's is overwritten)
+# the user's private group (umask 002): named after the user, no other member, nobody else's
+# primary group (pure sh reads; sh has no local variables: every name here starts with pg_)
 private_group() { # $1 gid, $2 uid
     pg_user= pg_ok=1
-    while IFS=: read -r pg_name _ pg_id _; do [ "$pg_id" = "$2" ] && { pg_user=$pg_name; break; }; done </etc/passwd
+    while IFS=: read -r pg_name _ pg_id pg_gid _; do
+        if [ "$pg_id" = "$2" ]; then pg_user=$pg_name; elif [ "$pg_gid" = "$1" ]; then return 1; fi
+    done </etc/passwd
     [ -n "$pg_user" ] || return 1
     while IFS=: read -r pg_name _ pg_id pg_members; do
         [ "$pg_id" = "$1" ] || continue
@@ -36,7 +38,9 @@ owner_ok() {
     if [ "$uid" != 0 ] && [ ! -O "$p" ]; then detail_owner; return 1; fi
     case $mode in ????????w*) who=others; detail_writable; return 1 ;; esac
     case $mode in ?????w*)
-        if [ ! -O "$p" ] || ! private_group "$gid" "$uid"; then who="group $gid"; detail_writable; return 1; fi ;;
+        if [ ! -O "$p" ] || ! private_group "$gid" "$uid"; then who="group $gid"; detail_writable; return 1; fi
+        # a + after the mode: an ACL, whose named entries the group bits (its mask) let write
+        case $mode in *+) who="an ACL entry"; detail_writable; return 1 ;; esac ;;
     esac
     return 0
 }

@@ -86,21 +86,39 @@ _PRIVATE: dict[tuple[int, int], bool] = {}  # asked for every venv of a umask 00
 
 
 def _private_group(gid: int, uid: int) -> bool:
-    """The user's own private group (umask 002 on Ubuntu, Fedora): named after the user, no other member."""
+    """The user's own private group (umask 002 on Ubuntu, Fedora): named after the user, no
+    other member, and no other user's primary group (gr_mem lists only supplementary members)."""
     if (gid, uid) not in _PRIVATE:
         import grp
         import pwd
 
         try:
             user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
-            _PRIVATE[gid, uid] = group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+            _PRIVATE[gid, uid] = (
+                group.gr_name == user.pw_name
+                and set(group.gr_mem) <= {user.pw_name}
+                and not any(p.pw_gid == gid and p.pw_uid != uid for p in pwd.getpwall())
+            )
         except KeyError:
             _PRIVATE[gid, uid] = False
     return _PRIVATE[gid, uid]
 
 
-def owner_problem(st: os.stat_result, uid: int) -> str | None:
-    """Another non-root user's directory, or one others may write to, is never used."""
+def _has_acl(path: str) -> bool:
+    """A POSIX access ACL: then the group bits are its mask, and named entries may write."""
+    getxattr = getattr(os, "getxattr", None)  # Linux only
+    if getxattr is None:
+        return False
+    try:
+        getxattr(path, "system.posix_acl_access")
+    except OSError:
+        return False  # ENODATA: none (or no ACL support, which is none either)
+    return True
+
+
+def owner_problem(st: os.stat_result, uid: int, path: str = "") -> str | None:
+    """Another non-root user's directory, or one others may write to, is never used.
+    ``path``: the directory ``st`` is of, to look for an ACL where the mode alone would pass."""
     if st.st_uid not in (uid, 0):
         return msg("owner", uid=st.st_uid)
     mode = stat.S_IMODE(st.st_mode)
@@ -108,6 +126,8 @@ def owner_problem(st: os.stat_result, uid: int) -> str | None:
         return msg("writable", who="others", mode=stat.filemode(st.st_mode))
     if mode & 0o020 and not (st.st_uid == uid and _private_group(st.st_gid, uid)):
         return msg("writable", who=f"group {st.st_gid}", mode=stat.filemode(st.st_mode))
+    if mode & 0o020 and path and _has_acl(path):
+        return msg("writable", who="an ACL entry", mode=stat.filemode(st.st_mode) + "+")
     return None
 
 
@@ -170,7 +190,7 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
         return Candidate(path, source, State.MISSING, msg("missing"))
     if not stat.S_ISDIR(st.st_mode):
         return Candidate(path, source, State.NOT_VENV, msg("not-dir"))
-    problem = owner_problem(st, uid)
+    problem = owner_problem(st, uid, path)
     if problem:
         return Candidate(path, source, State.FOREIGN, problem)
     base = _dir(path)
@@ -234,7 +254,7 @@ def holder_problem(path: str, uid: int) -> str | None:
         st = os.stat(holder)
     except OSError:
         return None  # nothing to swap in: classify() says what the venv is
-    problem = owner_problem(st, uid)
+    problem = owner_problem(st, uid, holder)
     if problem is None:
         return None
     if st.st_mode & stat.S_ISVTX:
@@ -297,7 +317,7 @@ def find_project(cwd: str, home: str, uid: int) -> Project | None:
             continue
         venv = classify(os.path.join(d, NEW_VENV_NAME), Source.PROJECT, uid)
         try:
-            problem = owner_problem(os.stat(d), uid)
+            problem = owner_problem(os.stat(d), uid, d)
         except OSError:
             problem = "unreadable"
         if problem:

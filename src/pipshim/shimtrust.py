@@ -62,7 +62,7 @@ def ours_ok(path: str, uid: int) -> bool:
         st = os.stat(path)
     except OSError:
         return False
-    return st.st_uid == uid and owner_problem(st, uid) is None
+    return st.st_uid == uid and owner_problem(st, uid, path) is None
 
 
 def verdict(interp) -> str:

@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import pipshim_lines
+from helpers import add_acl, pipshim_lines
 
 from pipshim import cli
 from pipshim.discovery import INCOMPLETE, Source, State
@@ -101,6 +101,13 @@ def _linked(build):
     return link
 
 
+def _writable_through_an_acl(p: Path) -> None:
+    """Group bits rwx as umask 002 leaves them, but they are an ACL's mask: a named user may write."""
+    fake_venv(p)
+    p.chmod(0o775)
+    add_acl(p, 54321)
+
+
 def _in_a_shared_dir(p: Path) -> None:
     """A venv of ours in a directory anyone may write to: anyone could swap it for theirs."""
     fake_venv(p)
@@ -139,6 +146,7 @@ BUILD_STATE = {
     State.FOREIGN: {
         "": _foreign,
         "in-a-shared-dir": _in_a_shared_dir,
+        "writable-through-an-acl": _writable_through_an_acl,
         "a-link-in-a-sticky-dir": _a_link_in_a_sticky_dir,
     },
     State.MISSING: {"": _missing},

@@ -152,6 +152,32 @@ def test_in_a_sticky_directory_our_own_venv_is_usable_and_a_link_is_not(root):
     assert [c.state for c in find_venvs(str(sticky / "own"), ME)] == [State.OK, State.FOREIGN]
 
 
+def test_an_acl_that_lets_another_user_write_makes_a_venv_foreign(root):
+    """With an ACL the group bits are its mask: the private-group exception no longer holds."""
+    from helpers import add_acl
+
+    venv = make_venv(root / ".venv")
+    venv.chmod(0o775)
+    assert find_venvs(str(root), ME)[0].state is State.OK or not discovery._private_group(venv.stat().st_gid, ME)
+    add_acl(venv, 54321)
+    (found,) = find_venvs(str(root), ME)
+    assert (found.state, found.detail) == (State.FOREIGN, "writable by an ACL entry (drwxrwxr-x+)")
+
+
+def test_another_users_primary_group_is_not_a_private_group(monkeypatch):
+    """gr_mem lists only supplementary members: a user whose primary gid it is can write too."""
+    import pwd
+
+    me = pwd.getpwuid(ME)
+    other = pwd.struct_passwd(("intruder", "x", 54321, me.pw_gid, "", "/", "/bin/sh"))
+    discovery._PRIVATE.clear()
+    monkeypatch.setattr(pwd, "getpwall", lambda: [me, other])
+    try:
+        assert not discovery._private_group(me.pw_gid, ME)
+    finally:
+        discovery._PRIVATE.clear()
+
+
 def test_a_venv_whose_python_link_is_dangling_is_broken(root):
     make_venv(root / ".venv", python="/usr/bin/python3.0-gone")
     found = find_venvs(str(root), ME)[0]
