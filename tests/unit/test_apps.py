@@ -414,3 +414,22 @@ def test_pipx_upgrade_output_in_pips_words():
     )
     assert pipxrun.pip_words("x is already at latest version 1 (location: /p/v/x)", "/q/x").endswith("in /q/x (1)")
     assert pipxrun.pip_words("something else") is None
+
+
+@pytest.mark.parametrize(
+    ("installed_from", "expected"),
+    [
+        pytest.param("black", ("install", "black @ git+https://github.com/psf/black", ("--force",)), id="from PyPI"),
+        pytest.param(
+            "black @ git+https://github.com/psf/black",  # pipx records the PEP 508 form
+            ("satisfied", "black @ git+https://github.com/psf/black", ()),
+            id="from that very URL",
+        ),
+    ],
+)
+def test_a_name_at_url_over_an_installed_app_reinstalls_it_from_the_url_unless_installed_from_it(
+    installed_from, expected
+):
+    argv = ("install", "black @ git+https://github.com/psf/black")
+    f = facts(argv, {"black": app("24.2.0", spec=installed_from)})
+    assert steps(decide(f)) == [expected]
