@@ -334,7 +334,7 @@ def uninstall(p: Plan, f: Facts) -> int:
     """pip uninstall of pipx apps: pip's words, pip's question (unless -y), then pipx uninstall."""
     route: RouteToPipx = p.route
     managed, known = installed(f, route.global_)
-    quiet = f.args.count("--quiet") > 0
+    quiet = f.pip_quiet > 0  # pip's words, silenced as pip's -q (or PIP_QUIET) would
     env_no_input = f.environ.get("PIP_NO_INPUT")
     no_input = f.args.flag("--no-input") or bool(env_no_input and truthy(env_no_input) is not False)
     for step, cmd in zip(route.each, p.commands):
