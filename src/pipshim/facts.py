@@ -261,7 +261,7 @@ def gather(
     except OSError:
         cwd = environ.get("PWD") if os.path.isabs(environ.get("PWD", "")) else "/"
     real = realpip.find(invoked_as, environ.get("PATH", os.defpath), (shim_dir,), python_flags)
-    if not full and (disabled or reentered):  # checked before anything else is read
+    if not full and (disabled or reentered):  # checked before anything but the real pip (PATH) is read
         return Facts(
             invoked_as, parse(argv), cwd, uid, environ, shim_dir, real, None, disabled=disabled, reentered=reentered
         )

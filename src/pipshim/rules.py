@@ -1,8 +1,13 @@
 """decide(facts) -> route: the design's rules as an ordered table; the first that answers wins.
 
-Pure: no file reads, no environment lookups, no subprocess. Everything a rule needs is
-in Facts, so each is tested with constructed values (tests/unit/test_rules.py), and
-tests/unit/test_readme_rules.py holds the README's table against RULES.
+Pure: no environment lookups, no subprocess, and one file read only: pipshim's own list
+of applications (the package's data/apps.txt, settings._Apps) is read the first time a
+rule looks at it (rule 7, outside projects), so that the calls that never ask, every
+install in a project among them, do not pay for it (about 0.15 ms, a quarter of
+gather+decide). It is package data, the same for every call, never the user's state.
+Everything else a rule needs is in Facts, so each is tested with constructed values
+(tests/unit/test_rules.py), and tests/unit/test_readme_rules.py holds the README's
+table against RULES.
 
 After the table, one step applies to every answer: reads never create (a command that
 does not install runs in an environment only if it exists already).
