@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from pipshim import provision, venvs
 from pipshim.apps import installed, recheck
@@ -66,7 +67,7 @@ def lock(f: Facts, route: RouteToPipx) -> venvs.EnvLock:
 
 
 @contextlib.contextmanager
-def locked(f: Facts, route: RouteToPipx):
+def locked(f: Facts, route: RouteToPipx) -> Iterator[Facts]:
     """Hold pipx's lock; gives the facts with pipx's apps read again under it (another call
     may have installed, repaired or removed one meanwhile)."""
     from pipshim.facts import pipx_facts
