@@ -289,6 +289,15 @@ def test_uninstall_with_yes_does_not_ask(monkeypatch, capsys):
     ]
 
 
+@pytest.mark.parametrize(
+    ("argv", "environ"), [("uninstall -y -q black", {}), ("uninstall -y black", {"PIP_QUIET": "1"})]
+)
+def test_uninstall_of_an_app_is_quiet_as_pip_is_with_q_or_pip_quiet(monkeypatch, capsys, argv, environ):
+    rc, ran, out, err = run_uninstall(monkeypatch, capsys, argv, [], environ)
+    assert (rc, len(ran), out) == (0, 1, "")
+    assert "pipshim:" not in err
+
+
 def test_uninstall_with_stdin_closed_or_no_input_removes_nothing(monkeypatch, capsys):
     rc, ran, _, err = run_uninstall(monkeypatch, capsys, "uninstall black", [])
     assert rc == 2 and ran == []
