@@ -1,5 +1,5 @@
-# pipshim: `make install` (this user) and `make test` (the suite, at most 90 s) are the two entry points;
-# `make check` adds the slow, exhaustive end-to-end tests (CI runs both).
+# pipshim: `make install` (this user) and `make test` (the suite, about 110 s on the 2-core dev
+# machine) are the two entry points; `make check` adds the slow, exhaustive end-to-end tests (CI runs both).
 PYTHON ?= python3
 PREFIX ?=
 XDG_DATA_HOME ?= $(HOME)/.local/share

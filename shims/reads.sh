@@ -80,6 +80,19 @@ read_args() {
     done
 }
 
+# quiet=1 when pip counts PIP_QUIET above 0 (facts.pip_quiet: a true/false word, else an
+# integer), else empty; status 2 for a value only Python's int() reads (" 1", "+1", "1_0")
+pip_quiet() {
+    quiet=
+    case $PIP_QUIET in
+        "") return 0 ;;
+        *[!0-9]*) ;;
+        *[1-9]*) quiet=1 && return 0 ;;
+        *) return 0 ;;
+    esac
+    if is_true "$PIP_QUIET"; then quiet=1; elif ! is_false "$PIP_QUIET"; then return 2; fi
+}
+
 # a read (rule 2: it runs where an install would, if that exists) that sh can route, exec'd
 # as pipshim's Python would run it: the real pip, or the environment pick() found with the
 # `pipshim:` line plan.venv_line says. Returns when anything is left to decide: then
@@ -100,7 +113,8 @@ read_here() {
             case $env in *//* | */./* | */../* | */. | */.. | ?*/) return ;; esac
             pip_python "$n" || return
             [ "$s" = "$env/bin/$n" ] || { [ ! -e "$env/bin/$n" ] && [ ! -h "$env/bin/$n" ]; } || return
-            if ! is_true "$PIPSHIM_QUIET"; then
+            pip_quiet || return
+            if [ -z "$quiet" ] && ! is_true "$PIPSHIM_QUIET"; then
                 shown=$env
                 case $env in "${here%/}"/*) [ "$here" = / ] || [ "$here" = "$HOME" ] || shown=./${env#"${here%/}"/} ;; esac
                 if [ "$shown" = "$env" ] && [ "$HOME" != / ]; then

@@ -13,6 +13,9 @@ Each spec gets its own step, the way pip would treat what is installed:
 - extras the installed app was not installed with (``black[d]`` over ``black``):
   ``pipx install --force`` with the extras of both, so pipx's metadata keeps them all
   (pip would add the extras' dependencies and keep the ones there);
+- ``name @ URL`` over an app installed from elsewhere: ``pipx install --force SPEC`` (pip
+  would build the URL's project and replace an installed version that differs; pipshim
+  cannot know the version without building it);
 - ``-U`` of an installed app: ``pipx upgrade NAME`` (``install --force SPEC`` if the spec
   has a specifier, which ``pipx upgrade`` would drop);
 - installed, whole and satisfying: nothing runs; pip's "Requirement already satisfied".
@@ -95,6 +98,9 @@ def install_step(f: Facts, spec: str, name: str, app: PipxApp | None, base: tupl
         return Step("install", spec, ("--force", *base, *own), name, f"repairing: {app.missing}", app.version)
     if a.flag("--force-reinstall"):
         return Step("install", spec, ("--force", *base, *own), name, f"reinstalling {app.version}", app.version)
+    url = getattr(_requirement(spec), "url", None)
+    if url and url not in app.spec:  # pip builds what the URL holds and replaces another version with it
+        return Step("install", spec, ("--force", *base, *own), name, f"replacing {app.version} from {url}", app.version)
     if not satisfies(app.version, spec):
         return Step("install", spec, ("--force", *base, *own), name, f"replacing {app.version}", app.version)
     wider = with_extras(spec, app.spec)
@@ -231,7 +237,9 @@ def why_each(f: Facts) -> list[str]:
     libraries = {canonical(n) for n in f.config.libraries}
     lines = []
     for w in requested(f.args, f.cwd, f.req_files):
-        if w.name is None:
+        if w.note:
+            lines.append(f"{w.spec}: {w.note}, so installed as a library")
+        elif w.name is None:
             lines.append(f"{w.spec}: a path, URL, editable or unreadable file, so installed as a library")
         elif w.name in libraries:
             lines.append(f"{w.spec}: a library (your `libraries` setting)")

@@ -37,6 +37,14 @@ import sys
 
 from pipshim.cli import ENTRY  # the resolver's: ``TOOLPY -I -c ENTRY --shim SHIM ARGS…``
 
+# for annotations only: nothing on this path imports typing (about 5 ms)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pipshim.facts import Facts
+    from pipshim.plan import Plan
+
 # what the shims run with ``python -c`` (rendered into them by shimrender); argv: TOOLPY SITE SHIM ARGS…
 # A python that cannot load pipshim.boot (3.6 lacks ``from __future__ import annotations``; 2.7
 # lacks importlib's frozen modules) hands the call to the resolver: the snippet itself is
@@ -169,7 +177,7 @@ def _unguard(guards) -> None:
             sys.meta_path.remove(g)
 
 
-def prepare(p, f):
+def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
     """Before pip runs: warnings, the line, the lock (classified again under it). Returns the
     function to call with pip's exit status afterwards (links, lock release)."""
     from pipshim.errors import say

@@ -17,6 +17,12 @@ from collections.abc import Mapping
 
 from pipshim.errors import Exit, PipshimError, msg, say
 
+# for annotations only: cli is on every call's path and imports these when it needs them
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pipshim.facts import Facts
+    from pipshim.plan import Plan
+
 # what the shims run with ``python -I -c``; tests check the templates against it
 ENTRY = "import sys; from pipshim.cli import main; sys.exit(main())"
 
@@ -144,7 +150,7 @@ def resolve(
 
 def decide_plan(
     invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
-):
+) -> tuple[Plan, Facts]:
     """(plan, facts) for a shim call: the one decision the resolver and pipshim.boot both act on."""
     from pipshim.facts import gather
     from pipshim.plan import plan

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from pipshim.errors import msg
 from pipshim.record import Named, Record
@@ -235,7 +235,7 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
     return Candidate(path, source, State.OK, "", pips)
 
 
-def parents(cwd: str):
+def parents(cwd: str) -> Iterator[str]:
     d = cwd
     while True:
         yield d

@@ -84,8 +84,16 @@ class Facts(Record):
         return replace(self, **changes)
 
     @property
+    def pip_quiet(self) -> int:
+        """pip's own -q count: PIP_QUIET's, unless ``--isolated`` (pip then reads no PIP_
+        variable; it looks for that word alone), plus the command line's."""
+        env = 0 if "--isolated" in self.args.argv else pip_quiet(self.environ.get("PIP_QUIET"))
+        return env + self.args.count("--quiet")
+
+    @property
     def quiet(self) -> bool:
-        return self.config.quiet or self.args.count("--quiet") > 0
+        """No `pipshim:` line: pipshim's setting, or pip told to be quiet."""
+        return self.config.quiet or self.pip_quiet > 0
 
     def remember_user_env(self) -> None:
         """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
@@ -206,6 +214,21 @@ def owns_root() -> bool:
         return os.geteuid() == 0
 
 
+def pip_quiet(value: str | None) -> int:
+    """PIP_QUIET as pip's ConfigOptionParser counts it: a true/false word is 1/0, else an
+    integer; pip rejects anything else (a negative number too) with its own error, so 0.
+    The pip shim's sh reads the words and plain digits alike and leaves the rest to this."""
+    if not value:
+        return 0  # pip skips an empty value
+    word = truthy(value)
+    if word is not None:
+        return int(word)
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        return 0
+
+
 def _override(environ: Mapping[str, str], name: str, detect) -> bool:
     forced = truthy(environ.get(name))
     return forced if forced is not None else detect()
@@ -238,7 +261,7 @@ def gather(
     except OSError:
         cwd = environ.get("PWD") if os.path.isabs(environ.get("PWD", "")) else "/"
     real = realpip.find(invoked_as, environ.get("PATH", os.defpath), (shim_dir,), python_flags)
-    if not full and (disabled or reentered):  # checked before anything else is read
+    if not full and (disabled or reentered):  # checked before anything but the real pip (PATH) is read
         return Facts(
             invoked_as, parse(argv), cwd, uid, environ, shim_dir, real, None, disabled=disabled, reentered=reentered
         )

@@ -3,8 +3,8 @@
 pip layers, lowest first: config files (global: each ``$XDG_CONFIG_DIRS/pip/pip.conf``
 then ``/etc/pip.conf``; user: ``~/.pip/pip.conf`` then ``$XDG_CONFIG_HOME/pip/pip.conf``,
 skipped when isolated or when ``PIP_CONFIG_FILE`` names an existing file; site:
-``<prefix>/pip.conf``; then ``PIP_CONFIG_FILE``), each file's ``[global]`` then its
-``[<command>]`` section; then ``PIP_<NAME>`` environment variables (not when isolated).
+``<prefix>/pip.conf``; then ``PIP_CONFIG_FILE``): every file's ``[global]`` first, then
+every file's ``[<command>]``; then ``PIP_<NAME>`` environment variables (not when isolated).
 ``PIP_CONFIG_FILE=/dev/null`` skips every file. The command line wins over all of it,
 which the policy handles.
 """

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from pipshim import provision, venvs
 from pipshim.apps import installed, recheck
@@ -66,7 +67,7 @@ def lock(f: Facts, route: RouteToPipx) -> venvs.EnvLock:
 
 
 @contextlib.contextmanager
-def locked(f: Facts, route: RouteToPipx):
+def locked(f: Facts, route: RouteToPipx) -> Iterator[Facts]:
     """Hold pipx's lock; gives the facts with pipx's apps read again under it (another call
     may have installed, repaired or removed one meanwhile)."""
     from pipshim.facts import pipx_facts
@@ -334,7 +335,7 @@ def uninstall(p: Plan, f: Facts) -> int:
     """pip uninstall of pipx apps: pip's words, pip's question (unless -y), then pipx uninstall."""
     route: RouteToPipx = p.route
     managed, known = installed(f, route.global_)
-    quiet = f.args.count("--quiet") > 0
+    quiet = f.pip_quiet > 0  # pip's words, silenced as pip's -q (or PIP_QUIET) would
     env_no_input = f.environ.get("PIP_NO_INPUT")
     no_input = f.args.flag("--no-input") or bool(env_no_input and truthy(env_no_input) is not False)
     for step, cmd in zip(route.each, p.commands):

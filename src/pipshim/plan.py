@@ -133,7 +133,9 @@ def pipx_line(route: RouteToPipx) -> str:
 
 
 def pipx_commands(route: RouteToPipx) -> tuple:
-    """One pipx command per step that runs (a satisfied app runs nothing)."""
+    """One pipx command per step that runs (a satisfied app runs nothing), on this interpreter
+    (``sys.executable``, read here: pipx routes are planned only by the resolver, which runs on
+    pipshim's tool environment, where pipx is installed; pipshim.boot hands them to it)."""
     glob = ("--global",) if route.global_ else ()
     return tuple(
         (sys.executable, "-I", "-m", "pipx", s.command, *glob, *s.options, s.spec)  # -I: no module from the cwd

@@ -18,6 +18,13 @@ State): an Enum class costs several times what a plain class does to make.
 
 from __future__ import annotations
 
+# for annotations only: the decision modules load on every pip call, and typing costs about 5 ms
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    R = TypeVar("R", bound="Record")
+
 _MISSING = object()
 
 
@@ -38,7 +45,7 @@ def fields(cls_or_obj) -> tuple[str, ...]:
     return cls_or_obj._record_fields
 
 
-def replace(obj, **changes):
+def replace(obj: R, **changes: object) -> R:
     """A copy of ``obj`` with ``changes`` (field name -> value)."""
     names = obj._record_fields
     unknown = set(changes).difference(names)

@@ -1,8 +1,13 @@
 """decide(facts) -> route: the design's rules as an ordered table; the first that answers wins.
 
-Pure: no file reads, no environment lookups, no subprocess. Everything a rule needs is
-in Facts, so each is tested with constructed values (tests/unit/test_rules.py), and
-tests/unit/test_readme_rules.py holds the README's table against RULES.
+Pure: no environment lookups, no subprocess, and one file read only: pipshim's own list
+of applications (the package's data/apps.txt, settings._Apps) is read the first time a
+rule looks at it (rule 7, outside projects), so that the calls that never ask, every
+install in a project among them, do not pay for it (about 0.15 ms, a quarter of
+gather+decide). It is package data, the same for every call, never the user's state.
+Everything else a rule needs is in Facts, so each is tested with constructed values
+(tests/unit/test_rules.py), and tests/unit/test_readme_rules.py holds the README's
+table against RULES.
 
 After the table, one step applies to every answer: reads never create (a command that
 does not install runs in an environment only if it exists already).
@@ -32,7 +37,7 @@ class Rule(Record):
 # --- small readings of the facts -------------------------------------------------------
 
 
-def setting(f: Facts, name: str):
+def setting(f: Facts, name: str) -> tuple[str | bool | None, str | None]:
     """An option's effective value and where it was set: the command line first, then pip's env/config."""
     if f"--{name}" in f.args.opts:
         return f.args.last(f"--{name}"), f"--{name}"
@@ -99,14 +104,14 @@ def use_venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: 
     """The route into ``c`` whatever its state, with how it is made if it has to be (prompt,
     system site-packages, layers); `pipshim venv --recreate` makes a broken one this way."""
     prompt = "pipshim" if user_env else os.path.basename(os.path.dirname(c.path))
-    setting = f.config.system_site
-    system_site = user_env or (f.raspberry_pi if setting is None else setting)
+    configured = f.config.system_site
+    system_site = user_env or (f.raspberry_pi if configured is None else configured)
     layers: tuple[str, ...] = ()
     if not user_env and f.is_root and f.in_container and f.user_venv is not None:
         # an image is one environment, as its system site-packages were before PEP 668: a project
         # venv also sees the image-wide one (/opt/venv) and the distribution's packages
         layers = (f.user_venv.path,)
-        system_site = setting is not False
+        system_site = configured is not False
     return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt, system_site, note, layers)
 
 

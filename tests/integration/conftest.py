@@ -18,7 +18,7 @@ from wheels import build_wheelhouse
 
 from integration.support import base_env, make_reference_venv
 
-# The end-to-end set of `make test` (at most 90 s in all): every route kind once, through the real
+# The end-to-end set of `make test` (the suite: about 110 s on the dev machine): every route kind once, through the real
 # shims, pip, virtualenv and pipx, plus the invariants (nothing half-made, pip's own exit codes,
 # refusals create nothing, umask 002). Every other integration test is `exhaustive` and runs in
 # `make check`, which CI also runs. An entry is a test name, or a name with its parameter id; a

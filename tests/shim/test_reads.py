@@ -17,7 +17,7 @@ import pytest
 from conftest import warm_home
 from helpers import pipshim_lines, run
 
-from pipshim import boot, cli, shims, shimtrust
+from pipshim import boot, cli, facts, shims, shimtrust
 from pipshim.discovery import Source, State
 from shim.test_shim_agreement import BUILD_STATE, CASES, CONTEXTS, place
 
@@ -127,6 +127,21 @@ def test_the_line_names_the_venv_from_a_subdirectory_and_says_pip_for_version(to
 def test_pipshim_quiet_silences_the_line(tool, env, project):
     r, seen, python_ran = read(tool, env, project, "freeze", PIPSHIM_QUIET="1")
     assert not python_ran and seen is not None and pipshim_lines(r.stderr) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "in_sh"),
+    [
+        *[(v, True) for v in ("1", "yes", "On", "2", "0", "00", "no", "")],  # read in sh
+        *[(v, False) for v in (" 1", "+1", "-1", "x")],  # only Python's int() tells
+    ],
+)
+def test_pip_quiet_silences_the_line_as_pip_counts_it_in_sh_and_python_alike(tool, env, project, value, in_sh):
+    """The words and plain digits are read in sh; what only Python's int() reads goes to pipshim.boot."""
+    r, seen, python_ran = read(tool, env, project, "freeze", PIP_QUIET=value)
+    assert seen is not None and python_ran is not in_sh, r.stderr
+    line = [] if facts.pip_quiet(value) else ["pipshim: → ./.venv (project venv; pip freeze)"]
+    assert pipshim_lines(r.stderr) == line
 
 
 def test_an_active_venv_is_run_with_its_line(tool, env, project, tmp_path):

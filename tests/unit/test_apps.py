@@ -289,6 +289,15 @@ def test_uninstall_with_yes_does_not_ask(monkeypatch, capsys):
     ]
 
 
+@pytest.mark.parametrize(
+    ("argv", "environ"), [("uninstall -y -q black", {}), ("uninstall -y black", {"PIP_QUIET": "1"})]
+)
+def test_uninstall_of_an_app_is_quiet_as_pip_is_with_q_or_pip_quiet(monkeypatch, capsys, argv, environ):
+    rc, ran, out, err = run_uninstall(monkeypatch, capsys, argv, [], environ)
+    assert (rc, len(ran), out) == (0, 1, "")
+    assert "pipshim:" not in err
+
+
 def test_uninstall_with_stdin_closed_or_no_input_removes_nothing(monkeypatch, capsys):
     rc, ran, _, err = run_uninstall(monkeypatch, capsys, "uninstall black", [])
     assert rc == 2 and ran == []
@@ -414,3 +423,22 @@ def test_pipx_upgrade_output_in_pips_words():
     )
     assert pipxrun.pip_words("x is already at latest version 1 (location: /p/v/x)", "/q/x").endswith("in /q/x (1)")
     assert pipxrun.pip_words("something else") is None
+
+
+@pytest.mark.parametrize(
+    ("installed_from", "expected"),
+    [
+        pytest.param("black", ("install", "black @ git+https://github.com/psf/black", ("--force",)), id="from PyPI"),
+        pytest.param(
+            "black @ git+https://github.com/psf/black",  # pipx records the PEP 508 form
+            ("satisfied", "black @ git+https://github.com/psf/black", ()),
+            id="from that very URL",
+        ),
+    ],
+)
+def test_a_name_at_url_over_an_installed_app_reinstalls_it_from_the_url_unless_installed_from_it(
+    installed_from, expected
+):
+    argv = ("install", "black @ git+https://github.com/psf/black")
+    f = facts(argv, {"black": app("24.2.0", spec=installed_from)})
+    assert steps(decide(f)) == [expected]

@@ -13,7 +13,10 @@ from pipshim import discovery, realpip
 from pipshim.discovery import INCOMPLETE, Source, State, find_venvs, owner_problem
 from pipshim.discovery import classify as _classify
 from pipshim.discovery import find_project as _find_project
+from pipshim.pip_argv import parse
 from pipshim.pipconf import TARGET_SETTINGS, read_settings
+
+from .factories import make_facts
 
 NEAREST, PROJECT = Source.NEAREST, Source.PROJECT
 SHARED_GID = 100  # Debian's `users`: a group not named after the user, so never a private group
@@ -622,3 +625,19 @@ def test_pipxs_apps_are_read_only_for_installs_and_the_list_and_show_note(argv, 
     f = facts.gather("pip", argv, env, str(tmp_path / "shims"))
     assert f.interp is not None and f.interp.externally_managed  # the system pip: the rules apply
     assert bool(calls) is wanted and (f.pipx is not None) is wanted
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [("1", 1), ("yes", 1), ("TRUE", 1), ("On", 1), ("2", 2), ("0", 0), ("no", 0), ("", 0), ("x", 0), ("-1", 0)],
+)
+def test_pip_quiet_is_counted_as_pip_counts_it_and_silences_the_line(value, count):
+    f = make_facts(argv="list")
+    f = f.replace(environ={**f.environ, "PIP_QUIET": value})
+    assert (f.pip_quiet, f.quiet) == (count, count > 0)
+    assert f.replace(args=parse(["-q", "list"])).pip_quiet == count + 1, "pip adds the command line's -q"
+
+
+def test_pip_quiet_is_not_read_with_isolated():
+    f = make_facts(argv="--isolated list")
+    assert not f.replace(environ={**f.environ, "PIP_QUIET": "1"}).quiet

@@ -602,6 +602,24 @@ def test_applications_go_to_pipx(argv, overrides, expect):
         pytest.param("install ./black", {}, USER_VENV, id="a path is never an application"),
         pytest.param("install -e git+https://x/black", {}, USER_VENV, id="an editable is never an application"),
         pytest.param(
+            "install -r tools.txt",
+            {"req_files": {f"{CWD}/tools.txt": ("--index-url https://private.example/simple", "black", "ruff")}},
+            USER_VENV,
+            id="a requirements file with an index option stays with pip, which reads the file itself",
+        ),
+        pytest.param(
+            "install -r tools.txt",
+            {"req_files": {f"{CWD}/tools.txt": ("black --hash=sha256:00", "ruff")}},
+            USER_VENV,
+            id="a per-requirement option in a requirements file keeps the whole call with pip",
+        ),
+        pytest.param(
+            "install -r tools.txt",
+            {"req_files": {f"{CWD}/tools.txt": ("-r more.txt", "black"), f"{CWD}/more.txt": ("-c c.txt", "ruff")}},
+            USER_VENV,
+            id="an option in a nested requirements file keeps the whole call with pip",
+        ),
+        pytest.param(
             "uninstall -y ruff",
             {"pipx": PIPX, "user_venv": cand(USER_VENV, USER, "ok")},
             USER_VENV,
@@ -613,6 +631,23 @@ def test_not_applications_stay_with_pip(argv, overrides, venv_path):
     route = decide(make_facts(argv=argv, **overrides))
     assert route.kind is UseVenv, route
     assert route.venv == venv_path
+
+
+def test_uninstall_from_a_requirements_file_with_index_options_still_goes_to_pipx():
+    files = {f"{CWD}/tools.txt": ("--index-url https://private.example/simple", "black")}
+    route = decide(make_facts(argv="uninstall -y -r tools.txt", pipx=PIPX, req_files=files))
+    assert isinstance(route, RouteToPipx) and route.specs == ("black",), "pip uninstall ignores index options"
+
+
+def test_explain_says_why_an_option_in_a_requirements_file_keeps_the_call_with_pip():
+    from pipshim.apps import why_each
+
+    files = {f"{CWD}/tools.txt": ("--index-url https://private.example/simple", "black")}
+    lines = why_each(make_facts(argv="install -r tools.txt", req_files=files))
+    assert lines[0] == (
+        f"--index-url https://private.example/simple: an option in {CWD}/tools.txt: "
+        "pip reads the whole file itself, so installed as a library"
+    )
 
 
 def test_the_libraries_setting_takes_a_name_off_the_app_list():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 
 from pipshim import realpip
 from pipshim.discovery import State
@@ -38,7 +40,7 @@ def _shim_python(path: str) -> str | None:
     return None
 
 
-def run(args, environ, shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim import paths
 
     bin_dir = shim_dir or paths.default_bin_dir(environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ def split_pip(words: list[str]) -> tuple[str, list[str]]:
     return name, words[1:]
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim.cli import python_m_pip
     from pipshim.facts import gather
     from pipshim.plan import as_dict, describe, plan

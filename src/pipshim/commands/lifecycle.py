@@ -14,6 +14,7 @@ venv, is ever deleted; a rc line is removed only when it is exactly the line
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import re
@@ -36,10 +37,6 @@ RC_LINE = re.compile(
     rf"""|if test -x {_EXE}; {_EXE} shell-init fish \| source; end"""
     rf"""|{_EXE} shell-init fish \| source)\s*$"""
 )
-
-
-def _home_rel(path: str, environ: Mapping[str, str]) -> str:
-    return display_path(path, environ)
 
 
 def rc_files(environ: Mapping[str, str]) -> list[str]:
@@ -92,7 +89,7 @@ def install_summary(bin_dir: str, tool_dir: str, environ: Mapping[str, str]) -> 
     first = shutil.which("pip", path=environ.get("PATH", "")) or ""
     has_line = [m for m in rc_mentions(environ) if RC_LINE.match(m[2])]
     if has_line:
-        print(f"  {_home_rel(has_line[0][0], environ)} has the shell-init line: open a new shell")
+        print(f"  {display_path(has_line[0][0], environ)} has the shell-init line: open a new shell")
     else:
         why = (
             "for the project hook (commands follow the project)"
@@ -368,7 +365,7 @@ def _list_leftovers(left: Leftovers, bin_dir: str, environ: Mapping[str, str]) -
         print(f"  {what}\n      {how}")
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     bin_dir = os.path.abspath(args.bin_dir)
     tool_dir = os.path.abspath(args.tool_dir)
     if args.command == "install-summary":

@@ -11,6 +11,7 @@ any place (root on a host outside projects), runs CMD as is.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 from collections.abc import Mapping
@@ -79,7 +80,7 @@ def command_words(args) -> list[str]:
     return words
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     words = command_words(args)
     venv = environment(environ, shim_dir)
     env = child_environ(environ, venv)

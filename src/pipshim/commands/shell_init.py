@@ -29,6 +29,7 @@ once pipshim has been uninstalled.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 from collections.abc import Mapping
@@ -263,7 +264,7 @@ def lines(shell: str, bin_dir: str, with_hook: bool = False, trust: str = "") ->
     return text
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     bin_dir = os.path.abspath(shim_dir or paths.default_bin_dir(environ))
     if getattr(args, "rc_line", False):  # print: a closed stdout (None) is no error
         print(rc_line(args.shell, bin_dir, environ, with_hook=not getattr(args, "no_hook", False)))

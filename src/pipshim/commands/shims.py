@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 
@@ -9,7 +10,7 @@ from pipshim import paths, shims
 from pipshim.errors import Exit, PipshimError, say
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     bin_dir = os.path.abspath(args.bin_dir or shim_dir or paths.default_bin_dir(environ))
     if args.command == "install-shims":
         python_shims = not args.no_python

@@ -9,6 +9,7 @@ put back. It deletes only what it can prove is a venv pipshim may replace.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from pipshim.routes import PassThrough, Refuse, UseVenv
 SEEDED = frozenset(("pip", "setuptools", "wheel", "distribute"))  # pip freeze leaves these out too
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     from pipshim.facts import gather
     from pipshim.rules import decide, use_venv
 

@@ -5,6 +5,7 @@ That environment's ``bin`` first, then ``PATH``; exit 1 when CMD is found in nei
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 
@@ -12,7 +13,7 @@ from pipshim.commands.run import child_environ, command_words, environment, find
 from pipshim.errors import say
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     words = command_words(args)
     venv = environment(environ, shim_dir)
     exe = find(words[0], child_environ(environ, venv).get("PATH", os.defpath))
