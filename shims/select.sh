@@ -5,29 +5,14 @@
 # defines `fail [MSG]` and `broken PATH`: the python shim reports and exits, the pip shim leaves
 # both to the resolver.
 
-# the user's private group (umask 002): named after the user, no other member, nobody else's
-# primary group (pure sh reads; sh has no local variables: every name here starts with pg_)
-private_group() { # $1 gid, $2 uid
-    pg_user= pg_ok=1
-    while IFS=: read -r pg_name _ pg_id pg_gid _; do
-        if [ "$pg_id" = "$2" ]; then pg_user=$pg_name; elif [ "$pg_gid" = "$1" ]; then return 1; fi
-    done </etc/passwd
-    [ -n "$pg_user" ] || return 1
-    while IFS=: read -r pg_name _ pg_id pg_members; do
-        [ "$pg_id" = "$1" ] || continue
-        [ "$pg_name" = "$pg_user" ] || return 1
-        case ",$pg_members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
-        return $pg_ok
-    done </etc/group
-    return 1
-}
-
 # owned by us or root; not writable by others, nor by a group but our private one
+# (marked=1: taken from pipshim's mark, which for a venv also vouches for the directory holding it)
 owner_ok() {
+    marked=
     case $1 in */. | */./* | */.. | */../*) ;; *) # marked by pipshim (shimtrust.py) and still ours: no fork
         # (a mark is a file of ours, never a link: a link to any file of ours would pass -O)
         mk=$trust${1%/}$TRUST_MARK
-        [ -n "$trust" ] && [ -O "$mk" ] && [ ! -h "$mk" ] && [ -O "$1" ] && return 0 ;;
+        [ -n "$trust" ] && [ -O "$mk" ] && [ ! -h "$mk" ] && [ -O "$1" ] && marked=1 && return 0 ;;
     esac
     set -f
     # shellcheck disable=SC2046
@@ -48,10 +33,8 @@ owner_ok() {
 # the directory holding venv $1 lets nobody else swap it for theirs (discovery.holder_problem):
 # ours by owner_ok, or sticky (/tmp) with our own directory in it (sh's -O follows a link: no link)
 held() {
-    hd=${1%/*}; [ -n "$hd" ] || hd=/
-    [ -k "$hd" ] && [ ! -h "$1" ] && [ -d "$1" ] && [ -O "$1" ] && return 0
-    p=$hd
-    owner_ok "$hd"
+    hd=${1%/*}
+    [ -k "${hd:=/}" ] && [ ! -h "$1" ] && [ -O "$1" ] || { p=$hd; owner_ok "$hd"; }
 }
 
 # st=<state of the venv candidate $1>, as discovery.classify() says it; detail=why
@@ -113,7 +96,8 @@ pick() {
                 v=${d%/}/$name; [ -n "$name" ] || v=$d
                 case " $OTHER_VENV_NAMES " in *" $name "*) [ -f "$v/pyvenv.cfg" ] || continue ;; esac
                 [ -z "$name" ] || [ -d "$v" ] || continue
-                if held "$v"; then state "$v"; else st=foreign; fi
+                state "$v"
+                case $st in ok | broken | incomplete) [ -n "$marked" ] || held "$v" || st=foreign ;; esac
                 case $st in ok) env=$v src=nearest; return ;; broken) broken "$v"; return ;; incomplete) pending=1; return ;; esac
                 skipped=1
             done

@@ -2,6 +2,26 @@
 # shimrender.py: what pick() does when no venv was found from the current directory upward,
 # and the real python or pip next on PATH. The python shim reads it only when it gets there.
 
+# select.sh's owner_ok calls it only where no mark of pipshim's vouches and the group may write
+# (the fork path, umask 002): the python shim reads it late, off its common path
+
+# the user's private group (umask 002): named after the user, no other member, nobody else's
+# primary group (pure sh reads; sh has no local variables: every name here starts with pg_)
+private_group() { # $1 gid, $2 uid
+    pg_user= pg_ok=1
+    while IFS=: read -r pg_name _ pg_id pg_gid _; do
+        if [ "$pg_id" = "$2" ]; then pg_user=$pg_name; elif [ "$pg_gid" = "$1" ]; then return 1; fi
+    done </etc/passwd
+    [ -n "$pg_user" ] || return 1
+    while IFS=: read -r pg_name _ pg_id pg_members; do
+        [ "$pg_id" = "$1" ] || continue
+        [ "$pg_name" = "$pg_user" ] || return 1
+        case ",$pg_members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
+        return $pg_ok
+    done </etc/group
+    return 1
+}
+
 in_container() {
     if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
     for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done

@@ -197,7 +197,7 @@ def functions(part: str, names: tuple[str, ...]) -> str:
 def owner_check() -> str:
     """sh for ``sh -c SCRIPT _ DIR``: exit 0 if select.sh's owner_ok takes DIR as the user's own
     (the shell hook's check of a venv pipshim has not marked)."""
-    body = functions("near", ("private_group", "owner_ok"))
+    body = functions("far", ("private_group",)) + functions("near", ("owner_ok",))
     return "detail_owner() { :; }\ndetail_writable() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
 
 

@@ -172,11 +172,14 @@ def _unmark(top: str, path: str, suffix: str = MARK) -> None:
 def remember(facts) -> None:
     """After a decision: update the marks from the candidates the facts classified, and the
     project's root (the python shim checks it on every start in a project with no venv yet)."""
-    from pipshim.discovery import State
+    from pipshim.discovery import State, holder_problem
 
     cands = [c for c in (facts.active, *facts.venvs, facts.user_venv) if c is not None]
-    usable, looked_at = [c.path for c in cands if c.state is State.OK], [c.path for c in cands]
-    # the shims check the directory holding a venv found upward too (discovery.holder_problem)
+    # a venv's mark also vouches for the directory holding it (the shims then skip that check):
+    # an active venv, never checked for it, is marked only where a venv found upward would be
+    usable = [c.path for c in cands if c.state is State.OK and holder_problem(c.path, facts.uid) is None]
+    looked_at = [c.path for c in cands]
+    # the directory holding a venv found upward, checked by the shims when its venv has no mark
     holders = [os.path.dirname(c.path.rstrip("/")) or "/" for c in facts.venvs]
     usable += [h for c, h in zip(facts.venvs, holders) if c.state is State.OK]
     looked_at += holders
