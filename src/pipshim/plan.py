@@ -38,7 +38,8 @@ class Plan(Record):
     env: Mapping[str, str] = None  # the children's environment
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
-    link_into: str | None = None  # the user environment's new console scripts are linked here
+    link_into: str | None = None  # the new console scripts of the venv (``lock``) are linked here
+    link_over: tuple[str, ...] = ()  # venvs whose links there may be replaced (the user env's, by a project's)
     fallback: Plan | None = None  # pipx: for the packages that have no commands
     exit_code: int | None = None  # a refusal or nothing-to-do: the status (no command runs)
 
@@ -178,7 +179,7 @@ def plan(route: Route, f: Facts) -> Plan:
             env,
             lock=route.env.path if route.mutating else None,
             create=create,
-            link_into=f.shim_dir if (route.user_env and route.mutating and f.shim_dir) else None,
+            **_links(route, f),
         )
     if isinstance(route, RouteToPipx):
         return Plan(
@@ -189,6 +190,19 @@ def plan(route: Route, f: Facts) -> Plan:
             fallback=_fallback(route, f),
         )
     raise TypeError(f"unknown route {route!r}")
+
+
+def _links(route: UseVenv, f: Facts) -> dict:
+    """Which venv's new commands go into the shim's bin dir: the user environment's; for root in
+    a container also a project's (an image is one environment: before PEP 668 `pip install gunicorn`
+    in a WORKDIR put `gunicorn` on PATH), whose own command replaces the user environment's link."""
+    if not (route.mutating and f.shim_dir):
+        return {}
+    if route.user_env:
+        return {"link_into": f.shim_dir}
+    if f.is_root and f.in_container:
+        return {"link_into": f.shim_dir, "link_over": (f.user_venv.path,) if f.user_venv else ()}
+    return {}
 
 
 def _fallback(route: RouteToPipx, f: Facts) -> Plan | None:
@@ -226,6 +240,8 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
         )
     if p.lock:
         lines.append(f"lock: {p.lock} (held while pip runs)")
+    if p.link_into and not r.user_env:  # the user environment's links go without saying (README)
+        lines.append(f"link: {p.lock}'s new commands into {p.link_into}")
     if p.fallback is not None:
         first = describe(p.fallback, command).split("\n")
         if isinstance(r, RouteToPipx) and r.drop_at:  # the libraries of a mixed uninstall, after pipx
