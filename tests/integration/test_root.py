@@ -32,6 +32,12 @@ def container_env(shim_env, opt_venv) -> dict[str, str]:
 def extra_wheels(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("root-wheels")
     make_wheel(d, "demo-noscript", "1.0")  # listed as an app, but has no console script
+    return d
+
+
+@pytest.fixture(scope="module")
+def app_v2_wheels(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("app-v2-wheels")
     make_wheel(d, "demo-app", "2.0", scripts={"demo-app": "demo_app:main"})
     return d
 
@@ -96,11 +102,11 @@ def test_a_dockerfile_sequence_ends_with_python3_importing_everything(shim_bin, 
     assert Path(python3_imports(container_env, app, "demo_lib")).is_relative_to(app / ".venv")
 
 
-def test_container_project_commands_are_on_path_from_anywhere(shim_bin, container_env, work, opt_venv, extra_wheels):
+def test_container_project_commands_are_on_path_from_anywhere(shim_bin, container_env, work, opt_venv, app_v2_wheels):
     """FastAPI's and Flask's Dockerfiles: `RUN pip install -r requirements.txt` in the WORKDIR, then
     `CMD ["gunicorn", …]`. The project's command is linked into the bin dir (over the link an
     image-wide install made) and removed again with its uninstall."""
-    env = dict(container_env, PIP_FIND_LINKS=f"{container_env['PIP_FIND_LINKS']} {extra_wheels}")
+    env = dict(container_env, PIP_FIND_LINKS=f"{container_env['PIP_FIND_LINKS']} {app_v2_wheels}")
     r = pip(shim_bin, env, work, "install", "demo-app==1.0")  # image-wide first: /opt/venv's link
     assert r.returncode == 0, r.stderr
     assert os.readlink(shim_bin / "demo-app") == str(opt_venv / "bin" / "demo-app")
