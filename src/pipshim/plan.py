@@ -102,13 +102,13 @@ def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
     return ROUTED.format(where=shown(route.env.path, f), why="; ".join(bits))
 
 
-def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
+def pipx_env(f: Facts, global_: bool) -> dict[str, str]:
     env = child_env(f.environ)
     env.setdefault("PIPX_DEFAULT_PYTHON", f.interp.path)
     # pipx picks uv when it finds it, and uv reads none of the pip configuration (index, find-links,
     # pip.conf) this `pip install` relies on: pip, unless the user chose a backend
     env.setdefault("PIPX_DEFAULT_BACKEND", "pip")
-    if f.shim_dir and not route.global_:
+    if f.shim_dir and not global_:
         env["PIPX_BIN_DIR"] = f.shim_dir
     for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):
         env.pop(var, None)  # they would make pipx's own pip calls fail
@@ -154,10 +154,10 @@ def read_note(f: Facts, route: Route) -> str | None:
 
 
 def _noted(line: str | None, note: str | None) -> str | None:
-    """A read's line, and the pipx note as a second ``pipshim:`` line."""
+    """A read's line with the pipx note after it: still the one ``pipshim:`` line of a routed call."""
     if not note:
         return line
-    return f"{line}\npipshim: {note}" if line else note
+    return f"{line}; {note}" if line else note
 
 
 def plan(route: Route, f: Facts) -> Plan:
@@ -186,7 +186,7 @@ def plan(route: Route, f: Facts) -> Plan:
             route,
             pipx_line(route),
             pipx_commands(route),
-            pipx_env(f, route),
+            pipx_env(f, route.global_),
             fallback=_fallback(route, f),
         )
     raise TypeError(f"unknown route {route!r}")
