@@ -105,7 +105,8 @@ def test_a_dockerfile_sequence_ends_with_python3_importing_everything(shim_bin, 
 def test_container_project_commands_are_on_path_from_anywhere(shim_bin, container_env, work, opt_venv, app_v2_wheels):
     """FastAPI's and Flask's Dockerfiles: `RUN pip install -r requirements.txt` in the WORKDIR, then
     `CMD ["gunicorn", …]`. The project's command is linked into the bin dir (over the link an
-    image-wide install made) and removed again with its uninstall."""
+    image-wide install made), never shadowed by a later image-wide one, and removed again with its
+    uninstall."""
     env = dict(container_env, PIP_FIND_LINKS=f"{container_env['PIP_FIND_LINKS']} {app_v2_wheels}")
     r = pip(shim_bin, env, work, "install", "demo-app==1.0")  # image-wide first: /opt/venv's link
     assert r.returncode == 0, r.stderr
@@ -122,7 +123,19 @@ def test_container_project_commands_are_on_path_from_anywhere(shim_bin, containe
     ran = run(["/bin/sh", "-c", "command -v demo-app && demo-app"], env, elsewhere)
     assert ran.stdout.splitlines() == [str(shim_bin / "demo-app"), "demo-app 2.0"], ran.stderr
 
+    # an image-wide uninstall and install again leave the project's command in place
+    assert pip(shim_bin, env, work, "uninstall", "-y", "demo-app").returncode == 0
+    assert os.readlink(shim_bin / "demo-app") == str(app / ".venv" / "bin" / "demo-app")
+    r = pip(shim_bin, env, work, "install", "demo-app==1.0")
+    assert r.returncode == 0, r.stderr
+    assert f"left {shim_bin / 'demo-app'} alone (it runs {app / '.venv'}'s own command)" in r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(app / ".venv" / "bin" / "demo-app")
+
+    # the project's uninstall removes its link, and the command it had replaced comes back
     r = pip(shim_bin, env, app, "uninstall", "-y", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(opt_venv / "bin" / "demo-app")
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-app")
     assert r.returncode == 0, r.stderr
     assert not os.path.lexists(shim_bin / "demo-app")
 
