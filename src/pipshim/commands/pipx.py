@@ -8,6 +8,7 @@ put there, their commands where pipshim linked them.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from pipshim.facts import GUARD, gather
 from pipshim.plan import pipx_env
 
 
-def run(args, environ: Mapping[str, str], shim_dir: str) -> int:
+def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
     f = gather("pip", ["install"], environ, shim_dir)
     env = pipx_env(f, global_=False) if f.interp is not None else dict(environ, PIPX_BIN_DIR=shim_dir)
     env.pop(GUARD, None)  # what pipx runs (`pipx run`, an app's own pip) is the user's own call again
