@@ -290,5 +290,6 @@ def read_note(f: Facts, route: Route) -> str | None:
     if len(names) > 5:
         shown.append(f"{len(names) - 5} more")
     verb = "is" if len(names) == 1 else "are"
-    where = "pipx --global list" if f.root_on_host else "pipx list"
+    # pipx lives in pipshim's tool environment, not on PATH: `pipshim pipx` runs it as pip's route does
+    where = "pipshim pipx --global list" if f.root_on_host else "pipshim pipx list"
     return f"{_and(shown)} {verb} installed with pipx ({where})"

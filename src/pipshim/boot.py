@@ -207,9 +207,7 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
         before = links.scripts(p.lock)
 
         def link() -> None:
-            if os.path.isdir(p.lock):
-                links.link_new(p.lock, before, p.link_into, f.quiet)
-                links.prune(p.lock, p.link_into)
+            links.update(p.lock, before, p.link_into, f.quiet, p.link_over)
 
     def post(rc: int) -> None:
         try:

@@ -64,6 +64,7 @@ MESSAGES = {
     "create-failed": "could not create {path} from {python}: {cause}",
     "no-place": "cannot create {path}: {cause}; choose a directory of your own (PIPSHIM_USER_VENV, or HOME)",
     "removed-again": "removed {path} again: the install that created it failed",
+    "removed-interrupted": "removed {path} again: the install that created it was interrupted",
     "waiting": "waiting for another pip run on {path} to finish",
     "nothing-to-uninstall": "nothing to uninstall: {path} does not exist yet",
     "no-venv-yet": "{path} does not exist yet: pip {command} reads {python}'s packages instead",

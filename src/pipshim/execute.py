@@ -85,9 +85,8 @@ def run(p: Plan, f: Facts) -> int:
             if broken:
                 say(broken)
                 return Exit.BROKEN
-        if p.link_into and os.path.isdir(p.lock):
-            links.link_new(p.lock, before, p.link_into, f.quiet)
-            links.prune(p.lock, p.link_into)
+        if p.link_into:
+            links.update(p.lock, before, p.link_into, f.quiet, p.link_over)
         return rc
 
     # an existing venv that vanished between the look and the lock is made again the same way

@@ -38,7 +38,8 @@ class Plan(Record):
     env: Mapping[str, str] = None  # the children's environment
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
-    link_into: str | None = None  # the user environment's new console scripts are linked here
+    link_into: str | None = None  # the new console scripts of the venv (``lock``) are linked here
+    link_over: tuple[str, ...] = ()  # venvs whose links there may be replaced (the user env's, by a project's)
     fallback: Plan | None = None  # pipx: for the packages that have no commands
     exit_code: int | None = None  # a refusal or nothing-to-do: the status (no command runs)
 
@@ -101,13 +102,13 @@ def venv_line(route: UseVenv, f: Facts, created: bool | None = None) -> str:
     return ROUTED.format(where=shown(route.env.path, f), why="; ".join(bits))
 
 
-def pipx_env(f: Facts, route: RouteToPipx) -> dict[str, str]:
+def pipx_env(f: Facts, global_: bool) -> dict[str, str]:
     env = child_env(f.environ)
     env.setdefault("PIPX_DEFAULT_PYTHON", f.interp.path)
     # pipx picks uv when it finds it, and uv reads none of the pip configuration (index, find-links,
     # pip.conf) this `pip install` relies on: pip, unless the user chose a backend
     env.setdefault("PIPX_DEFAULT_BACKEND", "pip")
-    if f.shim_dir and not route.global_:
+    if f.shim_dir and not global_:
         env["PIPX_BIN_DIR"] = f.shim_dir
     for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):
         env.pop(var, None)  # they would make pipx's own pip calls fail
@@ -155,10 +156,10 @@ def read_note(f: Facts, route: Route) -> str | None:
 
 
 def _noted(line: str | None, note: str | None) -> str | None:
-    """A read's line, and the pipx note as a second ``pipshim:`` line."""
+    """A read's line with the pipx note after it: still the one ``pipshim:`` line of a routed call."""
     if not note:
         return line
-    return f"{line}\npipshim: {note}" if line else note
+    return f"{line}; {note}" if line else note
 
 
 def plan(route: Route, f: Facts) -> Plan:
@@ -180,17 +181,30 @@ def plan(route: Route, f: Facts) -> Plan:
             env,
             lock=route.env.path if route.mutating else None,
             create=create,
-            link_into=f.shim_dir if (route.user_env and route.mutating and f.shim_dir) else None,
+            **_links(route, f),
         )
     if isinstance(route, RouteToPipx):
         return Plan(
             route,
             pipx_line(route),
             pipx_commands(route),
-            pipx_env(f, route),
+            pipx_env(f, route.global_),
             fallback=_fallback(route, f),
         )
     raise TypeError(f"unknown route {route!r}")
+
+
+def _links(route: UseVenv, f: Facts) -> dict:
+    """Which venv's new commands go into the shim's bin dir: the user environment's; for root in
+    a container also a project's (an image is one environment: before PEP 668 `pip install gunicorn`
+    in a WORKDIR put `gunicorn` on PATH), whose own command replaces the user environment's link."""
+    if not (route.mutating and f.shim_dir):
+        return {}
+    if route.user_env:
+        return {"link_into": f.shim_dir}
+    if f.is_root and f.in_container:
+        return {"link_into": f.shim_dir, "link_over": (f.user_venv.path,) if f.user_venv else ()}
+    return {}
 
 
 def _fallback(route: RouteToPipx, f: Facts) -> Plan | None:
@@ -228,6 +242,8 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
         )
     if p.lock:
         lines.append(f"lock: {p.lock} (held while pip runs)")
+    if p.link_into and not r.user_env:  # the user environment's links go without saying (README)
+        lines.append(f"link: {p.lock}'s new commands into {p.link_into}")
     if p.fallback is not None:
         first = describe(p.fallback, command).split("\n")
         if isinstance(r, RouteToPipx) and r.drop_at:  # the libraries of a mixed uninstall, after pipx

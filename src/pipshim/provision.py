@@ -23,6 +23,10 @@ from pipshim.discovery import Source, State, classify, unusable_message
 from pipshim.errors import Exit, PipshimError, msg, say
 from pipshim.plan import Create
 
+# pip's statuses that mean it was stopped, not that it failed: exit 130 (^C), or killed by
+# SIGINT, SIGTERM or SIGHUP (execute.wait_for gives 128+N); the venv goes either way
+INTERRUPTED = frozenset((Exit.INTERRUPTED, 128 + 2, 128 + 15, 128 + 1))
+
 
 def ensure(path: str, spec: Create | None, environ: Mapping[str, str], sweep: bool = True) -> bool:
     """Under the lock: make the venv at ``path`` usable; True if this call created it."""
@@ -93,5 +97,5 @@ def transaction(
             else:
                 venvs.remove(path)
                 if not quiet:
-                    say(msg("removed-again", path=path))
+                    say(msg("removed-interrupted" if rc in INTERRUPTED else "removed-again", path=path))
         return rc

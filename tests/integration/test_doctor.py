@@ -51,6 +51,18 @@ def test_good_setup_passes(shim_bin, env, work):
     assert any(f"user environment: {user_venv} (ok)" in ln for ln in marks(r.stdout, "✓")), r.stdout
 
 
+def test_outside_projects_it_says_where_installs_go_not_what_is_not_created(shim_bin, env, work, project):
+    user_venv = Path(env["HOME"]) / ".local" / "share" / "pipshim" / "venv"
+    r = doctor(shim_bin, env, work)
+    assert f"ℹ this directory: not in a project; installs here go to the user environment {user_venv}" in (
+        r.stdout.splitlines()
+    ), r.stdout
+    assert "this directory's venv" not in r.stdout
+    r = doctor(shim_bin, env, project)  # a project's venv is made by its first install
+    assert f"ℹ this directory's venv: {project / '.venv'} (not created yet)" in r.stdout.splitlines(), r.stdout
+    assert "not in a project" not in r.stdout
+
+
 @pytest.mark.parametrize("where", ["after-usr-bin", "missing"])
 def test_bin_dir_not_before_the_real_pip_fails_with_the_fix(shim_bin, env, work, where):
     env["PATH"] = f"/usr/bin:/bin:{shim_bin}" if where == "after-usr-bin" else "/usr/bin:/bin"
@@ -61,6 +73,7 @@ def test_bin_dir_not_before_the_real_pip_fails_with_the_fix(shim_bin, env, work,
     assert SUT.pip in bad[0]
     assert "fix" in bad[0]
     assert f"{shim_bin / 'pipshim'} shell-init" in bad[0]
+    assert "or, if your rc file has it, open a new shell (or run `hash -r`)" in bad[0]
 
 
 def test_shim_pointing_at_a_missing_interpreter_fails_with_the_fix(shim_bin, env, work, tmp_path):

@@ -190,13 +190,24 @@ def test_show_and_list_name_pipx_apps_without_changing_pips_output(shim_bin, env
     bare = dict(env, PIPSHIM_DISABLE="1")
 
     r = pip(shim_bin, env, work, "show", "demo-app")
-    assert pipshim_lines(r.stderr) == ["pipshim: demo-app 1.0 is installed with pipx (pipx list)"]
+    assert pipshim_lines(r.stderr) == ["pipshim: demo-app 1.0 is installed with pipx (pipshim pipx list)"]
     plain = pip(shim_bin, bare, work, "show", "demo-app")
     assert (r.returncode, r.stdout) == (plain.returncode, plain.stdout)
 
     r = ok(pip(shim_bin, env, work, "list"))
-    assert pipshim_lines(r.stderr)[-1] == "pipshim: demo-app 1.0 is installed with pipx (pipx list)"
+    assert pipshim_lines(r.stderr) == ["pipshim: demo-app 1.0 is installed with pipx (pipshim pipx list)"]
     assert r.stdout == ok(pip(shim_bin, bare, work, "list")).stdout
 
     r = ok(pip(shim_bin, env, work, "-q", "list"))
     assert pipshim_lines(r.stderr) == []
+
+
+def test_the_note_names_a_pipx_that_runs(shim_bin, env, work):
+    """pipx lives in pipshim's tool environment, not on PATH: `pipshim pipx list` is the one the
+    pip route ran, with the same bin dir."""
+    ok(pip(shim_bin, env, work, "install", "demo-app"))
+    assert run(["/bin/sh", "-c", "command -v pipx"], env, work).returncode != 0
+    r = run(["/bin/sh", "-c", "pipshim pipx list --short"], env, work)
+    assert (r.returncode, r.stdout) == (0, "demo-app 1.0\n"), r.stderr
+    r = run(["/bin/sh", "-c", "pipshim pipx list"], env, work)
+    assert str(shim_bin) in r.stdout and "symlink missing" not in r.stdout, r.stdout

@@ -35,6 +35,13 @@ def extra_wheels(tmp_path_factory) -> Path:
     return d
 
 
+@pytest.fixture(scope="module")
+def app_v2_wheels(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("app-v2-wheels")
+    make_wheel(d, "demo-app", "2.0", scripts={"demo-app": "demo_app:main"})
+    return d
+
+
 @pytest.fixture
 def host_env(shim_env, opt_venv, tmp_path, extra_wheels) -> dict[str, str]:
     """Root on a host (`sudo pip install`)."""
@@ -93,6 +100,52 @@ def test_a_dockerfile_sequence_ends_with_python3_importing_everything(shim_bin, 
     r = pip(shim_bin, container_env, work, "install", "demo-lib==2.0")
     assert r.returncode == 0, r.stderr
     assert Path(python3_imports(container_env, app, "demo_lib")).is_relative_to(app / ".venv")
+
+
+def test_container_project_commands_are_on_path_from_anywhere(shim_bin, container_env, work, opt_venv, app_v2_wheels):
+    """FastAPI's and Flask's Dockerfiles: `RUN pip install -r requirements.txt` in the WORKDIR, then
+    `CMD ["gunicorn", …]`. The project's command is linked into the bin dir (over the link an
+    image-wide install made), never shadowed by a later image-wide one, and removed again with its
+    uninstall."""
+    env = dict(container_env, PIP_FIND_LINKS=f"{container_env['PIP_FIND_LINKS']} {app_v2_wheels}")
+    r = pip(shim_bin, env, work, "install", "demo-app==1.0")  # image-wide first: /opt/venv's link
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(opt_venv / "bin" / "demo-app")
+    app = work / "app"
+    app.mkdir()
+    (app / "requirements.txt").write_text("demo-app==2.0\n")  # the project's own version
+    r = pip(shim_bin, env, app, "install", "-r", "requirements.txt")
+    assert r.returncode == 0, r.stderr
+    assert not any("alone" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(app / ".venv" / "bin" / "demo-app")
+    elsewhere = work / "elsewhere"
+    elsewhere.mkdir()
+    ran = run(["/bin/sh", "-c", "command -v demo-app && demo-app"], env, elsewhere)
+    assert ran.stdout.splitlines() == [str(shim_bin / "demo-app"), "demo-app 2.0"], ran.stderr
+
+    # an image-wide uninstall and install again leave the project's command in place
+    assert pip(shim_bin, env, work, "uninstall", "-y", "demo-app").returncode == 0
+    assert os.readlink(shim_bin / "demo-app") == str(app / ".venv" / "bin" / "demo-app")
+    r = pip(shim_bin, env, work, "install", "demo-app==1.0")
+    assert r.returncode == 0, r.stderr
+    assert f"left {shim_bin / 'demo-app'} alone (it runs {app / '.venv'}'s own command)" in r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(app / ".venv" / "bin" / "demo-app")
+
+    # the project's uninstall removes its link, and the command it had replaced comes back
+    r = pip(shim_bin, env, app, "uninstall", "-y", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(shim_bin / "demo-app") == str(opt_venv / "bin" / "demo-app")
+    r = pip(shim_bin, env, work, "uninstall", "-y", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert not os.path.lexists(shim_bin / "demo-app")
+
+
+def test_outside_a_container_a_projects_commands_stay_in_its_venv(shim_bin, shim_env, project):
+    env = dict(shim_env, PIPSHIM_ROOT="0", PIPSHIM_CONTAINER="0")
+    r = pip(shim_bin, env, project, "install", "demo-app")
+    assert r.returncode == 0, r.stderr
+    assert (project / ".venv" / "bin" / "demo-app").exists()
+    assert not os.path.lexists(shim_bin / "demo-app")
 
 
 def test_container_requirements_file_goes_to_the_workdir_venv(shim_bin, container_env, work, opt_venv):

@@ -65,6 +65,33 @@ def test_ctrl_c_while_creating_leaves_no_venv(tmp_path, shim_env, project, point
     assert_complete_venv(venv)
 
 
+# pip stopped by a signal as it exits, after "Successfully installed" (what a late ^C does)
+DIE_AT_EXIT = """\
+import atexit, os, signal, sys
+
+def _die():
+    if os.path.basename(sys.argv[0]).startswith("pip") and "install" in sys.argv:
+        sys.stdout.flush()
+        signal.signal(signal.{sig}, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.{sig})
+
+atexit.register(_die)
+"""  # str.format'd with the signal's name
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_first_install_says_it_was_interrupted(tmp_path, shim_env, project, sig):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(DIE_AT_EXIT.format(sig=sig))
+    r = run(["pip", "install", "demo-lib"], dict(shim_env, PYTHONPATH=str(site)), project)
+    assert r.returncode == 128 + getattr(signal, sig), r.stderr
+    assert "Successfully installed demo-lib" in r.stdout
+    assert f"pipshim: removed {project / '.venv'} again: the install that created it was interrupted" in r.stderr
+    assert "failed" not in r.stderr
+    assert not (project / ".venv").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "extra_env", "code"),
     [

@@ -56,7 +56,8 @@ def installed_and_used(user: dict[str, str], tmp_path: Path) -> tuple[Path, Path
     assert r.returncode == 0, r.stdout + r.stderr
     bin_dir = Path(user["BIN_DIR"])
     assert "pipshim" in r.stdout and "make" not in r.stdout.split("\n", 1)[0]
-    rc = r.stdout.strip().splitlines()[-2].strip()
+    lines = r.stdout.strip().splitlines()
+    rc = lines[next(i for i, ln in enumerate(lines) if ln.startswith("Add this line")) + 1].strip()
     exe = bin_dir / "pipshim"
     assert rc == f'if [ -x {exe} ]; then eval "$({exe} shell-init bash)"; fi', r.stdout
     (Path(user["HOME"]) / ".bashrc").write_text(f"# mine\n{rc}\nalias ll='ls -l'\n")

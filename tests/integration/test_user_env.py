@@ -297,3 +297,40 @@ def test_home_unset_python_runs_the_user_environment_pip_installed_into(passwd_h
     for python in ("python3", f"python{SUT.version}"):
         ran = run([python, "-c", "import demo_lib, sys; print(sys.prefix)"], env, work, preexec_fn=as_user)
         assert (ran.returncode, ran.stdout.strip()) == (0, str(venv)), ran.stderr
+
+
+def test_after_user_app_python3_runs_roots_opt_venv_only_with_pipshim_user_venv(passwd_home_user, wheelhouse):
+    """A Dockerfile that installs as root, then switches to `USER app`: the non-root user's own
+    user environment is in its home, so outside projects its python3 does not see /opt/venv until
+    `ENV PIPSHIM_USER_VENV=/opt/venv` names it (README, "Root")."""
+    uid, gid, home, shared = passwd_home_user
+    bin_dir, wheels, work = shared / "bin", shared / "wheels", home / "work"
+    assert shims.install(str(bin_dir), str(reachable_tool_python(shared)), shims.default_names(SUT.version)) == 0
+    shutil.copytree(wheelhouse, wheels)
+    wheels.chmod(0o755)
+    work.mkdir()
+    os.chown(work, uid, gid)
+    opt_venv = shared / "optvenv"
+    root_home = shared / "root"
+    root_home.mkdir()
+    root = dict(
+        base_env(bin_dir, root_home, wheels, root_home / "app-data"),
+        PIPSHIM_ROOT="1",
+        PIPSHIM_CONTAINER="1",
+        PIPSHIM_USER_VENV=str(opt_venv),
+    )
+    r = run(["pip", "install", "demo-lib"], root, shared)
+    assert r.returncode == 0, r.stderr
+    assert destination(pipshim_lines(r.stderr)[0], shared, str(root_home)) == (str(opt_venv), True)
+
+    def as_user():
+        os.setgid(gid)
+        os.setgroups([])
+        os.setuid(uid)
+
+    user = base_env(bin_dir, home, wheels, home / "app-data")
+    code = "import sys; print(sys.prefix); import demo_lib"
+    ran = run(["python3", "-c", code], user, work, preexec_fn=as_user)
+    assert ran.returncode == 1 and ran.stdout.strip() == "/usr", ran.stderr
+    ran = run(["python3", "-c", code], dict(user, PIPSHIM_USER_VENV=str(opt_venv)), work, preexec_fn=as_user)
+    assert (ran.returncode, ran.stdout.strip()) == (0, str(opt_venv)), ran.stderr

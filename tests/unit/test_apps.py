@@ -365,16 +365,27 @@ def test_pipxs_lock_is_its_venvs_dir_made_as_pipx_makes_it():
 def test_show_of_a_pipx_app_gets_one_note():
     f = facts("show black", {"black": app(), "ruff": app("0.4.1", name="ruff")})
     p = plan(decide(f), f)
-    assert p.line == "black 24.2.0 is installed with pipx (pipx list)"
+    assert p.line == "black 24.2.0 is installed with pipx (pipshim pipx list)"
     assert p.commands[0][-2:] == ("show", "black")  # pip's own command, unchanged
 
 
-def test_list_names_every_pipx_app_after_the_routed_line():
+def test_list_names_every_pipx_app_in_the_routed_line():
+    """Every routed call prints one line: the pipx note ends the route's line."""
     f = facts("list", {"black": app(), "ruff": app("0.4.1", name="ruff")}, user_venv=cand(USER_VENV, USER, "ok"))
     p = plan(decide(f), f)
-    first, second = p.line.split("\n")
-    assert "user environment" in first
-    assert second == "pipshim: black 24.2.0 and ruff 0.4.1 are installed with pipx (pipx list)"
+    assert "\n" not in p.line
+    route, note = p.line.split("); ", 1)
+    assert "user environment" in route
+    assert note == "black 24.2.0 and ruff 0.4.1 are installed with pipx (pipshim pipx list)"
+
+
+def test_root_on_a_host_is_pointed_at_pipxs_global_list():
+    f = make_facts(
+        argv="show black",
+        is_root=True,
+        pipx=PipxFacts(PIPX_HOME, "/opt/pipx", frozenset(), frozenset({"black"}), {}, {"black": app()}),
+    )
+    assert read_note(f, PassThrough("x")) == "black 24.2.0 is installed with pipx (pipshim pipx --global list)"
 
 
 def test_no_note_in_a_project_quiet_or_without_pipx_apps():

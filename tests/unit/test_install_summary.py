@@ -37,3 +37,13 @@ def test_no_dockerfile_hint_otherwise(tmp_path, capsys, root, container, on_path
     path = f"{bin_dir}:/usr/bin:/bin" if on_path else "/usr/bin:/bin"
     out = summary(tmp_path, capsys, bin_dir, PIPSHIM_ROOT=root, PIPSHIM_CONTAINER=container, PATH=path)
     assert out.startswith("pipshim ") and DOCKER_HINT not in out
+
+
+@pytest.mark.parametrize("on_path", [True, False], ids=["bin-dir-on-PATH", "bin-dir-not-on-PATH"])
+def test_the_first_summary_says_this_shell_still_has_the_old_pip(tmp_path, capsys, on_path):
+    bin_dir = tmp_path / "bin"
+    path = f"{bin_dir}:/usr/bin:/bin" if on_path else "/usr/bin:/bin"
+    lines = summary(tmp_path, capsys, bin_dir, PIPSHIM_ROOT="0", PATH=path).splitlines()
+    after = lines[next(i for i, ln in enumerate(lines) if ln.startswith("Add this line")) + 2]
+    assert after.startswith("  then open a new shell"), lines
+    assert ("`hash -r`" in after) == on_path, after

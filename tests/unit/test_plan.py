@@ -104,3 +104,48 @@ def test_pipx_runs_with_the_pip_backend_unless_the_user_chose_one(chosen):
     p = plan(rules.decide(facts), facts)
     assert p.route.kind == "pipx"
     assert p.env["PIPX_DEFAULT_BACKEND"] == (chosen or "pip")
+
+
+CONTAINER_ROOT = dict(is_root=True, in_container=True)
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["a new project venv", "an existing venv here"],
+)
+def test_root_in_a_container_links_a_project_venvs_new_commands_over_the_user_envs(where):
+    """An image is one environment: `RUN pip install gunicorn` in a WORKDIR puts gunicorn on PATH,
+    as it did before PEP 668, and the project's own command replaces the user environment's link."""
+    place = (
+        dict(project=cand(PROJ_VENV, PROJECT, "missing"))
+        if where == "a new project venv"
+        else dict(venvs=(cand(PROJ_VENV, NEAREST, "ok"),))
+    )
+    facts = make_facts(argv="install gunicorn", **CONTAINER_ROOT, **place)
+    p = plan(rules.decide(facts), facts)
+    assert (p.lock, p.link_into, p.link_over) == (PROJ_VENV, facts.shim_dir, (USER_VENV,))
+    assert f"link: {PROJ_VENV}'s new commands into {facts.shim_dir}" in describe(p).splitlines()
+
+
+@pytest.mark.parametrize(
+    "who",
+    [dict(), dict(is_root=True, in_container=False), dict(is_root=False, in_container=True)],
+    ids=["a user", "root on a host", "a user in a container"],
+)
+def test_outside_root_in_a_container_a_project_venvs_commands_are_not_linked(who):
+    facts = make_facts(argv="install gunicorn", venvs=(cand(PROJ_VENV, NEAREST, "ok"),), **who)
+    p = plan(rules.decide(facts), facts)
+    assert (p.link_into, p.link_over) == (None, ())
+    assert "link:" not in describe(p)
+
+
+def test_the_user_environment_links_its_commands_and_replaces_nobody_elses():
+    for extra in (dict(), CONTAINER_ROOT):
+        facts = make_facts(argv="install --user gunicorn", user_venv=cand(USER_VENV, USER, "ok"), **extra)
+        p = plan(rules.decide(facts), facts)
+        assert (p.link_into, p.link_over) == (facts.shim_dir, ())
+
+
+def test_a_read_in_a_containers_project_links_nothing():
+    facts = make_facts(argv="list", venvs=(cand(PROJ_VENV, NEAREST, "ok"),), **CONTAINER_ROOT)
+    assert plan(rules.decide(facts), facts).link_into is None

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD [ARGS…]")
     w = sub.add_parser("which", help="the path CMD resolves to in that environment")
     w.add_argument("cmd", nargs=1, metavar="CMD")
+    x = sub.add_parser("pipx", help="run the pipx that `pip install` of an application uses", add_help=False)
+    x.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS…")
     # hidden, for the Makefile: `make install`'s summary and `make uninstall [PURGE=1]`
     si = sub.add_parser("install-summary")
     si.add_argument("--bin-dir", required=True)
@@ -47,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_command(argv: list[str], environ: Mapping[str, str], shim_dir: str) -> int:
-    args = _parser().parse_args(argv)
+    # pipx's own options (--global, --version) are pipx's, not argparse's
+    pipx = argv[:1] == ["pipx"]
+    args = argparse.Namespace(command="pipx", args=argv[1:]) if pipx else _parser().parse_args(argv)
     if args.command == "explain":
         from pipshim.commands.explain import run
     elif args.command == "venv":
@@ -60,6 +64,8 @@ def run_command(argv: list[str], environ: Mapping[str, str], shim_dir: str) -> i
         from pipshim.commands.run import run
     elif args.command == "which":
         from pipshim.commands.which import run
+    elif args.command == "pipx":
+        from pipshim.commands.pipx import run
     elif args.command in ("install-summary", "uninstall-all"):
         from pipshim.commands.lifecycle import run
     else:

@@ -48,7 +48,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
     path_var = environ.get("PATH", "")
     from pipshim.commands.shell_init import rc_line
 
-    init = f"add `{rc_line('bash', bin_dir, environ)}` to your shell rc file (README: Shell integration)"
+    init = (
+        f"add `{rc_line('bash', bin_dir, environ)}` to your shell rc file (README: Shell integration)"
+        "; or, if your rc file has it, open a new shell (or run `hash -r`)"
+    )
     first = shutil.which("pip", path=path_var) or ""
     ours_first = bool(first) and realpip.is_our_shim(first)
     shown = first or "nothing"
@@ -87,7 +90,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
         f"pipx {pipx.stdout.strip() or 'does not run'} (in pipshim's tool environment)",
         "run `make install` again",
     )
-    for label, cand in (("user environment", facts.user_venv), ("this directory's venv", _here(facts))):
+    here = _here(facts)
+    if here is None:  # nothing would ever be made here: say where installs go instead, as `pipshim venv` does
+        r.note(f"this directory: not in a project{_installs_go(facts)}")
+    checked = [("user environment", facts.user_venv)] + ([("this directory's venv", here)] if here else [])
+    for label, cand in checked:
         if cand is None or cand.state is State.MISSING:
             r.note(f"{label}: {cand.path if cand else 'none'} (not created yet)")
             continue
@@ -205,6 +212,16 @@ def new_pythons(r: Report, environ, bin_dir: str) -> None:
                     f"{path} is externally managed and has no {'/'.join(missing)} shim in {bin_dir}",
                     "`pipshim install-shims`",
                 )
+
+
+def _installs_go(facts) -> str:
+    from pipshim.routes import UseVenv
+    from pipshim.rules import decide
+
+    route = decide(facts)
+    if isinstance(route, UseVenv) and route.user_env:
+        return f"; installs here go to the user environment {route.env.path}"
+    return ""
 
 
 def _here(facts):

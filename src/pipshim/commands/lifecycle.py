@@ -98,6 +98,11 @@ def install_summary(bin_dir: str, tool_dir: str, environ: Mapping[str, str]) -> 
         )
         print(f"Add this line to {RC_FILES[shell]} {why}:")
         print(f"  {line}")
+        # the shell this runs in keeps its PATH, and remembers where it found `pip` before
+        if shims.on_path(bin_dir, environ.get("PATH", "")):
+            print("  then open a new shell, or run `hash -r` in this one (it may still run the pip it found before)")
+        else:
+            print("  then open a new shell (this one keeps its PATH, and the pip it found before)")
         print('  (zsh, fish, sh: README "Shell integration"; `pipshim doctor` checks the set-up)')
     if not shims.on_path(bin_dir, environ.get("PATH", "")) and _is_root(environ) and _in_container(environ):
         # a Dockerfile's later RUN lines start sh with the image's PATH and read no rc file
