@@ -8,6 +8,7 @@ venv the plan names in ``over`` (a project's own command replaces the user envir
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from pipshim.errors import say
@@ -88,5 +89,6 @@ def update(venv: str, before: set[str], bin_dir: str, quiet: bool, over: tuple[s
     for name in prune(venv, bin_dir):  # the command a project's own had replaced comes back
         for other in over:
             if name in scripts(other):
-                os.symlink(os.path.join(other, "bin", name), os.path.join(bin_dir, name))
+                with contextlib.suppress(OSError):  # something took the name meanwhile: it stays
+                    os.symlink(os.path.join(other, "bin", name), os.path.join(bin_dir, name))
                 break
