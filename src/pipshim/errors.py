@@ -75,7 +75,7 @@ MESSAGES = {
     "config": "ignoring {path}: {cause}",
     "bug": "unexpected error ({cause}); details in {log}; PIPSHIM_DISABLE=1 bypasses pipshim",
     "usage-explain": "usage: pipshim explain [--json] -- pip ARGS…",
-    "shim-missing": "{python} is missing; run 'make install' again, or delete {shim}",
+    "shim-missing": "{python} is missing or cannot be run by you; run 'make install' again, or delete {shim}",
     "no-python": "no {name} found on PATH outside {shim_dir}",
 }
 

@@ -184,7 +184,7 @@ def test_pipshim_disable_works_when_pipshims_own_interpreter_is_gone(tool, env, 
     assert (r.returncode, seen["argv"]) == (0, [str(realbin / "pip"), "install", "attrs"]), r.stderr
     r, _, _ = read(tool, env, project, "install", "attrs")
     assert r.returncode == 127 and pipshim_lines(r.stderr) == [
-        f"pipshim: {gone} is missing; run 'make install' again, or delete {bin_dir / 'pip'}"
+        f"pipshim: {gone} is missing or cannot be run by you; run 'make install' again, or delete {bin_dir / 'pip'}"
     ]
 
 
