@@ -110,6 +110,30 @@ def test_dry_run_report_passes_through(tmp_path, shim_env, where):
     assert venvs_under(tmp_path) == []
 
 
+def test_an_empty_target_in_a_later_pip_conf_cancels_an_earlier_one(tmp_path, shim_env):
+    """pip merges every file's section.key before it skips empty values: `target =` in
+    ~/.config/pip/pip.conf undoes ~/.pip/pip.conf's target, so this is no --target install."""
+    home = Path(shim_env["HOME"])
+    (home / ".pip").mkdir()
+    (home / ".pip" / "pip.conf").write_text(f"[global]\ntarget = {tmp_path / 'target'}\n")
+    (home / ".config" / "pip").mkdir(parents=True)
+    (home / ".config" / "pip" / "pip.conf").write_text("[global]\ntarget =\n")
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    # the user's files are read (PIP_CONFIG_FILE names no file), not the machine's global ones
+    env = {**shim_env, "PIP_CONFIG_FILE": str(tmp_path / "none.conf"), "XDG_CONFIG_DIRS": str(xdg)}
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+
+    r = run(["pip", "install", "--dry-run", "demo-lib"], env, cwd)
+
+    assert r.returncode == 0, r.stderr
+    assert "externally-managed" not in r.stderr
+    assert "Would install demo-lib-2.0" in r.stdout
+    assert not (tmp_path / "target").exists()
+    assert venvs_under(tmp_path) == []
+
+
 def test_no_project_uninstall_with_no_environment_says_so_in_one_line(tmp_path, shim_env):
     """With no project and no user environment yet there is nothing to uninstall from: no
     externally-managed error (the system pip would give one), one pipshim: line, and pip's
