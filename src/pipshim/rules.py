@@ -47,10 +47,20 @@ def enabled(f: Facts, name: str) -> str | None:
     return where if value is True or (isinstance(value, str) and truthy(value)) else None
 
 
+def dry_run(f: Facts) -> bool:
+    """An install that only resolves: --dry-run, or PIP_DRY_RUN / pip.conf ``dry-run`` as pip reads them."""
+    return f.args.command == "install" and enabled(f, "dry-run") is not None
+
+
 def mutating(f: Facts) -> bool:
-    """An install or uninstall that changes an environment (not --help, not --dry-run)."""
+    """An install or uninstall that changes an environment (not --help, not a dry run)."""
     a = f.args
-    return a.command in MUTATING and not (a.flag("--help") or a.flag("--dry-run"))
+    return a.command in MUTATING and not (a.flag("--help") or dry_run(f))
+
+
+def wants_user(f: Facts) -> str | None:
+    """Where an install's --user came from (the flag, PIP_USER, pip.conf ``user``/``no-user``), or None."""
+    return enabled(f, "user") if f.args.command == "install" else None
 
 
 def managed(f: Facts) -> str:
@@ -187,10 +197,17 @@ def exemption(f: Facts) -> Route | None:
         if value is not None:  # pip checks "is not None": even --target "" is exempt
             why = f"pip allows {where} on an externally managed Python"
             break
-    if why is None and enabled(f, "dry-run") and setting(f, "report")[0]:
+    if why is None and dry_run(f) and setting(f, "report")[0]:
         why = "pip allows --dry-run --report on an externally managed Python"
     if why is None:
         return None
+    if wants_user(f):
+        # a venv has no user site: never its pip with --user; a --user dry run goes where --user
+        # would, if that exists (--target/--prefix/--root with --user: pip's own answer)
+        u = f.user_venv
+        if dry_run(f) and u is not None and u.state is State.OK:
+            return use_venv(f, u, f"{why}; {managed(f)}; --user asks for the user environment", user_env=True)
+        return PassThrough(why)
     env = existing_env(f)
     if env is not None and env.state is State.OK:
         return UseVenv(env, f"{why}; {managed(f)}", mutating=False, create=False)
@@ -202,7 +219,8 @@ def active_venv(f: Facts) -> Route | None:
 
 
 def user_flag(f: Facts) -> Route | None:
-    if not (mutating(f) and (f.args.flag("--user") or enabled(f, "user"))):
+    # a dry run too: it runs where --user installs, if that exists (reads_never_create)
+    if not wants_user(f) or f.args.flag("--help"):
         return None
     note = "for --user"
     here = existing_env(f)
@@ -242,7 +260,7 @@ def root_on_host(f: Facts) -> Route | None:
     if mutating(f):
         return _refuse_root(f)
     why = f"{managed(f)}; root outside a container has no user environment"
-    if f.args.command == "install" and f.args.flag("--dry-run") and not f.args.problem:
+    if dry_run(f) and not f.args.problem:
         # resolve without installing: pip's own exemption, its report thrown away (as rule 2 does)
         return PassThrough(f"{why}; resolving with --dry-run", extra_args=("--report", os.devnull))
     return PassThrough(why)
@@ -301,7 +319,7 @@ def reads_never_create(f: Facts, route: Route) -> Route:
         return route
     if route.mutating:  # uninstall from an environment that does not exist: pip's "not installed"
         return Done(msg("nothing-to-uninstall", path=path))
-    if a.command == "install" and a.flag("--dry-run"):
+    if dry_run(f):
         # resolve without creating anything: pip's own exemption, its report thrown away
         return PassThrough(
             f"{missing}; resolving with --dry-run on {f.interp.real_path}", extra_args=("--report", os.devnull)

@@ -73,12 +73,18 @@ def test_active_venv_install_goes_to_the_active_venv(activated, tmp_path, projec
     assert check.returncode == 0 and check.stdout.startswith(str(venv)), check.stderr
 
 
-@pytest.mark.parametrize("where", ["no-project", "project"])
-def test_target_passes_through(tmp_path, shim_env, where):
+def work_dir(tmp_path: Path, where: str) -> Path:
+    """The directory a test runs pip in: a project with no venv yet, or no project."""
     cwd = tmp_path / "work"
     cwd.mkdir()
     if where == "project":
         (cwd / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    return cwd
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_target_passes_through(tmp_path, shim_env, where):
+    cwd = work_dir(tmp_path, where)
     target = tmp_path / "target"
 
     r = run(["pip", "install", "--target", target, "demo-lib==1.0"], shim_env, cwd)
@@ -106,6 +112,18 @@ def test_dry_run_report_passes_through(tmp_path, shim_env, where):
     assert report["pip_version"] == SUT.pip_version  # the system pip ran (there is no venv)
     assert [item["metadata"]["name"] for item in report["install"]] == ["demo-lib"]
     assert report["install"][0]["metadata"]["version"] == "2.0"
+    assert "Would install demo-lib-2.0" in r.stdout
+    assert venvs_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_pip_dry_run_from_the_environment_is_a_dry_run_that_creates_nothing(tmp_path, shim_env, where):
+    """pip reads PIP_DRY_RUN=1 as --dry-run: it resolves on the real pip with its own exemption."""
+    cwd = work_dir(tmp_path, where)
+
+    r = run(["pip", "install", "demo-lib"], {**shim_env, "PIP_DRY_RUN": "1"}, cwd)
+
+    assert r.returncode == 0, r.stderr
     assert "Would install demo-lib-2.0" in r.stdout
     assert venvs_under(tmp_path) == []
 
