@@ -63,6 +63,15 @@ def wants_user(f: Facts) -> str | None:
     return enabled(f, "user") if f.args.command == "install" else None
 
 
+def _asks_user(where: str) -> str:
+    """The reason's words for rule 4, naming a setting that stood for --user (PIP_NO_USER=1 does)."""
+    return (
+        "--user asks for the user environment"
+        if where == "--user"
+        else f"--user ({where}) asks for the user environment"
+    )
+
+
 def managed(f: Facts) -> str:
     return f"{f.interp.real_path} is externally managed"
 
@@ -197,16 +206,18 @@ def exemption(f: Facts) -> Route | None:
         if value is not None:  # pip checks "is not None": even --target "" is exempt
             why = f"pip allows {where} on an externally managed Python"
             break
-    if why is None and dry_run(f) and setting(f, "report")[0]:
+    report = why is None and dry_run(f) and setting(f, "report")[0]
+    if report:
         why = "pip allows --dry-run --report on an externally managed Python"
     if why is None:
         return None
-    if wants_user(f):
+    where = wants_user(f)
+    if where:
         # a venv has no user site: never its pip with --user; a --user dry run goes where --user
         # would, if that exists (--target/--prefix/--root with --user: pip's own answer)
         u = f.user_venv
-        if dry_run(f) and u is not None and u.state is State.OK:
-            return use_venv(f, u, f"{why}; {managed(f)}; --user asks for the user environment", user_env=True)
+        if report and u is not None and u.state is State.OK:
+            return use_venv(f, u, f"{why}; {managed(f)}; {_asks_user(where)}", user_env=True)
         return PassThrough(why)
     env = existing_env(f)
     if env is not None and env.state is State.OK:
@@ -220,13 +231,14 @@ def active_venv(f: Facts) -> Route | None:
 
 def user_flag(f: Facts) -> Route | None:
     # a dry run too: it runs where --user installs, if that exists (reads_never_create)
-    if not wants_user(f) or f.args.flag("--help"):
+    where = wants_user(f)
+    if not where or f.args.flag("--help"):
         return None
     note = "for --user"
     here = existing_env(f)
     if here is not None and f.user_venv is not None and here.path != f.user_venv.path:
         note += f"; python3 here runs {here.path}, which will not see it"
-    return _user_env(f, _reason(f, "--user asks for the user environment"), note)
+    return _user_env(f, _reason(f, _asks_user(where)), note)
 
 
 def nearest_venv(f: Facts) -> Route | None:

@@ -728,6 +728,8 @@ def test_a_user_dry_run_goes_where_user_would_and_never_takes_user_into_a_venv(h
     facts = make_facts(**EXISTING_VENV, **how, user_venv=cand(USER_VENV, USER, "ok"))
     route = rules.decide(facts)
     assert isinstance(route, UseVenv) and route.env.path == USER_VENV
+    where = facts.pip_settings.get("user", (None, None))[1]
+    assert ("--user (PIP_NO_USER) asks" in route.reason) is (where == "PIP_NO_USER"), "says what stood for --user"
     assert (route.create, route.mutating) == (False, False)
     p = plan(route, facts)
     assert "--user" not in p.commands[0] and p.env["PIP_USER"] == "0"
@@ -740,6 +742,7 @@ def test_a_user_dry_run_goes_where_user_would_and_never_takes_user_into_a_venv(h
         ("install --user --dry-run --report - attrs", "ok", UseVenv),
         ("install --user --target /t attrs", "ok", PassThrough),  # pip's own "Can not combine"
         ("install --user --root /r attrs", "ok", PassThrough),
+        ("install --user --dry-run --report - --target /t attrs", "ok", PassThrough),
     ],
 )
 def test_an_exemption_with_user_never_runs_in_the_directorys_venv(argv, user_env, expect):
@@ -747,6 +750,7 @@ def test_an_exemption_with_user_never_runs_in_the_directorys_venv(argv, user_env
     assert isinstance(route, expect)
     if expect is UseVenv:
         assert route.env.path == USER_VENV and not route.mutating
+        assert route.reason.endswith("; --user asks for the user environment")
     else:
         assert route.extra_args == ()
 
