@@ -231,7 +231,7 @@ def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | No
     info = None
     if python is None and real is not None and real.python:
         info = interp_mod.inspect(real.python, environ)
-        chosen = None if hop_done else python_setting(environ, info.prefix if info else None)
+        chosen = None if hop_done or info is None else python_setting(environ, info.prefix, info.pip_version)
         if chosen is None:
             return real.python, None, info
         (python, python_from), info = chosen, None
@@ -273,7 +273,7 @@ def gather(
     pip_settings = {}
     if managed and mutating:
         options = options_for(args.command, info.pip_version)
-        pip_settings = read_settings(environ, args.command, info.prefix, isolated, options)
+        pip_settings = read_settings(environ, args.command, info.prefix, isolated, options, info.pip_version)
     config = load_settings(environ, with_apps=managed and mutating)
     is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False

@@ -21,6 +21,7 @@ import os
 from collections.abc import Container, Iterable, Mapping
 
 from pipshim import paths
+from pipshim.pip_argv import version_key
 
 # Option names (pip's long names without dashes) that can change the install target.
 TARGET_SETTINGS = ("break-system-packages", "target", "prefix", "root", "user", "dry-run", "report")
@@ -31,15 +32,20 @@ _READ = (*TARGET_SETTINGS, *_SAME_DEST)
 _ENV_IGNORED = ("version", "help")  # pip's ENV_NAMES_IGNORED
 
 
-def config_files(environ: Mapping[str, str], prefix: str | None, isolated: bool) -> list[str]:
+def config_files(
+    environ: Mapping[str, str], prefix: str | None, isolated: bool, pip_version: str | None = None
+) -> list[str]:
+    """The files pip ``pip_version`` reads (None: the newest pip), lowest first."""
     env_file = environ.get("PIP_CONFIG_FILE")
     if env_file == os.devnull:
         return []
+    home = paths.home(environ)
     # platformdirs: a blank value is the default; an empty item is "" + pip (./pip/pip.conf), as in pip
     xdg_dirs = environ.get("XDG_CONFIG_DIRS", "")
     config_dirs = (xdg_dirs if xdg_dirs.strip() else "/etc/xdg").split(os.pathsep)
+    if pip_version is not None and version_key(pip_version) < (24, 1):  # platformdirs < 4 expanded ~ in each
+        config_dirs = [_expand_user(d, home) for d in config_dirs]
     files = [os.path.join(d, "pip", "pip.conf") for d in config_dirs] + ["/etc/pip.conf"]
-    home = paths.home(environ)
     if not isolated and not (env_file and os.path.exists(env_file)):
         # as pip reads it (platformdirs takes any value that is not blank), not as pipshim's own paths do
         config_home = environ.get("XDG_CONFIG_HOME", "")
@@ -51,6 +57,13 @@ def config_files(environ: Mapping[str, str], prefix: str | None, isolated: bool)
     if env_file:
         files.append(env_file)
     return files
+
+
+def _expand_user(path: str, home: str) -> str:
+    """os.path.expanduser with the home of ``environ`` (``~user`` is looked up as it does)."""
+    if path == "~" or path.startswith("~/"):
+        return home + path[1:] if home else path
+    return os.path.expanduser(path) if path.startswith("~") else path
 
 
 def _normalize(name: str) -> str:
@@ -68,12 +81,12 @@ def env_items(environ: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
 
 
 def _merged(
-    environ: Mapping[str, str], prefix: str | None, isolated: bool, names: tuple[str, ...]
+    environ: Mapping[str, str], prefix: str | None, isolated: bool, names: tuple[str, ...], pip_version: str | None
 ) -> dict[str, tuple[str, str]]:
     """pip's merged configuration, ``"section.name" -> (value, where)``, for ``names`` only
     (a file that mentions none of them is not parsed); the environment as section ``:env:``."""
     merged: dict[str, tuple[str, str]] = {}
-    for path in config_files(environ, prefix, isolated):
+    for path in config_files(environ, prefix, isolated, pip_version):
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
@@ -114,13 +127,15 @@ def read_settings(
     prefix: str | None,
     isolated: bool,
     options: Container[str] | None = None,
+    pip_version: str | None = None,
 ) -> dict[str, tuple[str, str]]:
-    """``{name: (value, where it was set)}`` for the TARGET_SETTINGS that are set.
+    """``{name: (value, where it was set)}`` for the TARGET_SETTINGS that are set, as pip
+    ``pip_version`` reads them (None: the newest).
 
     ``options``: the long options the command's parser has (pip ignores any other name);
     None: all of them.
     """
-    merged = _merged(environ, prefix, isolated, _READ)
+    merged = _merged(environ, prefix, isolated, _READ, pip_version)
     found: dict[str, tuple[str, str]] = {}
     sections = ("global", command, ":env:") if command and command != "global" else ("global", ":env:")
     for name, value, where in _effective(merged, sections):
@@ -129,12 +144,16 @@ def read_settings(
     return found
 
 
-def python_setting(environ: Mapping[str, str], prefix: str | None) -> tuple[str, str] | None:
+def python_setting(
+    environ: Mapping[str, str], prefix: str | None, pip_version: str | None = None
+) -> tuple[str, str] | None:
     """``--python`` as pip's main parser reads it from ``PIP_PYTHON`` or ``[global] python``
     (never isolated: that parser is built before ``--isolated`` is looked at), with where it was set."""
     if "_PIP_RUNNING_IN_SUBPROCESS" in environ:  # pip's own mark that the --python hop is done
         return None
     found = None
-    for _name, value, where in _effective(_merged(environ, prefix, False, ("python",)), ("global", ":env:")):
+    for _name, value, where in _effective(
+        _merged(environ, prefix, False, ("python",), pip_version), ("global", ":env:")
+    ):
         found = (value, where)
     return found

@@ -633,6 +633,17 @@ def test_xdg_config_dirs_read_as_platformdirs_does(env):
     assert config_files({**env, "XDG_CONFIG_HOME": " "}, None, False)[-1] == f"{env['HOME']}/.config/pip/pip.conf"
 
 
+@pytest.mark.parametrize(
+    ("pip_version", "expanded"), [("23.0.1", True), ("24.0", True), ("24.1", False), (None, False)]
+)
+def test_a_tilde_in_xdg_config_dirs_is_the_home_before_pip_24_1(env, pip_version, expanded):
+    """pip < 24.1 vendored a platformdirs that ran expanduser over each item; later ones do not."""
+    from pipshim.pipconf import config_files
+
+    first = config_files({**env, "XDG_CONFIG_DIRS": "~/xdg:/b"}, None, True, pip_version)[0]
+    assert first == (f"{env['HOME']}/xdg/pip/pip.conf" if expanded else "~/xdg/pip/pip.conf")
+
+
 def test_python_setting_is_pip_python_then_global_python_never_isolated(env, conf):
     from pipshim.pipconf import python_setting
 
