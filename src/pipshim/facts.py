@@ -14,8 +14,8 @@ from pipshim import interp as interp_mod
 from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
-from pipshim.pip_argv import PipArgs, parse, python_option, truthy
-from pipshim.pipconf import read_settings
+from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
+from pipshim.pipconf import python_setting, read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
@@ -66,6 +66,7 @@ class Facts(Record):
     real_pip: RealPip | None
     interp: Interp | None  # the interpreter the real pip runs on
     pip_settings: Mapping[str, tuple] = Factory(dict)  # pipconf: name -> (value, where)
+    python_from: str | None = None  # what chose interp instead of the real pip's own: --python, PIP_PYTHON, a file
     config: Settings = Factory(Settings)
     active: Candidate | None = None  # VIRTUAL_ENV
     venvs: tuple = ()  # rule 5's candidates, nearest first
@@ -243,6 +244,25 @@ def _req_files(args: PipArgs, cwd: str) -> dict:
     return read_all(requirement, constraint, cwd)
 
 
+def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | None) -> tuple:
+    """The interpreter pip works on, as pip's main parser picks it: ``--python`` before the
+    command, else ``PIP_PYTHON``, else ``[global] python``, else the real pip's own (none of
+    them once pip's own hop is done). Returns (path, what chose it or None, Interp or None)."""
+    hop_done = "_PIP_RUNNING_IN_SUBPROCESS" in environ
+    python = None if hop_done else python_option(argv)
+    python_from = "--python" if python else None
+    info = None
+    if python is None and real is not None and real.python:
+        info = interp_mod.inspect(real.python, environ)
+        chosen = None if hop_done or info is None else python_setting(environ, info.prefix, info.pip_version)
+        if chosen is None:
+            return real.python, None, info
+        (python, python_from), info = chosen, None
+    if python and os.path.isdir(python):  # pip's --python accepts an environment directory
+        python = os.path.join(python, "bin", "python")
+    return python, python_from, interp_mod.inspect(python, environ) if python else None
+
+
 def gather(
     invoked_as: str,
     argv: list[str],
@@ -265,16 +285,18 @@ def gather(
         return Facts(
             invoked_as, parse(argv), cwd, uid, environ, shim_dir, real, None, disabled=disabled, reentered=reentered
         )
-    python = python_option(argv) or (real.python if real else None)
-    if python and os.path.isdir(python):  # pip's --python accepts an environment directory
-        python = os.path.join(python, "bin", "python")
-    info = interp_mod.inspect(python, environ) if python else None
+    _, python_from, info = _interpreter(argv, environ, real)
     args = parse(argv, info.pip_version if info else None)  # None: read as the newest pip
-    isolated = args.flag("--isolated") or bool(truthy(environ.get("PIP_ISOLATED")))
+    # pip loads its config isolated only for this exact word (cli/main.py: "--isolated" in cmd_args),
+    # not for an abbreviation nor PIP_ISOLATED, though both set the option
+    isolated = "--isolated" in argv
     managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
     mutating = args.command in ("install", "uninstall")
-    pip_settings = read_settings(environ, args.command, info.prefix, isolated) if managed and mutating else {}
+    pip_settings = {}
+    if managed and mutating:
+        options = options_for(args.command, info.pip_version)
+        pip_settings = read_settings(environ, args.command, info.prefix, isolated, options, info.pip_version)
     config = load_settings(environ, with_apps=managed and mutating)
     is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
@@ -290,6 +312,7 @@ def gather(
         real_pip=real,
         interp=info,
         pip_settings=pip_settings,
+        python_from=python_from,
         config=config,
         is_root=is_root,
         in_container=in_container,

@@ -128,6 +128,12 @@ def _options_for(command: str | None, index: int) -> _Table:
     return table
 
 
+def options_for(command: str | None, pip_version: str | None = None) -> dict[str, tuple[str, bool]]:
+    """Every option name pip ``pip_version`` reads for ``command`` -> (canonical name, takes a value)."""
+    longs, shorts = _options_for(command, _version_index(pip_version))
+    return {**longs, **shorts}
+
+
 class PipArgs(Record):
     """A parsed pip command line.
 

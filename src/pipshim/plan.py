@@ -55,6 +55,34 @@ def child_env(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
     return env
 
 
+def _pip_vars(env: dict[str, str], *names: str) -> None:
+    """Drop every ``PIP_`` variable pip reads as one of ``names`` (it takes any case: PIP_User)."""
+    for var in [v for v in env if v.startswith("PIP_") and v[4:].lower().replace("_", "-") in names]:
+        del env[var]
+
+
+def no_python_hop(f: Facts, env: dict[str, str]) -> None:
+    """When --python, PIP_PYTHON or pip.conf's python chose the interpreter, a pip we run in an
+    environment must not hop to it: no PIP_PYTHON, and pip's own mark that its hop is done
+    (which a pip.conf's python would otherwise make)."""
+    if f.python_from is not None:
+        _pip_vars(env, "python")
+        env["_PIP_RUNNING_IN_SUBPROCESS"] = "1"
+
+
+def venv_env(f: Facts, route: UseVenv, command: tuple[str, ...]) -> dict[str, str]:
+    """The environment of a venv's pip. The user environment's: no user install (PIP_NO_USER=1
+    means one to pip too), PIP_USER=0 set last so that it wins. No --python hop, unless the
+    real pip installs with --python (into a venv made --without-pip)."""
+    env = child_env(f.environ)
+    if route.user_env:
+        _pip_vars(env, "user", "no-user")
+        env["PIP_USER"] = "0"
+    if command[0] != f.real_pip.path:
+        no_python_hop(f, env)
+    return env
+
+
 def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
     """pip of the venv by the name we were called as (its texts then say `pip3 …` as pip's would)."""
     argv = f.args.without_python_option()
@@ -112,6 +140,7 @@ def pipx_env(f: Facts, global_: bool) -> dict[str, str]:
         env["PIPX_BIN_DIR"] = f.shim_dir
     for var in ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_REQUIRE_VIRTUALENV"):
         env.pop(var, None)  # they would make pipx's own pip calls fail
+    no_python_hop(f, env)  # nor must they run on another interpreter
     if env.get("PIPX_HOME") and not os.path.isabs(env["PIPX_HOME"]) and f.pipx is not None:
         env["PIPX_HOME"] = f.pipx.home  # ignored as relative (facts.pipx_facts): pipx uses the same home
     return env
@@ -170,15 +199,15 @@ def plan(route: Route, f: Facts) -> Plan:
         cmd = (f.real_pip.path, *f.real_pip.prefix, *f.args.with_options(route.extra_args))
         return Plan(route, _noted(route.note, read_note(f, route)), (cmd,), child_env(f.environ))
     if isinstance(route, UseVenv):
-        env = child_env(f.environ, PIP_USER="0") if route.user_env else child_env(f.environ)
+        command = venv_command(f, route)
         create = None
         if route.create:
             create = create_spec(route, f)
         return Plan(
             route,
             _noted(venv_line(route, f), read_note(f, route)),
-            (venv_command(f, route),),
-            env,
+            (command,),
+            venv_env(f, route, command),
             lock=route.env.path if route.mutating else None,
             create=create,
             **_links(route, f),

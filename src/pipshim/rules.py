@@ -52,10 +52,29 @@ def enabled(f: Facts, name: str) -> str | None:
     return where if value is True or (isinstance(value, str) and truthy(value)) else None
 
 
+def dry_run(f: Facts) -> bool:
+    """An install that only resolves: --dry-run, or PIP_DRY_RUN / pip.conf ``dry-run`` as pip reads them."""
+    return f.args.command == "install" and enabled(f, "dry-run") is not None
+
+
 def mutating(f: Facts) -> bool:
-    """An install or uninstall that changes an environment (not --help, not --dry-run)."""
+    """An install or uninstall that changes an environment (not --help, not a dry run)."""
     a = f.args
-    return a.command in MUTATING and not (a.flag("--help") or a.flag("--dry-run"))
+    return a.command in MUTATING and not (a.flag("--help") or dry_run(f))
+
+
+def wants_user(f: Facts) -> str | None:
+    """Where an install's --user came from (the flag, PIP_USER, pip.conf ``user``/``no-user``), or None."""
+    return enabled(f, "user") if f.args.command == "install" else None
+
+
+def _asks_user(where: str) -> str:
+    """The reason's words for rule 4, naming a setting that stood for --user (PIP_NO_USER=1 does)."""
+    return (
+        "--user asks for the user environment"
+        if where == "--user"
+        else f"--user ({where}) asks for the user environment"
+    )
 
 
 def managed(f: Facts) -> str:
@@ -192,10 +211,19 @@ def exemption(f: Facts) -> Route | None:
         if value is not None:  # pip checks "is not None": even --target "" is exempt
             why = f"pip allows {where} on an externally managed Python"
             break
-    if why is None and enabled(f, "dry-run") and setting(f, "report")[0]:
+    report = why is None and dry_run(f) and setting(f, "report")[0]
+    if report:
         why = "pip allows --dry-run --report on an externally managed Python"
     if why is None:
         return None
+    where = wants_user(f)
+    if where:
+        # a venv has no user site: never its pip with --user; a --user dry run goes where --user
+        # would, if that exists (--target/--prefix/--root with --user: pip's own answer)
+        u = f.user_venv
+        if report and u is not None and u.state is State.OK:
+            return use_venv(f, u, f"{why}; {managed(f)}; {_asks_user(where)}", user_env=True)
+        return PassThrough(why)
     env = existing_env(f)
     if env is not None and env.state is State.OK:
         return UseVenv(env, f"{why}; {managed(f)}", mutating=False, create=False)
@@ -207,13 +235,15 @@ def active_venv(f: Facts) -> Route | None:
 
 
 def user_flag(f: Facts) -> Route | None:
-    if not (mutating(f) and (f.args.flag("--user") or enabled(f, "user"))):
+    # a dry run too: it runs where --user installs, if that exists (reads_never_create)
+    where = wants_user(f)
+    if not where or f.args.flag("--help"):
         return None
     note = "for --user"
     here = existing_env(f)
     if here is not None and f.user_venv is not None and here.path != f.user_venv.path:
         note += f"; python3 here runs {here.path}, which will not see it"
-    return _user_env(f, _reason(f, "--user asks for the user environment"), note)
+    return _user_env(f, _reason(f, _asks_user(where)), note)
 
 
 def nearest_venv(f: Facts) -> Route | None:
@@ -247,7 +277,7 @@ def root_on_host(f: Facts) -> Route | None:
     if mutating(f):
         return _refuse_root(f)
     why = f"{managed(f)}; root outside a container has no user environment"
-    if f.args.command == "install" and f.args.flag("--dry-run") and not f.args.problem:
+    if dry_run(f) and not f.args.problem:
         # resolve without installing: pip's own exemption, its report thrown away (as rule 2 does)
         return PassThrough(f"{why}; resolving with --dry-run", extra_args=("--report", os.devnull))
     return PassThrough(why)
@@ -306,7 +336,7 @@ def reads_never_create(f: Facts, route: Route) -> Route:
         return route
     if route.mutating:  # uninstall from an environment that does not exist: pip's "not installed"
         return Done(msg("nothing-to-uninstall", path=path))
-    if a.command == "install" and a.flag("--dry-run"):
+    if dry_run(f):
         # resolve without creating anything: pip's own exemption, its report thrown away
         return PassThrough(
             f"{missing}; resolving with --dry-run on {f.interp.real_path}", extra_args=("--report", os.devnull)

@@ -73,12 +73,18 @@ def test_active_venv_install_goes_to_the_active_venv(activated, tmp_path, projec
     assert check.returncode == 0 and check.stdout.startswith(str(venv)), check.stderr
 
 
-@pytest.mark.parametrize("where", ["no-project", "project"])
-def test_target_passes_through(tmp_path, shim_env, where):
+def work_dir(tmp_path: Path, where: str) -> Path:
+    """The directory a test runs pip in: a project with no venv yet, or no project."""
     cwd = tmp_path / "work"
     cwd.mkdir()
     if where == "project":
         (cwd / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    return cwd
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_target_passes_through(tmp_path, shim_env, where):
+    cwd = work_dir(tmp_path, where)
     target = tmp_path / "target"
 
     r = run(["pip", "install", "--target", target, "demo-lib==1.0"], shim_env, cwd)
@@ -107,6 +113,42 @@ def test_dry_run_report_passes_through(tmp_path, shim_env, where):
     assert [item["metadata"]["name"] for item in report["install"]] == ["demo-lib"]
     assert report["install"][0]["metadata"]["version"] == "2.0"
     assert "Would install demo-lib-2.0" in r.stdout
+    assert venvs_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["no-project", "project"])
+def test_pip_dry_run_from_the_environment_is_a_dry_run_that_creates_nothing(tmp_path, shim_env, where):
+    """pip reads PIP_DRY_RUN=1 as --dry-run: it resolves on the real pip with its own exemption."""
+    cwd = work_dir(tmp_path, where)
+
+    r = run(["pip", "install", "demo-lib"], {**shim_env, "PIP_DRY_RUN": "1"}, cwd)
+
+    assert r.returncode == 0, r.stderr
+    assert "Would install demo-lib-2.0" in r.stdout
+    assert venvs_under(tmp_path) == []
+
+
+def test_an_empty_target_in_a_later_pip_conf_cancels_an_earlier_one(tmp_path, shim_env):
+    """pip merges every file's section.key before it skips empty values: `target =` in
+    ~/.config/pip/pip.conf undoes ~/.pip/pip.conf's target, so this is no --target install."""
+    home = Path(shim_env["HOME"])
+    (home / ".pip").mkdir()
+    (home / ".pip" / "pip.conf").write_text(f"[global]\ntarget = {tmp_path / 'target'}\n")
+    (home / ".config" / "pip").mkdir(parents=True)
+    (home / ".config" / "pip" / "pip.conf").write_text("[global]\ntarget =\n")
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    # the user's files are read (PIP_CONFIG_FILE names no file), not the machine's global ones
+    env = {**shim_env, "PIP_CONFIG_FILE": str(tmp_path / "none.conf"), "XDG_CONFIG_DIRS": str(xdg)}
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+
+    r = run(["pip", "install", "--dry-run", "demo-lib"], env, cwd)
+
+    assert r.returncode == 0, r.stderr
+    assert "externally-managed" not in r.stderr
+    assert "Would install demo-lib-2.0" in r.stdout
+    assert not (tmp_path / "target").exists()
     assert venvs_under(tmp_path) == []
 
 

@@ -611,6 +611,100 @@ def test_an_empty_value_is_ignored_as_in_pip(env, conf):
     assert read_settings(env, "install", None, False)["target"] == ("/file", f"{path} [global]")
 
 
+def test_an_empty_value_in_a_later_file_cancels_an_earlier_one_as_in_pip(env, conf):
+    """pip merges section.key over every file first and skips an empty value only then."""
+    conf("home/.pip/pip.conf", "[global]\ntarget = /tmp/x\nroot = /r\n")
+    conf("config/pip/pip.conf", "[global]\ntarget =\n")
+    assert read_settings(env, "install", None, False) == {"root": ("/r", f"{env['HOME']}/.pip/pip.conf [global]")}
+
+
+def test_an_empty_env_var_does_not_cancel_a_file_its_section_comes_after(env, conf):
+    path = conf("config/pip/pip.conf", "[install]\nuser = yes\n")
+    env["PIP_USER"] = ""
+    assert read_settings(env, "install", None, False) == {"user": ("yes", f"{path} [install]")}
+
+
+@pytest.mark.parametrize("var", ["PIP_Target", "PIP_TARGET", "PIP_target", "PIP_--target"])
+def test_any_pip_prefix_counts_with_the_rest_of_the_name_in_any_case(env, var):
+    env[var] = "/t"
+    assert read_settings(env, "install", None, False) == {"target": ("/t", var)}
+
+
+def test_pip_prefix_itself_is_case_sensitive_and_pips_ignored_names_are_ignored(env):
+    env.update(pip_target="/t", Pip_Root="/r", PIP_break_system_packages="1", PIP_HELP="1")
+    assert read_settings(env, "install", None, False) == {"break-system-packages": ("1", "PIP_break_system_packages")}
+
+
+@pytest.mark.parametrize(("value", "where"), [("1", "PIP_NO_USER"), ("yes", "conf")])
+def test_no_user_is_read_as_user_with_its_value_as_pip_does(env, conf, value, where):
+    """pip strtobools a store_false option's config value and stores it: no-user = 1 is --user."""
+    if where == "conf":
+        where = conf("config/pip/pip.conf", f"[global]\nno-user = {value}\n") + " [global]"
+    else:
+        env[where] = value
+    assert read_settings(env, "install", None, False) == {"user": (value, where)}
+
+
+def test_user_and_no_user_the_later_one_wins(env, conf):
+    path = conf("config/pip/pip.conf", "[global]\nuser = yes\n")
+    env["PIP_NO_USER"] = "0"
+    assert read_settings(env, "install", None, False) == {"user": ("0", "PIP_NO_USER")}
+    assert read_settings(env, "install", None, True) == {}, "isolated: no user config, no env"
+    assert read_settings({**env, "PIP_NO_USER": ""}, "install", None, False) == {"user": ("yes", f"{path} [global]")}
+
+
+def test_a_setting_the_commands_parser_lacks_is_ignored_as_pip_does():
+    """pip uninstall has no --user, --target, --dry-run: PIP_USER and the like do nothing there."""
+    from pipshim.pip_argv import options_for
+
+    env = {"HOME": "/nonexistent", "PIP_CONFIG_FILE": os.devnull}
+    env.update(PIP_USER="1", PIP_TARGET="/t", PIP_DRY_RUN="1", PIP_BREAK_SYSTEM_PACKAGES="1")
+    uninstall = read_settings(env, "uninstall", None, False, options_for("uninstall", "23.0.1"))
+    assert uninstall == {"break-system-packages": ("1", "PIP_BREAK_SYSTEM_PACKAGES")}
+    assert set(read_settings(env, "install", None, False, options_for("install", "23.0.1"))) == {
+        "user",
+        "target",
+        "dry-run",
+        "break-system-packages",
+    }
+
+
+def test_xdg_config_dirs_read_as_platformdirs_does(env):
+    """A blank XDG_CONFIG_DIRS is /etc/xdg; an empty item is "", so pip reads pip/pip.conf in the cwd."""
+    from pipshim.pipconf import config_files
+
+    assert config_files({**env, "XDG_CONFIG_DIRS": " "}, None, True)[:2] == ["/etc/xdg/pip/pip.conf", "/etc/pip.conf"]
+    assert config_files({**env, "XDG_CONFIG_DIRS": "/a:"}, None, True)[:3] == [
+        "/a/pip/pip.conf",
+        "pip/pip.conf",
+        "/etc/pip.conf",
+    ]
+    assert config_files({**env, "XDG_CONFIG_HOME": " "}, None, False)[-1] == f"{env['HOME']}/.config/pip/pip.conf"
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "expanded"), [("23.0.1", True), ("24.0", True), ("24.1", False), (None, False)]
+)
+def test_a_tilde_in_xdg_config_dirs_is_the_home_before_pip_24_1(env, pip_version, expanded):
+    """pip < 24.1 vendored a platformdirs that ran expanduser over each item; later ones do not."""
+    from pipshim.pipconf import config_files
+
+    first = config_files({**env, "XDG_CONFIG_DIRS": "~/xdg:/b"}, None, True, pip_version)[0]
+    assert first == (f"{env['HOME']}/xdg/pip/pip.conf" if expanded else "~/xdg/pip/pip.conf")
+
+
+def test_python_setting_is_pip_python_then_global_python_never_isolated(env, conf):
+    from pipshim.pipconf import python_setting
+
+    assert python_setting(env, None) is None
+    path = conf("config/pip/pip.conf", "[install]\npython = /inst\n[global]\npython = /glob\n")
+    assert python_setting(env, None) == ("/glob", f"{path} [global]"), "the main parser reads [global] only"
+    env["PIP_Python"] = "/env"
+    assert python_setting(env, None) == ("/env", "PIP_Python")
+    env["_PIP_RUNNING_IN_SUBPROCESS"] = "1"
+    assert python_setting(env, None) is None, "pip's hop is done: it reads no --python"
+
+
 @pytest.mark.parametrize(
     ("argv", "wanted"),
     [(["--version"], False), (["freeze"], False), (["list"], True), (["show", "x"], True), (["install", "x"], True)],
@@ -641,3 +735,75 @@ def test_pip_quiet_is_counted_as_pip_counts_it_and_silences_the_line(value, coun
 def test_pip_quiet_is_not_read_with_isolated():
     f = make_facts(argv="--isolated list")
     assert not f.replace(environ={**f.environ, "PIP_QUIET": "1"}).quiet
+
+
+# --- what gather() reads of pip's settings, as pip does ----------------------------------
+
+
+def _gather_env(tmp_path, **extra) -> dict[str, str]:
+    """The system pip (externally managed: the rules apply) with a user pip.conf setting --target."""
+    conf = tmp_path / "config" / "pip" / "pip.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("[global]\ntarget = /from-conf\n")
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_CONFIG_DIRS=str(tmp_path / "xdg"), **extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra", "isolated"),
+    [
+        (["install", "--isolated", "x"], {}, True),
+        (["--isolated", "install", "x"], {}, True),
+        (["install", "--isol", "x"], {}, False),  # the option, but pip looks for the exact word
+        (["install", "x"], {"PIP_ISOLATED": "1"}, False),
+    ],
+)
+def test_only_the_exact_word_isolated_makes_pip_skip_user_config_and_env(tmp_path, argv, extra, isolated):
+    from pipshim import facts
+
+    f = facts.gather("pip", argv, _gather_env(tmp_path, PIP_PREFIX="/from-env", **extra), str(tmp_path / "shims"))
+    assert f.interp is not None and f.interp.externally_managed
+    assert ("target" in f.pip_settings, "prefix" in f.pip_settings) == (not isolated, not isolated)
+
+
+def test_uninstall_ignores_pip_user_and_the_install_only_settings(tmp_path):
+    from pipshim import facts
+
+    env = _gather_env(tmp_path, PIP_USER="1", PIP_BREAK_SYSTEM_PACKAGES="1")
+    f = facts.gather("pip", ["uninstall", "-y", "six"], env, str(tmp_path / "shims"))
+    assert f.pip_settings == {"break-system-packages": ("1", "PIP_BREAK_SYSTEM_PACKAGES")}
+    f = facts.gather("pip", ["install", "six"], env, str(tmp_path / "shims"))
+    assert set(f.pip_settings) == {"break-system-packages", "user", "target"}
+
+
+def test_the_interpreter_is_chosen_as_pips_main_parser_does(tmp_path, monkeypatch):
+    """--python before the command, else PIP_PYTHON, else [global] python (the real pip's site
+    config too), else the real pip's own; none of them once pip's own hop is done."""
+    from pipshim import facts
+    from pipshim.realpip import RealPip
+
+    from .factories import make_interp
+
+    prefix = tmp_path / "prefix"
+    monkeypatch.setattr(facts.interp_mod, "inspect", lambda path, env: make_interp(path, prefix=str(prefix)))
+    real = RealPip("/usr/bin/pip", "/usr/bin/python3", ())
+    env = {"HOME": str(tmp_path), "PIP_CONFIG_FILE": os.devnull}
+
+    def chosen(argv, **extra):
+        python, where, info = facts._interpreter(argv, {**env, **extra}, real)
+        assert info is not None and info.path == python
+        return python, where
+
+    assert chosen(["install", "x"]) == ("/usr/bin/python3", None)
+    assert chosen(["install", "x"], PIP_PYTHON="/v/bin/python") == ("/v/bin/python", "PIP_PYTHON")
+    assert chosen(["install", "x"], PIP_python="/v/bin/python") == ("/v/bin/python", "PIP_python")
+    assert chosen(["--python", "/w/bin/python", "install", "x"], PIP_PYTHON="/v/bin/python")[1] == "--python"
+    assert chosen(["install", "x"], PIP_PYTHON=str(tmp_path)) == (f"{tmp_path}/bin/python", "PIP_PYTHON")
+    hop_done = {"_PIP_RUNNING_IN_SUBPROCESS": "1", "PIP_PYTHON": "/v/bin/python"}
+    assert chosen(["--python", "/w/bin/python", "install", "x"], **hop_done) == ("/usr/bin/python3", None)
+    prefix.mkdir()
+    (prefix / "pip.conf").write_text("[global]\npython = /site/bin/python\n")
+    assert chosen(["install", "x"], PIP_CONFIG_FILE="") == ("/site/bin/python", f"{prefix}/pip.conf [global]")

@@ -731,6 +731,97 @@ def test_a_read_in_a_project_without_a_venv_says_so_and_what_it_reads_instead():
     assert route.note == f"{PROJ_VENV} does not exist yet: pip list reads {SYSTEM_PYTHON}'s packages instead"
 
 
+DRY_RUN_SETTINGS = [{"dry-run": ("1", "PIP_DRY_RUN")}, {"dry-run": ("yes", "/etc/pip.conf [install]")}]
+
+
+@pytest.mark.parametrize("settings", DRY_RUN_SETTINGS)
+def test_pip_dry_run_from_the_environment_or_pip_conf_is_a_dry_run(settings):
+    """pip reads PIP_DRY_RUN / dry-run = yes as --dry-run: nothing is created, no lock is taken."""
+    for where in ({}, NEW_PROJECT, {"is_root": True}):  # the user env, a new .venv, root on a host
+        facts = make_facts(argv="install attrs", pip_settings=settings, **where)
+        route = rules.decide(facts)
+        assert isinstance(route, PassThrough) and route.extra_args == ("--report", os.devnull), where
+    route = rules.decide(make_facts(argv="install attrs", pip_settings=settings, **EXISTING_VENV))
+    assert isinstance(route, UseVenv) and (route.create, route.mutating) == (False, False)
+
+
+USER_DRY_RUNS = [
+    {"argv": "install --user --dry-run attrs"},
+    {"argv": "install --dry-run attrs", "pip_settings": {"user": ("1", "PIP_USER")}},
+    {"argv": "install --dry-run attrs", "pip_settings": {"user": ("1", "PIP_NO_USER")}},  # pip's quirk
+    {"argv": "install --user attrs", "pip_settings": {"dry-run": ("1", "PIP_DRY_RUN")}},
+]
+
+
+@pytest.mark.parametrize("how", USER_DRY_RUNS)
+def test_a_user_dry_run_goes_where_user_would_and_never_takes_user_into_a_venv(how):
+    """No user environment yet: the real pip resolves (the system Python has a user site);
+    with one: its pip, without --user and with PIP_USER=0. Never the project's venv's pip."""
+    facts = make_facts(**EXISTING_VENV, **how)
+    route = rules.decide(facts)
+    assert isinstance(route, PassThrough) and route.extra_args == ("--report", os.devnull)
+    facts = make_facts(**EXISTING_VENV, **how, user_venv=cand(USER_VENV, USER, "ok"))
+    route = rules.decide(facts)
+    assert isinstance(route, UseVenv) and route.env.path == USER_VENV
+    where = facts.pip_settings.get("user", (None, None))[1]
+    assert ("--user (PIP_NO_USER) asks" in route.reason) is (where == "PIP_NO_USER"), "says what stood for --user"
+    assert (route.create, route.mutating) == (False, False)
+    p = plan(route, facts)
+    assert "--user" not in p.commands[0] and p.env["PIP_USER"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("argv", "user_env", "expect"),
+    [
+        ("install --user --dry-run --report - attrs", "missing", PassThrough),
+        ("install --user --dry-run --report - attrs", "ok", UseVenv),
+        ("install --user --target /t attrs", "ok", PassThrough),  # pip's own "Can not combine"
+        ("install --user --root /r attrs", "ok", PassThrough),
+        ("install --user --dry-run --report - --target /t attrs", "ok", PassThrough),
+    ],
+)
+def test_an_exemption_with_user_never_runs_in_the_directorys_venv(argv, user_env, expect):
+    route = rules.decide(make_facts(argv=argv, **EXISTING_VENV, user_venv=cand(USER_VENV, USER, user_env)))
+    assert isinstance(route, expect)
+    if expect is UseVenv:
+        assert route.env.path == USER_VENV and not route.mutating
+        assert route.reason.endswith("; --user asks for the user environment")
+    else:
+        assert route.extra_args == ()
+
+
+def test_the_user_environments_pip_never_sees_a_user_install_in_any_spelling():
+    environ = {"HOME": HOME, "PIP_NO_USER": "1", "PIP_User": "1", "PIP_user": "yes", "PIP_INDEX_URL": "http://x"}
+    facts = make_facts(argv="install --user attrs", environ=environ)
+    p = plan(rules.decide(facts), facts)
+    assert {k: v for k, v in p.env.items() if k.startswith("PIP_")} == {"PIP_INDEX_URL": "http://x", "PIP_USER": "0"}
+
+
+def test_uninstall_ignores_pip_user_and_runs_in_the_venv_here():
+    """pip uninstall has no --user option, so PIP_USER does nothing there (facts drop it too)."""
+    route = rules.decide(make_facts(argv="uninstall -y six", pip_settings={"user": ("1", "PIP_USER")}, **EXISTING_VENV))
+    assert isinstance(route, UseVenv) and route.env.path == PROJ_VENV and route.mutating
+
+
+@pytest.mark.parametrize("where", ["PIP_PYTHON", "/etc/pip.conf [global]", "--python"])
+def test_a_venvs_pip_never_hops_to_the_interpreter_pip_python_named(where):
+    """The venv's pip would read PIP_PYTHON / [global] python itself and run on that interpreter."""
+    environ = {"HOME": HOME, "PIP_PYTHON": SYSTEM_PYTHON, "PIP_Python": SYSTEM_PYTHON}
+    facts = make_facts(python_from=where, environ=environ, **EXISTING_VENV)
+    p = plan(rules.decide(facts), facts)
+    assert p.env["_PIP_RUNNING_IN_SUBPROCESS"] == "1" and not any(k.lower() == "pip_python" for k in p.env)
+    # a venv made --without-pip: the real pip's --python does the job, so no mark there
+    facts = make_facts(python_from=where, environ=environ, venvs=(cand(PROJ_VENV, NEAREST, "ok", pips=()),))
+    p = plan(rules.decide(facts), facts)
+    assert "--python" in p.commands[0] and "_PIP_RUNNING_IN_SUBPROCESS" not in p.env
+    # pass-through: the real pip makes its own hop
+    facts = make_facts(python_from=where, environ=environ, pip_settings={"target": ("/t", "PIP_TARGET")})
+    p = plan(rules.decide(facts), facts)
+    assert "_PIP_RUNNING_IN_SUBPROCESS" not in p.env and p.env["PIP_PYTHON"] == SYSTEM_PYTHON
+    facts = make_facts(**EXISTING_VENV)  # nothing chose another interpreter: no mark
+    assert "_PIP_RUNNING_IN_SUBPROCESS" not in plan(rules.decide(facts), facts).env
+
+
 def test_upgrading_pip_outside_projects_with_no_user_environment_creates_nothing():
     for argv in ("install -U pip", "install --upgrade PIP", "install pip"):
         route = rules.decide(make_facts(argv=argv))
