@@ -55,18 +55,41 @@ if sys.version_info < (3, 11):  # venv detection happened in site.py, which -S s
 # Follow the file's own links only until the versioned name (python3 -> python3.11): a minor
 # upgrade then leaves the venv's python dangling (recognised as broken), while a path through
 # a stable directory link (Homebrew's opt/python@X.Y -> Cellar/python@X.Y/X.Y.Z) is kept as
-# venv does, so a patch upgrade that removes the old Cellar dir does not break the venv.
+# venv does, so a patch upgrade that removes the old Cellar dir does not break the venv. A path
+# is kept only where the venv finds this Python's own stdlib from it, as the interpreter will
+# look: upward from the venv's home, else at the prefix it was built for (a link into a moved
+# or relocatable install, /usr/local/bin/python3.12 -> /opt/py/bin/python3.12, is resolved).
 want = "python%d.%d" % sys.version_info[:2]
+stdlib = os.path.realpath(os.path.dirname(os.__file__))
+sub = os.path.relpath(stdlib, os.path.realpath(sys.base_prefix))
+
+
+def finds_stdlib(path):
+    d = os.path.dirname(path)
+    while True:
+        if os.path.isfile(os.path.join(d, sub, "os.py")):
+            return os.path.realpath(os.path.join(d, sub)) == stdlib
+        if os.path.dirname(d) == d:
+            break
+        d = os.path.dirname(d)
+    import sysconfig
+
+    built = sysconfig.get_config_var("prefix") or ""
+    return bool(built) and os.path.realpath(os.path.join(built, sub)) == stdlib
+
+
 real = exe
 for _ in range(40):
-    if os.path.basename(real) == want or not os.path.islink(real):
+    if os.path.basename(real) == want and finds_stdlib(real):
+        break
+    if not os.path.islink(real):
         break
     target = os.readlink(real)
     where = os.path.dirname(real)
     if ".." in target.split("/"):  # ".." is relative to the real directory, not to the link's name
         where = os.path.realpath(where)
     real = os.path.join(where, target)
-if os.path.basename(real) != want:
+if os.path.basename(real) != want or not finds_stdlib(real):
     real = os.path.realpath(exe)
 if os.path.basename(real).startswith("python"):
     exe = os.path.normpath(real)
@@ -83,7 +106,7 @@ print(json.dumps({
 """
 
 
-_PROBE_VERSION = 2  # part of a remembered answer's key: bump when _PROBE answers differently
+_PROBE_VERSION = 3  # part of a remembered answer's key: bump when _PROBE answers differently
 # what _PROBE prints: a remembered answer without one of them (older, or damaged) is asked again
 _PROBED = frozenset(("exe", "stdlib", "impl", "tag", "version", "xy", "abiflags", "bits64"))
 
