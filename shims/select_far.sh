@@ -2,26 +2,6 @@
 # shimrender.py: what pick() does when no venv was found from the current directory upward,
 # and the real python or pip next on PATH. The python shim reads it only when it gets there.
 
-# select.sh's owner_ok calls it only where no mark of pipshim's vouches and the group may write
-# (the fork path, umask 002): the python shim reads it late, off its common path
-
-# the user's private group (umask 002): named after the user, no other member, nobody else's
-# primary group (pure sh reads; sh has no local variables: every name here starts with pg_)
-private_group() { # $1 gid, $2 uid
-    pg_user= pg_ok=1
-    while IFS=: read -r pg_name _ pg_id pg_gid _; do
-        if [ "$pg_id" = "$2" ]; then pg_user=$pg_name; elif [ "$pg_gid" = "$1" ]; then return 1; fi
-    done </etc/passwd
-    [ -n "$pg_user" ] || return 1
-    while IFS=: read -r pg_name _ pg_id pg_members; do
-        [ "$pg_id" = "$1" ] || continue
-        [ "$pg_name" = "$pg_user" ] || return 1
-        case ",$pg_members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
-        return $pg_ok
-    done </etc/group
-    return 1
-}
-
 in_container() {
     if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
     for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done
@@ -52,14 +32,14 @@ user_home() {
 pick_far() {
     user_home
     d=$here
-    # rule 6: a project whose .venv is to be made; never $HOME itself (the same directory: -ef)
-    while [ "$d" != / ] && { [ -z "$H" ] || [ ! "$d" -ef "$H" ]; }; do
-        found=
-        for m in $PROJECT_MARKERS; do [ -e "$d/$m" ] || [ -h "$d/$m" ] && { found=1; break; }; done
-        if [ -z "$found" ]; then
-            for m in "$d/$MARKER_PREFIX"*"$MARKER_SUFFIX"; do [ -e "$m" ] || [ -h "$m" ] && { found=1; break; }; done
-        fi
-        if [ -n "$found" ]; then
+    # rule 6: a project whose .venv is to be made; never / nor $HOME itself (the same directory:
+    # -ef); marker_in (rendered) reads the directory once, as discovery.project_marker lists it.
+    # (A `case` costs dash a third of what a `[` does: this walk runs on every python call
+    # outside projects.)
+    while :; do
+        case $d in /) break ;; esac
+        case $H in /*) [ "$d" -ef "$H" ] && break ;; esac
+        if marker_in "$d"; then
             state "$d"
             if [ "$st" != foreign ]; then
                 state "$d/.venv"
@@ -71,7 +51,7 @@ pick_far() {
             skipped=1 # a foreign project, or its foreign .venv
             break
         fi
-        d=${d%/*}; [ -n "$d" ] || d=/
+        d=${d%/*}; case $d in "") d=/ ;; esac
     done
     # rule 8: root outside a container has no user environment
     root=0
@@ -101,15 +81,6 @@ pick_far() {
         missing | empty | incomplete) ;;
         *) path=$u; fail user_env_unusable; return ;;
     esac
-}
-
-# state(), continued: $p is a symlink that leads to no venv, which pipshim never uses, creates
-# through or removes; $target makes the not-venv and user-env-unusable lines the link's
-# (shimrender.LINK_FIRST). The one fork, and only for such a link: its target, as ls shows it
-link_state() {
-    st=not-venv target=$(ls -ld -- "$p" 2>/dev/null)
-    target=${target#*" $p -> "}
-    if [ -e "$p" ]; then detail_link_not_venv; else detail_link_dangling; fi
 }
 
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork

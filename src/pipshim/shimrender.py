@@ -2,7 +2,7 @@
 
 The shims pick an environment in sh alone (no Python start), so they must apply the
 same rules as discovery.py and rules.py; that selection is written once (shims/select.sh,
-shims/select_far.sh) and rendered into both. Nothing it needs is written twice: venv names,
+select_far.sh, select_rare.sh) and rendered into both. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
 messages and exit codes all come from here. A template names what each of its blocks holds
 (``# start rendered: near far …`` … ``# end rendered``, see PARTS) and shims.install()
@@ -77,7 +77,7 @@ def _read_line() -> str:
 SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
 LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
-FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state
+RARE_DETAILS = ("link-dangling", "link-not-venv")  # select_rare.sh's link_state
 
 
 def _venv_here() -> str:
@@ -88,6 +88,25 @@ def _venv_here() -> str:
     tests += [f'[ -d "$1/{name}" ]' for name in discovery.VENV_NAMES]
     tests += [f'[ -f "$1/{name}/pyvenv.cfg" ]' for name in discovery.OTHER_VENV_NAMES]
     return f"venv_here() {{ {' || '.join(tests)}; }}"
+
+
+def _marker_in(width: int = 3) -> str:
+    """``marker_in DIR``: whether DIR holds a project marker (rule 6), as discovery.project_marker
+    finds one: in a listing of DIR (so a dangling link counts, and an unreadable DIR has none).
+    One glob that every marker matches (``[Pprs][eiy][pqt]*``) reads DIR once and keeps the few
+    names to test; a test per marker name would cost dash more than the read."""
+    prefix, suffix = discovery.PROJECT_MARKER_GLOB
+    stems = [*discovery.PROJECT_MARKERS, prefix]
+    width = min(width, *(len(s) for s in stems))
+    classes = []
+    for i in range(width):
+        chars = sorted({s[i] for s in stems})
+        if not all(c.isalnum() for c in chars):
+            raise ValueError(f"a project marker has a character sh would read in a [...] class: {chars}")
+        classes.append("[" + "".join(chars) + "]")
+    names = " | ".join([*discovery.PROJECT_MARKERS, f"{prefix}*{suffix}"])
+    glob = "".join(classes) + "*"
+    return f'marker_in() {{ for m in "$1"/{glob}; do case ${{m##*/}} in {names}) return 0 ;; esac; done; return 1; }}'
 
 
 def _constants(group: str, site: str = "") -> list[str]:
@@ -107,16 +126,15 @@ def _constants(group: str, site: str = "") -> list[str]:
     if group == "far":  # select_far.sh: projects, root, containers, the user environment, PATH
         return [
             f"is_false() {{ case $1 in {_case_pattern(FALSE_WORDS)}) return 0 ;; esac; return 1; }}",
-            f"PROJECT_MARKERS={sh_quote(' '.join(discovery.PROJECT_MARKERS))}",
-            f"MARKER_PREFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[0])}",
-            f"MARKER_SUFFIX={sh_quote(discovery.PROJECT_MARKER_GLOB[1])}",
+            _marker_in(),
             f"ROOT_USER_VENV={sh_quote(paths.USER_VENV_ROOT_IN_CONTAINER)}",
             f"CONTAINER_FILES={sh_quote(' '.join(facts.CONTAINER_FILES))}",
             f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
             f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
             f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
-            *(_detail(key) for key in FAR_DETAILS),
         ]
+    if group == "rare":  # select_rare.sh: what only the rarely taken paths need
+        return [_detail(key) for key in RARE_DETAILS]
     if group == "shim":  # handing over to pipshim.boot or the resolver, and the shims' messages
         return [
             f"PIPSHIM_SITE={sh_quote(site)}",
@@ -142,7 +160,7 @@ def _constants(group: str, site: str = "") -> list[str]:
 
 
 # what each part of a template's rendered blocks holds: its constants, then its sh (if any)
-PARTS = {"near": "select.sh", "far": "select_far.sh", "shim": None, "reads": "reads.sh"}
+PARTS = {"near": "select.sh", "far": "select_far.sh", "rare": "select_rare.sh", "shim": None, "reads": "reads.sh"}
 STUBS = "stubs"
 _FUNCTION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", re.M)
 
@@ -177,7 +195,8 @@ def _source(part: str) -> str:
 
 
 def selection(part: str) -> str:
-    """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
+    """The sh of one part of the selection (shims/select.sh, select_far.sh, select_rare.sh,
+    reads.sh), as rendered."""
     return minify(_source(part))
 
 
@@ -197,7 +216,7 @@ def functions(part: str, names: tuple[str, ...]) -> str:
 def owner_check() -> str:
     """sh for ``sh -c SCRIPT _ DIR``: exit 0 if select.sh's owner_ok takes DIR as the user's own
     (the shell hook's check of a venv pipshim has not marked)."""
-    body = functions("far", ("private_group",)) + functions("near", ("owner_ok",))
+    body = functions("rare", ("private_group",)) + functions("near", ("owner_ok",))
     return "detail_owner() { :; }\ndetail_writable() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
 
 

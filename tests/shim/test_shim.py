@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sut import SUT
 
-from pipshim import shimrender, shims
+from pipshim import discovery, shimrender, shims
 from pipshim.cli import ENTRY
 from pipshim.realpip import SHIM_ID
 
@@ -430,3 +430,40 @@ def test_the_owner_check_of_the_shell_hook_refuses_a_directory_others_may_write(
     env = {"PATH": "/usr/bin:/bin"}
     rcs = [subprocess.run([shell, "-c", script, "_", str(d)], env=env).returncode for d in (own, shared)]
     assert rcs == [0, 1]
+
+
+# names a project directory may hold, markers or not: each is tested alone in its own directory
+MARKER_CANDIDATES = [
+    *discovery.PROJECT_MARKERS,
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements.in",
+    "pytest.ini",
+    "setup.txt",
+    "Pipfile.lock",
+    "pyproject.toml.orig",
+    "sequirements.txt",
+    "[Pprs][eiy][pqt]*",  # the glob's own text, as a file name: not a marker
+]
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_the_shims_marker_check_finds_a_marker_where_discovery_does(tmp_path, shell):
+    """Rule 6's project markers: the one glob the rendered marker_in reads each directory with
+    finds a marker exactly where discovery.project_marker's listing does (a dangling link too)."""
+    script = shimrender._marker_in() + '\nmarker_in "$1"\n'
+    env = {"PATH": "/usr/bin:/bin"}
+    cases = []
+    for i, name in enumerate(MARKER_CANDIDATES):
+        for kind in ("file", "dangling-link"):
+            d = tmp_path / f"{i}-{kind}"
+            d.mkdir()
+            if kind == "file":
+                (d / name).write_text("")
+            else:
+                (d / name).symlink_to(tmp_path / "gone")
+            cases.append((name, kind, d))
+    got = {(n, k): subprocess.run([shell, "-c", script, "_", str(d)], env=env).returncode == 0 for n, k, d in cases}
+    want = {(n, k): discovery.project_marker(str(d)) is not None for n, k, d in cases}
+    assert got == want
+    assert sum(want.values()) == 2 * (len(discovery.PROJECT_MARKERS) + 2)  # the test holds markers and non-markers
