@@ -56,6 +56,8 @@ def interactive(shell: str, rc_text: str, lines: list[str], env: dict, cwd: Path
     else:
         rc = home / ".config" / "fish" / "config.fish"
         env["XDG_CONFIG_HOME"] = str(home / ".config")
+        # else fish's first prompt event starts a man-page scan into HOME that outlives the shell
+        (home / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True, exist_ok=True)
         argv = [shell_exe("fish"), "-i"]
     rc.parent.mkdir(parents=True, exist_ok=True)
     rc.write_text(rc_text + "\n")
@@ -186,6 +188,69 @@ def test_a_venv_activated_by_hand_is_left_alone(shell, shim_bin, shim_env, tree,
     values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
     assert stderr == ""
     assert values == [str(reference_venv), "none", str(proj / ".venv"), str(proj / ".venv" / "bin" / SCRIPT)]
+
+
+def has_deactivate(shell: str) -> str:
+    """A line printing ``@@yes`` when ``deactivate`` is a command in the shell, else ``@@no``."""
+    if shell == "fish":
+        return 'if type -q deactivate; echo "@@yes"; else; echo "@@no"; end'
+    return 'if command -v deactivate >/dev/null; then echo "@@yes"; else echo "@@no"; fi'
+
+
+def prompt(shell: str) -> str:
+    """A line after which the shell has shown a prompt: fish with no terminal shows none, so
+    its prompt event is sent by hand (bash and zsh show one after every line)."""
+    return "emit fish_prompt" if shell == "fish" else "true"
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_deactivate_turns_the_hooks_venv_off_until_the_project_is_left(shell, shim_bin, shim_env, tree):
+    """`deactivate`, the habit from `source .venv/bin/activate`, undoes what the hook did, and
+    the hook keeps that venv off while we stay in its project; another project, or this one
+    visited again, is activated as usual. The command exists only while the hook's venv is on."""
+    work, proj = tree
+    other = work / "other" / ".venv"
+    (other / "bin").mkdir(parents=True)
+    (other / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    home = Path(shim_env["HOME"])
+    path_probe = f'echo "@@{var(shell, "PATH")}"'
+    lines = [path_probe, has_deactivate(shell), "cd proj", has_deactivate(shell), "deactivate"]
+    lines += [probe(shell, "$VIRTUAL_ENV"), probe(shell, "$_OLD_VIRTUAL_PATH"), path_probe, has_deactivate(shell)]
+    lines += [probe(shell, f"command -v {SCRIPT}"), prompt(shell), "mkdir sub", "cd sub", probe(shell, "$VIRTUAL_ENV")]
+    lines += ["cd ../../other", probe(shell, "$VIRTUAL_ENV"), "deactivate", "cd ../proj", probe(shell, "$VIRTUAL_ENV")]
+    lines += [probe(shell, f"command -v {SCRIPT}"), "cd ..", has_deactivate(shell), path_probe]
+    values, stderr = interactive(shell, rc_line(shim_bin, shim_env, shell), lines, shim_env, work, home)
+    assert stderr == ""
+    before = values[0]
+    venv, script = str(proj / ".venv"), str(proj / ".venv" / "bin" / SCRIPT)
+    assert values == [
+        *[before, "no", "yes"],  # `deactivate` only with the hook's venv on
+        *["", "", before, "no", "none"],  # off: no _OLD_VIRTUAL_* left, PATH as it was, no command
+        "",  # still off at the next prompt, and in a directory below
+        *[str(other), venv, script],  # another project, then this one visited again: on
+        *["no", before],  # left: the command goes with the venv
+    ]
+
+
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_deactivate_of_a_venv_activated_by_hand_stays_that_venvs_own(shell, shim_bin, shim_env, tree, reference_venv):
+    """Activated by hand on top of the hook's venv, that venv's own `deactivate` is the one that
+    runs, also after the rc file is read again; the hook takes over at the next prompt."""
+    work, proj = tree
+    home = Path(shim_env["HOME"])
+    line = rc_line(shim_bin, shim_env, shell)
+    # activate's prompt would reach stderr in an interactive shell
+    if shell == "fish":
+        lines, activate = ["set -gx VIRTUAL_ENV_DISABLE_PROMPT 1"], f"source {reference_venv}/bin/activate.fish"
+    else:
+        lines, activate = ["VIRTUAL_ENV_DISABLE_PROMPT=1"], f". {reference_venv}/bin/activate"
+    lines += ["cd proj", activate, "deactivate", prompt(shell), probe(shell, "$VIRTUAL_ENV"), has_deactivate(shell)]
+    lines += [activate, line, "cd ..", probe(shell, "$VIRTUAL_ENV"), "deactivate", probe(shell, "$VIRTUAL_ENV")]
+    lines += [has_deactivate(shell), "cd proj", probe(shell, "$VIRTUAL_ENV"), has_deactivate(shell)]
+    values, stderr = interactive(shell, line, lines, shim_env, work, home)
+    assert stderr == ""
+    venv = str(proj / ".venv")
+    assert values == [venv, "yes", str(reference_venv), "", "no", venv, "yes"]
 
 
 def test_other_venv_names_and_a_new_venv_are_found_at_the_next_prompt(shim_bin, shim_env, tmp_path):

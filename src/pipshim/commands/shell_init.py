@@ -20,6 +20,10 @@ a project runs the project's copy, never a user-environment link in the bin dir:
   removes exactly that entry and that variable; a venv activated by hand
   (``source .venv/bin/activate``: ``_OLD_VIRTUAL_PATH``, or a ``VIRTUAL_ENV`` the hook
   did not set) is left alone;
+- while its venv is on, ``deactivate`` (unless the shell has one already: a hand
+  activation's is never replaced or removed) deactivates it, and the walk passes that venv
+  over (no check, no activation) until it finds another or none: the user's habit from
+  ``activate`` works, and is not undone at the next prompt;
 - ``PIPSHIM_HOOK=0`` switches it off at any time (what it added is removed), and
   ``--no-hook`` leaves it out. sh/dash gets PATH only.
 
@@ -90,6 +94,15 @@ _pipshim_off() {
     esac
     [ "${VIRTUAL_ENV:-}" = "$_PIPSHIM_VENV" ] && unset VIRTUAL_ENV
     unset _PIPSHIM_VENV
+    # our `deactivate` goes with the activation; after `source X/bin/activate` it is X's
+    [ -z "${_pipshim_dv:-}" ] || [ -n "${_OLD_VIRTUAL_PATH+set}" ] || unset -f deactivate 2>/dev/null
+    _pipshim_dv=
+}
+_pipshim_deactivate() {
+    # `deactivate` in a venv the hook activated: off, and kept off while the walk finds it
+    _pipshim_skip=${_PIPSHIM_VENV:-}
+    _pipshim_off
+    @REHASH@
 }
 _pipshim_ours() {
     @MARKED@
@@ -117,6 +130,7 @@ _pipshim_hook() {
                 v=${d%/}${n:+/$n}
                 [ -f "$v/pyvenv.cfg" ] && [ -d "$v/bin" ] && [ -O "$v" ] || continue
                 case $v in *:*) continue ;; esac # PATH would split it: never put on PATH
+                [ "$v" != "${_pipshim_skip:-}" ] || { found=$v; break 2; }
                 [ "$v" = "${_PIPSHIM_VENV:-}" ] || { _pipshim_ours "$v" && _pipshim_held "$v"; } || continue
                 [ -e "$v/@INCOMPLETE@" ] || found=$v
                 break 2
@@ -125,6 +139,8 @@ _pipshim_hook() {
             d=${d%/*}; [ -n "$d" ] || d=/
         done
     fi
+    # a `deactivate` holds while the walk finds that venv; anything else ends it
+    case $found in "${_pipshim_skip:-}") found= ;; *) _pipshim_skip= ;; esac
     if [ "$found" = "${_PIPSHIM_VENV:-}" ] && [ "${VIRTUAL_ENV:-}" = "$found" ]; then
         return $ret
     fi
@@ -134,6 +150,9 @@ _pipshim_hook() {
         VIRTUAL_ENV=$found
         _PIPSHIM_VENV=$found
         export PATH VIRTUAL_ENV _PIPSHIM_VENV
+        # `deactivate`, as after `source VENV/bin/activate`, unless the user has one
+        # (`function`: an alias of that name at rc time would break `deactivate() {`)
+        command -v deactivate >/dev/null || { _pipshim_dv=1; function deactivate { _pipshim_deactivate; }; }
     fi
     @REHASH@
     return $ret
@@ -160,6 +179,14 @@ function _pipshim_off
     end
     test "$VIRTUAL_ENV" = "$_PIPSHIM_VENV"; and set -e VIRTUAL_ENV
     set -e _PIPSHIM_VENV
+    # our `deactivate` goes with the activation; after `source X/bin/activate.fish` it is X's
+    set -q _pipshim_dv; and not set -q _OLD_VIRTUAL_PATH; and functions -e deactivate
+    set -e _pipshim_dv
+end
+function _pipshim_deactivate
+    # `deactivate` in a venv the hook activated: off, and kept off while the walk finds it
+    set -g _pipshim_skip $_PIPSHIM_VENV
+    _pipshim_off
 end
 function _pipshim_ours
     @MARKED@
@@ -194,6 +221,11 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
                 test -n "$n"; and set v (string trim -r -c / -- $d)/$n
                 test -f "$v/pyvenv.cfg"; and test -d "$v/bin"; and test -O "$v"; or continue
                 string match -q -- '*:*' $v; and continue # PATH would split it: never put on PATH
+                if test "$v" = "$_pipshim_skip"
+                    set found $v
+                    set done 1
+                    break
+                end
                 test "$v" = "$_PIPSHIM_VENV"; or begin; _pipshim_ours $v; and _pipshim_held $v; end; or continue
                 test -e "$v/@INCOMPLETE@"; or set found $v
                 set done 1
@@ -205,6 +237,12 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
             test -n "$d"; or set d /
         end
     end
+    # a `deactivate` holds while the walk finds that venv; anything else ends it
+    if test "$found" = "$_pipshim_skip"
+        set found ''
+    else
+        set -g _pipshim_skip ''
+    end
     if test "$found" = "$_PIPSHIM_VENV"; and test "$VIRTUAL_ENV" = "$found"
         return
     end
@@ -213,6 +251,13 @@ function _pipshim_hook --on-variable PWD --on-event fish_prompt
         set -gx PATH "$found/bin" $PATH
         set -gx VIRTUAL_ENV $found
         set -gx _PIPSHIM_VENV $found
+        # `deactivate`, as after `source VENV/bin/activate.fish`, unless the user has one
+        if not type -q deactivate
+            set -g _pipshim_dv 1
+            function deactivate
+                _pipshim_deactivate
+            end
+        end
     end
 end
 """
