@@ -40,7 +40,7 @@ held() {
 # st=<state of the venv candidate $1>, as discovery.classify() says it; detail=why
 state() {
     p=$1 target=
-    # a symlink is followed only to a venv (discovery._link_problem); else link_state (select_rare.sh)
+    # a symlink is followed only to a venv (discovery._link_problem); else link_state (select_far.sh)
     [ -h "$p" ] && { [ ! -f "$p/pyvenv.cfg" ] || [ -e "$p/$INCOMPLETE" ] || [ -h "$p/$INCOMPLETE" ]; } && { link_state; return; }
     if [ ! -e "$p" ]; then st=missing; detail_missing; return; fi
     if [ ! -d "$p" ]; then st=not-venv; detail_not_dir; return; fi

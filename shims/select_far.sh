@@ -2,6 +2,25 @@
 # shimrender.py: what pick() does when no venv was found from the current directory upward,
 # and the real python or pip next on PATH. The python shim reads it only when it gets there.
 
+# the user's private group (umask 002): named after the user, no other member, nobody else's
+# primary group (pure sh reads; sh has no local variables: every name here starts with pg_).
+# select.sh's owner_ok calls it only where no mark of pipshim's vouches and the group may write
+# (umask 002: a project directory without a venv yet, on every python call there)
+private_group() { # $1 gid, $2 uid
+    pg_user= pg_ok=1
+    while IFS=: read -r pg_name _ pg_id pg_gid _; do
+        if [ "$pg_id" = "$2" ]; then pg_user=$pg_name; elif [ "$pg_gid" = "$1" ]; then return 1; fi
+    done </etc/passwd
+    [ -n "$pg_user" ] || return 1
+    while IFS=: read -r pg_name _ pg_id pg_members; do
+        [ "$pg_id" = "$1" ] || continue
+        [ "$pg_name" = "$pg_user" ] || return 1
+        case ",$pg_members," in ,, | ,"$pg_user",) pg_ok=0 ;; esac
+        return $pg_ok
+    done </etc/group
+    return 1
+}
+
 in_container() {
     if is_true "$PIPSHIM_CONTAINER"; then return 0; elif is_false "$PIPSHIM_CONTAINER"; then return 1; fi
     for c in $CONTAINER_FILES; do [ -e "$c" ] && return 0; done
@@ -81,6 +100,15 @@ pick_far() {
         missing | empty | incomplete) ;;
         *) path=$u; fail user_env_unusable; return ;;
     esac
+}
+
+# state(), continued: $p is a symlink that leads to no venv, which pipshim never uses, creates
+# through or removes; $target makes the not-venv and user-env-unusable lines the link's
+# (shimrender.LINK_FIRST). The one fork, and only for such a link: its target, as ls shows it
+link_state() {
+    st=not-venv target=$(ls -ld -- "$p" 2>/dev/null)
+    target=${target#*" $p -> "}
+    if [ -e "$p" ]; then detail_link_not_venv; else detail_link_dangling; fi
 }
 
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork

@@ -2,7 +2,7 @@
 
 The shims pick an environment in sh alone (no Python start), so they must apply the
 same rules as discovery.py and rules.py; that selection is written once (shims/select.sh,
-select_far.sh, select_rare.sh) and rendered into both. Nothing it needs is written twice: venv names,
+shims/select_far.sh) and rendered into both. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
 messages and exit codes all come from here. A template names what each of its blocks holds
 (``# start rendered: near far …`` … ``# end rendered``, see PARTS) and shims.install()
@@ -77,7 +77,7 @@ def _read_line() -> str:
 SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
 LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
-RARE_DETAILS = ("link-dangling", "link-not-venv")  # select_rare.sh's link_state
+FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state
 
 
 def _venv_here() -> str:
@@ -132,9 +132,8 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
             f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
             f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
+            *(_detail(key) for key in FAR_DETAILS),
         ]
-    if group == "rare":  # select_rare.sh: what only the rarely taken paths need
-        return [_detail(key) for key in RARE_DETAILS]
     if group == "shim":  # handing over to pipshim.boot or the resolver, and the shims' messages
         return [
             f"PIPSHIM_SITE={sh_quote(site)}",
@@ -160,7 +159,7 @@ def _constants(group: str, site: str = "") -> list[str]:
 
 
 # what each part of a template's rendered blocks holds: its constants, then its sh (if any)
-PARTS = {"near": "select.sh", "far": "select_far.sh", "rare": "select_rare.sh", "shim": None, "reads": "reads.sh"}
+PARTS = {"near": "select.sh", "far": "select_far.sh", "shim": None, "reads": "reads.sh"}
 STUBS = "stubs"
 _FUNCTION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", re.M)
 
@@ -195,8 +194,7 @@ def _source(part: str) -> str:
 
 
 def selection(part: str) -> str:
-    """The sh of one part of the selection (shims/select.sh, select_far.sh, select_rare.sh,
-    reads.sh), as rendered."""
+    """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
     return minify(_source(part))
 
 
@@ -216,7 +214,7 @@ def functions(part: str, names: tuple[str, ...]) -> str:
 def owner_check() -> str:
     """sh for ``sh -c SCRIPT _ DIR``: exit 0 if select.sh's owner_ok takes DIR as the user's own
     (the shell hook's check of a venv pipshim has not marked)."""
-    body = functions("rare", ("private_group",)) + functions("near", ("owner_ok",))
+    body = functions("far", ("private_group",)) + functions("near", ("owner_ok",))
     return "detail_owner() { :; }\ndetail_writable() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
 
 

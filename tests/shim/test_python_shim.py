@@ -993,7 +993,7 @@ def test_the_common_cases_exec_before_the_rest_of_the_shim_is_read(shell, world,
         cwd.mkdir(exist_ok=True)
         out = run([shell, near, "-c", PRINT_PREFIX], cwd, world.env(cwd, extra))
         assert (out.returncode, out.stdout.strip(), out.stderr) == (0, str(venv), ""), cwd
-    far = cut_shim(world, "rare shim")  # none: the second pass ends it; the rare parts, the messages are never read
+    far = cut_shim(world, "shim")  # none: the second pass ends it, the messages are never read
     out = run([shell, far, "-c", PRINT_PREFIX], empty, world.env(empty))
     assert (out.returncode, out.stdout.strip(), out.stderr) == (0, real_prefix, "")
     user = world.user_env()
@@ -1007,7 +1007,7 @@ def test_a_call_that_needs_a_part_not_read_yet_goes_on_to_the_whole_flow(shell, 
     a call that needs one must reach the end of the shim, never act on the stub's answer."""
     proj = world.project("proj")
     make_broken_venv(proj / ".venv")
-    far = cut_shim(world, "rare shim")
+    far = cut_shim(world, "shim")
     out = run([shell, far, "-c", PRINT_PREFIX], proj, world.env(proj))
     assert out.returncode == TOO_FAR and out.stdout == "", out.stderr
     full = run_shim(shell, world, proj, world.env(proj), "-c", PRINT_PREFIX)
