@@ -50,11 +50,13 @@ real_pip_python() {
 }
 
 # kind=<what pipshim last found the real pip's interpreter $py to be (shimtrust.py)>: managed
-# (externally managed), plain or venv; false when it has not looked since the interpreter
-# changed, or the EXTERNALLY-MANAGED file has come or gone since (interp.inspect looks afresh)
+# (externally managed), plain or venv, and pfx=<a managed one's prefix> (empty in an older
+# record); false when it has not looked since the interpreter changed, or the
+# EXTERNALLY-MANAGED file has come or gone since (interp.inspect looks afresh)
 real_kind() {
-    v=$trust$py$PYTHON_MARK kind=
-    [ -n "$trust" ] && [ -O "$v" ] && [ ! -h "$v" ] && [ ! "$py" -nt "$v" ] && IFS= read -r kind <"$v" || return 1
+    v=$trust$py$PYTHON_MARK kind= pfx=
+    [ -n "$trust" ] && [ -O "$v" ] && [ ! -h "$v" ] && [ ! "$py" -nt "$v" ] || return 1
+    { IFS= read -r kind && { IFS= read -r pfx || :; }; } <"$v" || return 1
     stdlib=${kind#* } kind=${kind%% *}
     case $kind in
         venv) ;;
@@ -81,9 +83,13 @@ read_args() {
 }
 
 # quiet=1 when pip counts PIP_QUIET above 0 (facts.pip_quiet: a true/false word, else an
-# integer), else empty; status 2 for a value only Python's int() reads (" 1", "+1", "1_0")
+# integer), else empty; status 2 for a value only Python's int() reads (" 1", "+1", "1_0"), or
+# when pip may read quiet from elsewhere: another spelling (PIP_Quiet: pip takes the last one in
+# the environment, which sh cannot see), or, PIP_QUIET empty, a pip config file (conf_quiet)
 pip_quiet() {
     quiet=
+    quiet_spelled && return 2
+    [ -n "$PIP_QUIET" ] || ! conf_quiet || return 2
     case $PIP_QUIET in
         "") return 0 ;;
         *[!0-9]*) ;;
@@ -91,6 +97,38 @@ pip_quiet() {
         *) return 0 ;;
     esac
     if is_true "$PIP_QUIET"; then quiet=1; elif ! is_false "$PIP_QUIET"; then return 2; fi
+}
+
+# true when a pip config file pip may read says quiet (in any case, anywhere: a comment too), or
+# sh cannot tell: the files looked at are all pipconf.config_files may name for any command
+# (more, never fewer), the prefix's from real_kind; an XDG_CONFIG_DIRS entry with ~ (which some
+# pips expand), a file it cannot read, or no prefix recorded count as saying it
+conf_quiet() {
+    [ "${PIP_CONFIG_FILE-}" != /dev/null ] || return 1
+    [ -n "$pfx" ] || return 0
+    case $XDG_CONFIG_DIRS in *[![:space:]]*) dirs=$XDG_CONFIG_DIRS: ;; *) dirs=/etc/xdg: ;; esac
+    case :$dirs in *:"~"*) return 0 ;; esac
+    while [ -n "$dirs" ]; do
+        d=${dirs%%:*} dirs=${dirs#*:}
+        says_quiet "${d:+$d/}pip/pip.conf" && return # an empty entry: ./pip/pip.conf, as in pip
+    done
+    for f in /etc/pip.conf "$HOME/.pip/pip.conf" "$HOME/.config/pip/pip.conf" "$pfx/pip.conf"; do
+        says_quiet "$f" && return
+    done
+    [ -z "${XDG_CONFIG_HOME-}" ] || ! says_quiet "$XDG_CONFIG_HOME/pip/pip.conf" || return 0
+    [ -z "${PIP_CONFIG_FILE-}" ] || ! says_quiet "$PIP_CONFIG_FILE" || return 0
+    return 1
+}
+
+# true when file $1 exists and mentions quiet in any case, or cannot be read as a file (pip reads
+# only what exists, as does pipconf); a line at a time, with no fork
+says_quiet() {
+    [ -e "$1" ] || return 1
+    [ -f "$1" ] && [ -r "$1" ] || return 0
+    while IFS= read -r l || [ -n "$l" ]; do
+        case $l in *[qQ][uU][iI][eE][tT]*) return 0 ;; esac
+    done <"$1"
+    return 1
 }
 
 # a read (rule 2: it runs where an install would, if that exists) that sh can route, exec'd
@@ -113,7 +151,7 @@ read_here() {
             case $env in *//* | */./* | */../* | */. | */.. | ?*/) return ;; esac
             pip_python "$n" || return
             [ "$s" = "$env/bin/$n" ] || { [ ! -e "$env/bin/$n" ] && [ ! -h "$env/bin/$n" ]; } || return
-            pip_quiet || return
+            is_true "$PIPSHIM_QUIET" || pip_quiet || return
             if [ -z "$quiet" ] && ! is_true "$PIPSHIM_QUIET"; then
                 shown=$env
                 case $env in "${here%/}"/*) [ "$here" = / ] || [ "$here" = "$HOME" ] || shown=./${env#"${here%/}"/} ;; esac

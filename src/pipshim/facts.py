@@ -15,7 +15,7 @@ from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
 from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
-from pipshim.pipconf import python_setting, read_settings
+from pipshim.pipconf import env_setting, file_setting, python_setting, read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
@@ -66,6 +66,7 @@ class Facts(Record):
     real_pip: RealPip | None
     interp: Interp | None  # the interpreter the real pip runs on
     pip_settings: Mapping[str, tuple] = Factory(dict)  # pipconf: name -> (value, where)
+    pip_conf_quiet: str | None = None  # `quiet` as pip's config files set it for the command (pipconf.file_setting)
     python_from: str | None = None  # what chose interp instead of the real pip's own: --python, PIP_PYTHON, a file
     config: Settings = Factory(Settings)
     active: Candidate | None = None  # VIRTUAL_ENV
@@ -86,10 +87,12 @@ class Facts(Record):
 
     @property
     def pip_quiet(self) -> int:
-        """pip's own -q count: PIP_QUIET's, unless ``--isolated`` (pip then reads no PIP_
-        variable; it looks for that word alone), plus the command line's."""
-        env = 0 if "--isolated" in self.args.argv else pip_quiet(self.environ.get("PIP_QUIET"))
-        return env + self.args.count("--quiet")
+        """pip's own -q count, layered as pip layers it: its config files' ``quiet``, replaced by
+        PIP_QUIET (any spelling of QUIET, the last one; none with ``--isolated``: pip then reads
+        no PIP_ variable, and looks for that word alone) unless empty; plus the command line's."""
+        env = None if "--isolated" in self.args.argv else env_setting(self.environ, "quiet")
+        value = env[0] if env and env[0] else self.pip_conf_quiet
+        return pip_quiet(value) + self.args.count("--quiet")
 
     @property
     def quiet(self) -> bool:
@@ -216,9 +219,10 @@ def owns_root() -> bool:
 
 
 def pip_quiet(value: str | None) -> int:
-    """PIP_QUIET as pip's ConfigOptionParser counts it: a true/false word is 1/0, else an
-    integer; pip rejects anything else (a negative number too) with its own error, so 0.
-    The pip shim's sh reads the words and plain digits alike and leaves the rest to this."""
+    """PIP_QUIET, or a config file's ``quiet``, as pip's ConfigOptionParser counts it: a
+    true/false word is 1/0, else an integer; pip rejects anything else (a negative number
+    too) with its own error, so 0. The pip shim's sh reads the words and plain digits of
+    PIP_QUIET alike and leaves the rest (and any config file naming quiet) to this."""
     if not value:
         return 0  # pip skips an empty value
     word = truthy(value)
@@ -297,6 +301,10 @@ def gather(
     if managed and mutating:
         options = options_for(args.command, info.pip_version)
         pip_settings = read_settings(environ, args.command, info.prefix, isolated, options, info.pip_version)
+    # only a routed call (managed) says a `pipshim:` line for a pip.conf `quiet` to silence
+    quiet_set = (
+        file_setting(environ, "quiet", args.command, info.prefix, isolated, info.pip_version) if managed else None
+    )
     config = load_settings(environ, with_apps=managed and mutating)
     is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
     in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
@@ -312,6 +320,7 @@ def gather(
         real_pip=real,
         interp=info,
         pip_settings=pip_settings,
+        pip_conf_quiet=quiet_set[0] if quiet_set else None,
         python_from=python_from,
         config=config,
         is_root=is_root,

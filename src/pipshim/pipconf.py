@@ -1,4 +1,5 @@
-"""pip's own settings that change where an install goes, read the way pip reads them.
+"""pip's own settings that change where an install goes (and its ``quiet``, which silences
+pipshim's line as it silences pip), read the way pip reads them.
 
 pip layers, lowest first: config files (global: each ``$XDG_CONFIG_DIRS/pip/pip.conf``
 then ``/etc/pip.conf``; user: ``~/.pip/pip.conf`` then ``$XDG_CONFIG_HOME/pip/pip.conf``,
@@ -81,10 +82,16 @@ def env_items(environ: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
 
 
 def _merged(
-    environ: Mapping[str, str], prefix: str | None, isolated: bool, names: tuple[str, ...], pip_version: str | None
+    environ: Mapping[str, str],
+    prefix: str | None,
+    isolated: bool,
+    names: tuple[str, ...],
+    pip_version: str | None,
+    with_env: bool = True,
 ) -> dict[str, tuple[str, str]]:
     """pip's merged configuration, ``"section.name" -> (value, where)``, for ``names`` only
-    (a file that mentions none of them is not parsed); the environment as section ``:env:``."""
+    (a file that mentions none of them is not parsed); the environment as section ``:env:``
+    (``with_env``)."""
     merged: dict[str, tuple[str, str]] = {}
     for path in config_files(environ, prefix, isolated, pip_version):
         try:
@@ -106,7 +113,7 @@ def _merged(
                 name = _normalize(key)
                 if name in names:
                     merged[f"{section}.{name}"] = (value, f"{path} [{section}]")
-    if not isolated:
+    if with_env and not isolated:
         for name, value, var in env_items(environ):
             if name in names:
                 merged[f":env:.{name}"] = (value, var)
@@ -157,3 +164,41 @@ def python_setting(
     ):
         found = (value, where)
     return found
+
+
+def file_setting(
+    environ: Mapping[str, str],
+    name: str,
+    command: str | None,
+    prefix: str | None,
+    isolated: bool,
+    pip_version: str | None = None,
+) -> tuple[str, str] | None:
+    """``name`` as pip's config files alone set it for ``command`` (``[global]``, then
+    ``[<command>]``; an empty value skipped), with where; the ``PIP_`` layer is env_setting's."""
+    sections = ("global", command) if command and command != "global" else ("global",)
+    found = None
+    for _name, value, where in _effective(_merged(environ, prefix, isolated, (name,), pip_version, False), sections):
+        found = (value, where)
+    return found
+
+
+def env_setting(environ: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """``name`` in pip's ``PIP_`` layer, with its variable: any spelling pip reads as it (env_items),
+    the last in the environment's order winning; an empty value is returned too (pip then skips
+    the layer, and the files' value stands)."""
+    found = None
+    for key, value, var in env_items(environ):
+        if key == name:
+            found = (value, var)
+    return found
+
+
+def other_spellings(name: str) -> list[str]:
+    """Every variable pip reads as ``name`` but ``PIP_<NAME>`` (the rest of the name in any case),
+    for the pip shim, which sees only the variables it names."""
+    import itertools
+
+    rest = name.upper().replace("-", "_")
+    pairs = [(c.upper(), c.lower()) if c.isalpha() else (c,) for c in rest]
+    return ["PIP_" + "".join(p) for p in itertools.product(*pairs) if "".join(p) != rest]

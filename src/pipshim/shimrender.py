@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from pipshim import boot, discovery, facts, interp, paths, plan, realpip, shimtrust
+from pipshim import boot, discovery, facts, interp, paths, pipconf, plan, realpip, shimtrust
 from pipshim.discovery import Source
 from pipshim.errors import MESSAGES, Exit
 from pipshim.pip_argv import FALSE_WORDS, TRUE_WORDS
@@ -72,6 +72,13 @@ def _read_line() -> str:
     """``msg_read SHOWN WORDS COMMAND``: the line plan.venv_line says for a read with no notes."""
     fmt = plan.ROUTED.format(where="%s", why="%s; %s").replace("'", "'\\''")
     return f'msg_read() {{ printf \'pipshim: {fmt}\\n\' "$1" "$2" "$3" >&2; }}'
+
+
+def _spelled(name: str) -> str:
+    """``NAME_spelled``: true when pip's setting ``name`` is set in a variable other than
+    ``PIP_<NAME>`` (pipconf.other_spellings; pip takes the last in the environment's order)."""
+    test = "".join(f"${{{var}+1}}" for var in pipconf.other_spellings(name))
+    return f'{name}_spelled() {{ [ -n "{test}" ]; }}'
 
 
 SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
@@ -153,6 +160,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"WORDS_NEAREST={sh_quote(Source.NEAREST.words)}",
             f"WORDS_USER={sh_quote(Source.USER.words)}",
             _read_line(),
+            _spelled("quiet"),
             _printf("shim-missing"),
         ]
     raise ValueError(f"no constants for {group!r}")

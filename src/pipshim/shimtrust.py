@@ -21,10 +21,11 @@ its venv's mark (replaced or upgraded since pipshim last looked), so marks are t
 when that happens.
 
 The real pip's interpreter gets a mark of its own, with what pipshim found it to be in it
-(``/usr/bin/python3.pipshim-python``: ``managed STDLIB``, ``plain STDLIB`` or ``venv``), so
-that the pip shim routes a read (rule 2) in sh alone: it trusts the mark while it is ours,
-not older than the interpreter, and the EXTERNALLY-MANAGED file in STDLIB is still there
-(or still absent), the test interp.inspect makes afresh on every call.
+(``/usr/bin/python3.pipshim-python``: ``managed STDLIB`` and a line with its prefix,
+``plain STDLIB`` or ``venv``), so that the pip shim routes a read (rule 2) in sh alone: it
+trusts the mark while it is ours, not older than the interpreter, and the EXTERNALLY-MANAGED
+file in STDLIB is still there (or still absent), the test interp.inspect makes afresh on
+every call.
 """
 
 from __future__ import annotations
@@ -66,11 +67,14 @@ def ours_ok(path: str, uid: int) -> bool:
 
 
 def verdict(interp) -> str:
-    """What the pip shim reads in an interpreter's mark (rules.safe_interpreter, in words)."""
+    """What the pip shim reads in an interpreter's mark (rules.safe_interpreter, in words); a
+    managed one's second line is its prefix, whose pip.conf the shim looks in for a ``quiet``
+    (none when the prefix holds a newline: the shim then leaves the line to Python)."""
     if interp.in_venv:
         return "venv"
-    kind = "managed" if interp.externally_managed and not interp.conda else "plain"
-    return f"{kind} {interp.stdlib}"
+    if interp.externally_managed and not interp.conda:
+        return f"managed {interp.stdlib}" + ("" if "\n" in interp.prefix else f"\n{interp.prefix}")
+    return f"plain {interp.stdlib}"
 
 
 def update(

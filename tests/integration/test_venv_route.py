@@ -196,3 +196,19 @@ def test_active_venv_not_on_path_wins_over_the_project(tmp_path, shim_env, proje
     assert_imports_from_venv(active, "demo_lib", tmp_path)
     listed = run(["pip", "list"], env, project)
     assert listed.stdout == run([active / "bin" / "pip", "list"], env, project).stdout
+
+
+def test_a_pip_conf_quiet_silences_the_pipshim_line_as_pip_itself_is_quiet(tmp_path, shim_env):
+    """`quiet = 1` in a pip.conf is pip's -q: the install and the read routed after it say no line."""
+    project = make_project(tmp_path, "quiet-proj")
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nquiet = 1\n")
+    env = {**shim_env, "PIP_CONFIG_FILE": str(conf), "XDG_CONFIG_DIRS": str(tmp_path / "no-xdg")}
+    r = run(["pip", "install", "demo-lib"], env, project)
+    assert r.returncode == 0 and (project / ".venv").is_dir(), r.stderr
+    assert pipshim_lines(r.stderr) == [] and "Successfully installed" not in r.stdout, "pip was quiet too"
+    r = run(["pip", "freeze"], env, project)
+    assert r.returncode == 0 and "demo-lib==" in r.stdout.replace("_", "-"), r.stderr
+    assert pipshim_lines(r.stderr) == []
+    conf.write_text("[global]\nquiet = 0\n")
+    assert len(pipshim_lines(run(["pip", "freeze"], env, project).stderr)) == 1, "quiet = 0 is pip's default"

@@ -255,8 +255,85 @@ def python_mark(env) -> Path:
 
 
 def test_the_real_pips_python_is_recorded_as_python_found_it(env, project):
-    kind, _, stdlib = python_mark(env).read_text().rstrip("\n").partition(" ")
+    first, prefix = python_mark(env).read_text().splitlines()
+    kind, _, stdlib = first.partition(" ")
     assert kind == "managed" and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED"))
+    assert prefix == sys.base_prefix if sys.executable.startswith("/usr/") else os.path.isabs(prefix)
+
+
+def global_pip_conf_says_quiet() -> bool:
+    """/etc/pip.conf, which pip always reads: sh hands every line over if it mentions quiet."""
+    try:
+        return "quiet" in Path("/etc/pip.conf").read_text(errors="replace").lower()
+    except OSError:
+        return False
+
+
+needs_no_global_quiet = pytest.mark.skipif(global_pip_conf_says_quiet(), reason="/etc/pip.conf mentions quiet")
+
+
+@needs_no_global_quiet
+def test_an_older_record_with_no_prefix_leaves_the_line_to_python_which_writes_it_again(tool, env, project):
+    """The prefix's pip.conf may say quiet: unknown, Python says the line (PIP_CONFIG_FILE=/dev/null needs none)."""
+    mark = python_mark(env)
+    good = mark.read_text()
+    mark.write_text(good.splitlines()[0] + "\n")
+    assert not read(tool, env, project, "freeze")[2], "no config file is read: the prefix is not needed"
+    plain = {**env, "PIP_CONFIG_FILE": "", "XDG_CONFIG_DIRS": str(project.parent / "no-xdg")}
+    r, seen, python_ran = read(tool, plain, project, "freeze")
+    assert python_ran and seen is not None and pipshim_lines(r.stderr) == [LINE], r.stderr
+    assert mark.read_text() == good
+    assert not read(tool, plain, project, "freeze")[2]
+
+
+LINE = "pipshim: → ./.venv (project venv; pip freeze)"
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "line"),
+    [
+        ("PIP_CONFIG_FILE", "[global]\nquiet = 1\n", []),
+        ("PIP_CONFIG_FILE", "[freeze]\nQUIET = yes\n", []),
+        ("PIP_CONFIG_FILE", "[global]\nquiet = 0\n", [LINE]),
+        ("PIP_CONFIG_FILE", "[list]\nquiet = 2\n", [LINE]),  # another command's section
+        ("user", "[global]\nquiet = 2\n", []),
+        ("xdg", "[global]\nquiet = true\n", []),
+    ],
+)
+def test_a_pip_conf_quiet_leaves_the_read_to_python_which_counts_it(tool, env, project, where, text, line):
+    """sh does not parse pip.conf: a file that mentions quiet hands the read over."""
+    conf = project.parent / "conf" / "pip.conf"
+    extra = {"PIP_CONFIG_FILE": str(conf), "XDG_CONFIG_DIRS": str(project.parent / "no-xdg")}
+    if where == "user":
+        conf, extra["PIP_CONFIG_FILE"] = Path(env["HOME"]) / ".config" / "pip" / "pip.conf", ""
+    elif where == "xdg":
+        conf, extra = project.parent / "xdg" / "pip" / "pip.conf", {"XDG_CONFIG_DIRS": str(project.parent / "xdg")}
+        extra["PIP_CONFIG_FILE"] = ""
+    conf.parent.mkdir(parents=True)
+    conf.write_text(text)
+    r, seen, python_ran = read(tool, env, project, "freeze", **extra)
+    assert python_ran and seen is not None and pipshim_lines(r.stderr) == line, r.stderr
+    if where == "PIP_CONFIG_FILE":
+        r, seen, python_ran = read(tool, env, project, "freeze", **extra, PIP_QUIET="0")
+        assert not python_ran and pipshim_lines(r.stderr) == [LINE], "PIP_QUIET replaces every file's quiet"
+
+
+@needs_no_global_quiet
+def test_a_pip_conf_that_says_nothing_of_quiet_is_read_in_sh(tool, env, project):
+    conf = project.parent / "conf" / "pip.conf"
+    conf.parent.mkdir()
+    conf.write_text("[global]\nindex-url = https://example.invalid/simple\n")
+    xdg = str(project.parent / "no-xdg")
+    r, seen, python_ran = read(tool, env, project, "freeze", PIP_CONFIG_FILE=str(conf), XDG_CONFIG_DIRS=xdg)
+    assert not python_ran and seen is not None and pipshim_lines(r.stderr) == [LINE], r.stderr
+
+
+@pytest.mark.parametrize("name", ["PIP_Quiet", "PIP_quiet"])
+def test_pip_quiet_in_another_spelling_leaves_the_read_to_python(tool, env, project, name):
+    r, seen, python_ran = read(tool, env, project, "freeze", **{name: "1"})
+    assert python_ran and seen is not None and pipshim_lines(r.stderr) == [], r.stderr
+    r, _, python_ran = read(tool, env, project, "freeze", **{"PIP_QUIET": "1", name: "0"})
+    assert python_ran and pipshim_lines(r.stderr) == [LINE], "pip takes the later one"
 
 
 @pytest.mark.parametrize(

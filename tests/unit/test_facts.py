@@ -14,7 +14,7 @@ from pipshim.discovery import INCOMPLETE, Source, State, find_venvs, owner_probl
 from pipshim.discovery import classify as _classify
 from pipshim.discovery import find_project as _find_project
 from pipshim.pip_argv import parse
-from pipshim.pipconf import TARGET_SETTINGS, read_settings
+from pipshim.pipconf import TARGET_SETTINGS, env_setting, file_setting, other_spellings, read_settings
 
 from .factories import make_facts
 
@@ -593,6 +593,33 @@ def test_only_settings_that_change_the_target_are_kept_with_names_normalised(env
     assert "report" in TARGET_SETTINGS
 
 
+def test_a_files_quiet_is_read_from_global_then_the_commands_section_later_files_winning(env, conf):
+    glob = conf("xdg/pip/pip.conf", "[global]\nquiet = 2\n")
+    assert file_setting(env, "quiet", "list", None, False) == ("2", f"{glob} [global]")
+    user = conf("config/pip/pip.conf", "[list]\nQuiet = 0\n[global]\nquiet = yes\n")
+    assert file_setting(env, "quiet", "list", None, False) == ("0", f"{user} [list]")
+    assert file_setting(env, "quiet", "freeze", None, False) == ("yes", f"{user} [global]")
+    assert file_setting(env, "quiet", "freeze", None, True) == ("2", f"{glob} [global]"), "isolated: no user file"
+    conf("config/pip/pip.conf", "[global]\nquiet =\n")
+    assert file_setting(env, "quiet", "freeze", None, False) is None, "an empty value cancels, then is skipped"
+    env["PIP_QUIET"] = "1"
+    assert file_setting(env, "quiet", "freeze", None, False) is None, "the PIP_ layer is env_setting's"
+    env["PIP_CONFIG_FILE"] = os.devnull
+    assert file_setting(env, "quiet", "list", None, False) is None
+
+
+def test_gather_reads_a_pip_conf_quiet_for_a_read_too(tmp_path):
+    """Every routed call says a line, reads included: its quiet is read whatever the command."""
+    from pipshim import facts
+
+    env = _gather_env(tmp_path)
+    (tmp_path / "config" / "pip" / "pip.conf").write_text("[freeze]\nquiet = 1\n")
+    f = facts.gather("pip", ["freeze"], env, str(tmp_path / "shims"))
+    assert f.interp is not None and f.interp.externally_managed  # the system pip: a routed call
+    assert (f.pip_conf_quiet, f.quiet) == ("1", True)
+    assert not facts.gather("pip", ["list"], env, str(tmp_path / "shims")).quiet, "[freeze] is freeze's alone"
+
+
 def test_an_unreadable_config_file_is_skipped(env, conf):
     conf("xdg/pip/pip.conf", "target = /no-section-header\n")
     good = conf("config/pip/pip.conf", "[global]\nprefix = /p\n")
@@ -734,6 +761,44 @@ def test_pip_quiet_is_counted_as_pip_counts_it_and_silences_the_line(value, coun
 def test_pip_quiet_is_not_read_with_isolated():
     f = make_facts(argv="--isolated list")
     assert not f.replace(environ={**f.environ, "PIP_QUIET": "1"}).quiet
+
+
+@pytest.mark.parametrize(
+    ("conf", "env", "count"),
+    [
+        ("1", None, 1),
+        ("yes", None, 1),
+        ("2", None, 2),
+        ("0", None, 0),
+        ("off", None, 0),
+        ("-1", None, 0),  # pip refuses it with its own error
+        ("2", "0", 0),  # PIP_QUIET replaces the files' value, as pip layers them
+        ("0", "1", 1),
+        ("1", "", 1),  # pip skips an empty value: the files' stands
+    ],
+)
+def test_a_pip_conf_quiet_is_counted_as_pip_quiet_and_replaced_by_it(conf, env, count):
+    f = make_facts(argv="list").replace(pip_conf_quiet=conf)
+    if env is not None:
+        f = f.replace(environ={**f.environ, "PIP_QUIET": env})
+    assert (f.pip_quiet, f.quiet) == (count, count > 0)
+    assert f.replace(args=parse(["-q", "list"])).pip_quiet == count + 1, "pip adds the command line's -q"
+
+
+@pytest.mark.parametrize("name", ["PIP_Quiet", "PIP_quiet", "PIP_qUIET"])
+def test_pip_quiet_counts_in_any_spelling_pip_reads_the_last_one_winning(name):
+    f = make_facts(argv="list")
+    assert f.replace(environ={**f.environ, name: "1"}).quiet
+    assert not f.replace(environ={**f.environ, "PIP_QUIET": "1", name: "0"}).quiet, "the later one wins"
+    assert f.replace(environ={**f.environ, name: "0", "PIP_QUIET": "1"}).quiet
+    assert not f.replace(environ={**f.environ, "pip_quiet": "1"}).quiet, "pip's PIP_ prefix is upper case"
+    assert not make_facts(argv="--isolated list").replace(environ={name: "1"}).quiet
+
+
+def test_other_spellings_are_every_case_of_the_name_but_pips_own():
+    names = other_spellings("quiet")
+    assert len(names) == 31 and "PIP_QUIET" not in names and {"PIP_quiet", "PIP_Quiet"} <= set(names)
+    assert all(env_setting({n: "1"}, "quiet") == ("1", n) for n in names)
 
 
 # --- what gather() reads of pip's settings, as pip does ----------------------------------
