@@ -134,9 +134,10 @@ says_quiet() {
 # a read (rule 2: it runs where an install would, if that exists) that sh can route, exec'd
 # as pipshim's Python would run it: the real pip, or the environment pick() found with the
 # `pipshim:` line plan.venv_line says. Returns when anything is left to decide: then
-# pipshim.boot (or the resolver) does, as before. PIP_PYTHON is pip's --python (facts._interpreter).
+# pipshim.boot (or the resolver) does, as before. PIP_PYTHON is pip's --python (facts._interpreter),
+# in any spelling pip reads (python_spelled)
 read_here() {
-    [ -z "$bad$pending$skipped$unsure${PIP_PYTHON-}" ] && [ "$PIPSHIM_EXPLAIN" != 1 ] && read_args "$@" || return 0
+    [ -z "$bad$pending$skipped$unsure${PIP_PYTHON-}" ] && [ "$PIPSHIM_EXPLAIN" != 1 ] && ! python_spelled && read_args "$@" || return 0
     # config.toml may quiet the line or warn; a HOME the line's ~/ would not match as Python's
     case $HOME in /*/ | *//* | */./* | */../* | */. | */..) return ;; /*) ;; *) return ;; esac
     case $XDG_CONFIG_HOME in /*) cfg=$XDG_CONFIG_HOME ;; *) cfg=$HOME/.config ;; esac

@@ -161,6 +161,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"WORDS_USER={sh_quote(Source.USER.words)}",
             _read_line(),
             _spelled("quiet"),
+            _spelled("python"),
             _printf("shim-missing"),
         ]
     raise ValueError(f"no constants for {group!r}")

@@ -234,11 +234,13 @@ def test_what_the_decision_reads_in_the_arguments_leaves_the_read_to_python(tool
     assert python_ran
 
 
-def test_pip_python_leaves_the_read_to_python_which_keeps_the_venvs_pip_from_hopping(tool, env, project):
-    """pip's main parser reads PIP_PYTHON as --python: the interpreter the route is chosen for."""
-    r, seen, python_ran = read(tool, env, project, "list", PIP_PYTHON=SYSTEM_PYTHON)
+@pytest.mark.parametrize("name", ["PIP_PYTHON", "PIP_Python"])
+def test_pip_python_leaves_the_read_to_python_which_keeps_the_venvs_pip_from_hopping(tool, env, project, name):
+    """pip's main parser reads PIP_PYTHON (in any spelling of its rest) as --python: the
+    interpreter the route is chosen for."""
+    r, seen, python_ran = read(tool, env, project, "list", **{name: SYSTEM_PYTHON})
     assert python_ran and seen is not None and seen["prefix"] == str(project / ".venv"), r.stderr
-    plan = explain(project, {**env, "PIP_PYTHON": SYSTEM_PYTHON}, "list")
+    plan = explain(project, {**env, name: SYSTEM_PYTHON}, "list")
     assert plan["route"] == "venv" and plan["venv"] == str(project / ".venv")
 
 
