@@ -21,10 +21,11 @@ def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
     return 0  # not reached
 
 
-def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
+def wait_for(cmd: tuple[str, ...], env: Mapping[str, str], stopped: list[int] | None = None) -> int:
     """Run a command and wait; its exit code (or 128+N if signal N killed it) becomes ours.
 
-    ^C from the terminal reaches the child too, so we only note it and let the child
+    ^C from the terminal reaches the child too, so we only note it (in ``stopped``: pip
+    catches it and exits 1, which alone would read as a failure) and let the child
     decide; SIGTERM and SIGHUP sent to us alone are passed on. The handlers are set
     before the child starts, so no signal slips between starting it and waiting for it.
     posix_spawn, not subprocess: importing subprocess alone costs ~8 ms.
@@ -32,13 +33,14 @@ def wait_for(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:
     import signal
 
     child: list[int] = []
+    noted = stopped if stopped is not None else []
 
     def forward(signum, _frame):
         if child:
             os.kill(child[0], signum)
 
     old = {
-        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum)),
         signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
         signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
     }
@@ -75,12 +77,14 @@ def run(p: Plan, f: Facts) -> int:
         return exec_(cmd, p.env)
     from pipshim import links, provision
 
+    stopped: list[int] = []  # a ^C that reached pip too while we waited
+
     def work(created: bool) -> int:
         if p.line and not f.quiet:
             say(venv_line(p.route, f, created))
         before = links.scripts(p.lock) if p.link_into else set()
-        rc = wait_for(cmd, p.env)
-        if rc not in (0, 130):
+        rc = wait_for(cmd, p.env, stopped)
+        if rc not in (0, 130) and not stopped:
             broken = _broken_pip(p, f)
             if broken:
                 say(broken)
@@ -91,7 +95,7 @@ def run(p: Plan, f: Facts) -> int:
 
     # an existing venv that vanished between the look and the lock is made again the same way
     spec = p.create or create_spec(p.route, f)
-    return provision.transaction(p.lock, spec, f.environ, f.quiet, work)
+    return provision.transaction(p.lock, spec, f.environ, f.quiet, work, lambda: bool(stopped))
 
 
 def _broken_pip(p: Plan, f: Facts) -> str | None:

@@ -79,9 +79,15 @@ def _empty(path: str) -> None:
 
 
 def transaction(
-    path: str, spec: Create | None, environ: Mapping[str, str], quiet: bool, work: Callable[[bool], int]
+    path: str,
+    spec: Create | None,
+    environ: Mapping[str, str],
+    quiet: bool,
+    work: Callable[[bool], int],
+    interrupted: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Lock, ensure, run ``work(created)``, then finish or roll back; returns work's status."""
+    """Lock, ensure, run ``work(created)``, then finish or roll back; returns work's status.
+    ``interrupted``: whether a ^C reached the work (pip exits 1 for it, as for a failure)."""
     with venvs.EnvLock(path, quiet):
         created = False
         try:  # ensure undoes its own ^C; one raised as it returns leaves a marked venv, made again later
@@ -97,5 +103,6 @@ def transaction(
             else:
                 venvs.remove(path)
                 if not quiet:
-                    say(msg("removed-interrupted" if rc in INTERRUPTED else "removed-again", path=path))
+                    stopped = rc in INTERRUPTED or interrupted()
+                    say(msg("removed-interrupted" if stopped else "removed-again", path=path))
         return rc

@@ -92,6 +92,42 @@ def test_an_interrupted_first_install_says_it_was_interrupted(tmp_path, shim_env
     assert not (project / ".venv").exists()
 
 
+# ^C while pip runs, as pip meets it: its handler says "Operation cancelled by user" and exits 1
+# (pipshim, in the same process group, gets the SIGINT too)
+CANCEL_IN_PIP = """\
+import os, signal, sys, time
+
+if os.path.basename(sys.argv[0]).startswith("pip") and "install" in sys.argv:
+    def _cancel(*_):
+        sys.stderr.write("ERROR: Operation cancelled by user\\n")
+        os._exit(1)
+
+    signal.signal(signal.SIGINT, _cancel)
+    os.killpg(os.getpgrp(), signal.SIGINT)  # the terminal's ^C reaches the whole group
+    time.sleep(30)
+"""
+
+
+def test_a_ctrl_c_that_pip_turns_into_exit_1_still_reads_as_interrupted(tmp_path, shim_env, project):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(CANCEL_IN_PIP)
+    r = subprocess.run(
+        ["pip", "install", "demo-lib"],
+        env=dict(shim_env, PYTHONPATH=str(site)),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # its own group: the SIGINT reaches pipshim and pip, not pytest
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr  # pip's own status, unchanged
+    assert "Operation cancelled by user" in r.stderr
+    assert f"pipshim: removed {project / '.venv'} again: the install that created it was interrupted" in r.stderr
+    assert "failed" not in r.stderr
+    assert not (project / ".venv").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "extra_env", "code"),
     [
