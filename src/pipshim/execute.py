@@ -89,7 +89,7 @@ def run(p: Plan, f: Facts) -> int:
             if broken:
                 say(broken)
                 return Exit.BROKEN
-        if p.link_into:
+        if p.link_into and (rc == 0 or not created):  # a new venv that failed goes again: no links into it
             links.update(p.lock, before, p.link_into, f.quiet, p.link_over)
         return rc
 

@@ -206,6 +206,26 @@ def test_a_failed_first_install_leaves_no_user_env(shim_bin, env, work):
     assert pipshim_lines(r.stderr) == []
 
 
+# pip failing after it has installed (a later package's build, a full disk): it exits 1 at the end
+FAIL_AT_EXIT = """\
+import atexit, os, sys
+
+if os.path.basename(sys.argv[0]).startswith("pip") and "install" in sys.argv:
+    atexit.register(lambda: (sys.stdout.flush(), os._exit(1)))
+"""
+
+
+def test_a_first_install_that_fails_after_installing_leaves_no_link_behind(shim_bin, env, work, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAIL_AT_EXIT)
+    r = pip(shim_bin, dict(env, PYTHONPATH=str(site)), work, "install", "demo-tool")
+    assert r.returncode == 1 and "Successfully installed demo-tool" in r.stdout, r.stderr
+    assert any(f"removed {user_venv(env)} again" in ln for ln in pipshim_lines(r.stderr)), r.stderr
+    assert not user_venv(env).exists()
+    assert not os.path.lexists(shim_bin / "demo-tool"), "a link into the venv that was removed"
+
+
 def test_user_env_location_follows_xdg_data_home_and_settings(shim_bin, env, work, tmp_path):
     assert explain(shim_bin, env, work, "install", "demo-lib")["venv"] == str(user_venv(env))
     data = tmp_path / "data"
