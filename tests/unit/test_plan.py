@@ -46,7 +46,7 @@ def ran(monkeypatch):
     """Every command execute would start, in order, instead of starting it."""
     started: list[tuple[str, ...]] = []
 
-    def record(cmd, env):
+    def record(cmd, env, stopped=None):
         started.append(tuple(cmd))
         return 0
 
@@ -55,7 +55,7 @@ def ran(monkeypatch):
     monkeypatch.setattr(pipxrun, "_run_pipx", lambda cmd, env: (record(cmd, env), ""))
     monkeypatch.setattr(pipxrun, "ensure_shared_libs", lambda *a: None)
     monkeypatch.setattr(pipxrun, "locked", lambda f, route: contextlib.nullcontext(f))
-    monkeypatch.setattr(provision, "transaction", lambda path, spec, environ, quiet, work: work(spec is not None))
+    monkeypatch.setattr(provision, "transaction", lambda path, spec, environ, quiet, work, *_: work(spec is not None))
     return started
 
 
