@@ -125,7 +125,7 @@ def main(argv: list[str]) -> None:
     sys.meta_path.insert(0, guards[0])
     sys.meta_path.append(guards[1])
     try:
-        from pipshim import cli, shimtrust
+        from pipshim import cli
         from pipshim.errors import PipshimError, say
 
         pip_args = args
@@ -135,7 +135,7 @@ def main(argv: list[str]) -> None:
                 raise NeedResolver("python flags")
             pip_args = split[1]
         try:
-            p, f = cli.decide_plan(name, pip_args, environ, shim_dir)
+            _rule, p, f = cli.decide_plan(name, pip_args, environ, shim_dir)
         except PipshimError as exc:
             say(exc.message)
             raise SystemExit(exc.exit_code) from None
@@ -148,10 +148,7 @@ def main(argv: list[str]) -> None:
             if p.exit_code is not None or not p.waits:  # a refusal or a plain exec: as execute.run does
                 from pipshim import execute
 
-                for warning in f.config.warnings:
-                    say(warning)
-                f.remember_user_env()
-                shimtrust.remember(f)
+                execute.before(f)
                 gc.enable()
                 raise SystemExit(execute.run(p, f))
             raise NeedResolver("plan")
@@ -192,12 +189,9 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
         if classify(p.lock, Source.PROJECT, os.getuid()).state is not State.OK:  # gone meanwhile: make it again
             lock.__exit__()
             raise NeedResolver("vanished")
-    for warning in f.config.warnings:
-        say(warning)
-    f.remember_user_env()
-    from pipshim import shimtrust
+    from pipshim import execute
 
-    shimtrust.remember(f)
+    execute.before(f)
     if p.line and not f.quiet:
         say(p.line)
     link = None

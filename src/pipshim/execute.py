@@ -11,9 +11,31 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from pipshim import paths
 from pipshim.errors import Exit, say
 from pipshim.facts import Facts
 from pipshim.plan import Plan, create_spec, venv_line
+
+
+def before(f: Facts) -> None:
+    """What every call that acts does first, whichever path acts (cli.resolve, boot): the
+    settings' warnings, then the state the shims read next time (never for explain)."""
+    from pipshim import shimtrust
+
+    for warning in f.config.warnings:
+        say(warning)
+    remember_user_env(f)
+    shimtrust.remember(f)
+
+
+def remember_user_env(f: Facts) -> None:
+    """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
+
+    PIPSHIM_USER_VENV is read by the shim itself, so it needs no file.
+    """
+    if f.user_venv is not None and not f.environ.get("PIPSHIM_USER_VENV"):
+        default = paths.user_venv(f.environ, None, f.is_root and f.in_container)
+        paths.sync_user_env_file(f.environ, f.user_venv.path, default)
 
 
 def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:

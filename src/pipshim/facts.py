@@ -96,15 +96,6 @@ class Facts(Record):
         """No `pipshim:` line: pipshim's setting, or pip told to be quiet."""
         return self.config.quiet or self.pip_quiet > 0
 
-    def remember_user_env(self) -> None:
-        """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
-
-        PIPSHIM_USER_VENV is read by the shim itself, so it needs no file.
-        """
-        if self.user_venv is not None and not self.environ.get("PIPSHIM_USER_VENV"):
-            default = paths.user_venv(self.environ, None, self.is_root and self.in_container)
-            paths.sync_user_env_file(self.environ, self.user_venv.path, default)
-
     @property
     def root_on_host(self) -> bool:
         """Root outside a container: has no user environment, never installs libraries system-wide."""
