@@ -281,7 +281,7 @@ def gather(
     # pip loads its config isolated only for this exact word (cli/main.py: "--isolated" in cmd_args),
     # not for an abbreviation nor PIP_ISOLATED, though both set the option
     isolated = "--isolated" in argv
-    managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
+    managed = bool(info and info.managed)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
     mutating = args.command in ("install", "uninstall")
     pip_settings = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 
 from pipshim.errors import PipshimError, say
 from pipshim.realpip import SHIM_ID, is_our_shim, which
@@ -77,14 +78,6 @@ def default_names(version: str | None = None, python_shims: bool = True) -> list
     return names
 
 
-# Asked once of every python3.N found on PATH: its stdlib (where EXTERNALLY-MANAGED lives) and
-# whether it is a venv (an activated venv's python3.N is not a Python to give shims to)
-_STDLIB_QUERY = (
-    "import os, sys, sysconfig; "
-    "sys.stdout.buffer.write(os.fsencode('%s\\n%d\\n' % (sysconfig.get_path('stdlib'), sys.prefix != sys.base_prefix)))"
-)
-
-
 def _minor_version(name: str, prefix: str) -> str | None:
     """``python3.12`` -> ``3.12`` (for ``prefix`` "python"); None for python3, python3.12-config…"""
     if not name.startswith(prefix):
@@ -93,29 +86,13 @@ def _minor_version(name: str, prefix: str) -> str | None:
     return f"{major}.{minor}" if dot and major.isdigit() and minor.isdigit() else None
 
 
-def externally_managed(python: str) -> bool:
-    """Whether ``python`` (not a venv) has an EXTERNALLY-MANAGED marker in its stdlib."""
-    import subprocess
+def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every externally managed ``python3.N`` on ``environ``'s PATH (Interp.managed, as the
+    rules have it): version -> the python PATH finds first (not one in ``skip_dirs`` nor one
+    of our shims), as ``pip3.N`` would find it."""
+    from pipshim import interp
 
-    try:
-        out = subprocess.run(
-            [python, "-I", "-c", _STDLIB_QUERY],
-            capture_output=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
-        )
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return False
-    lines = os.fsdecode(out.stdout).splitlines()
-    if out.returncode != 0 or len(lines) != 2 or lines[1] != "0":
-        return False
-    return os.path.isfile(os.path.join(lines[0], "EXTERNALLY-MANAGED"))
-
-
-def side_by_side(path_var: str, skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
-    """Every externally managed ``python3.N`` on PATH: version -> the python PATH finds first
-    (not one in ``skip_dirs`` nor one of our shims), as ``pip3.N`` would find it."""
+    path_var = environ.get("PATH", "")
     found: dict[str, str] = {}
     seen: set[str] = set()
     for entry in path_var.split(os.pathsep):
@@ -129,7 +106,8 @@ def side_by_side(path_var: str, skip_dirs: tuple[str, ...] = ()) -> dict[str, st
                 continue
             seen.add(name)
             python = which(name, path_var, skip_dirs)
-            if python and externally_managed(python):
+            info = interp.inspect(python, environ) if python else None
+            if info is not None and info.managed:
                 found[version] = python
     return found
 
