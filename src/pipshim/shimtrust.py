@@ -69,7 +69,7 @@ def verdict(interp) -> str:
     """What the pip shim reads in an interpreter's mark (rules.safe_interpreter, in words)."""
     if interp.in_venv:
         return "venv"
-    kind = "managed" if interp.managed else "plain"
+    kind = "managed" if interp.externally_managed and not interp.conda else "plain"
     return f"{kind} {interp.stdlib}"
 
 
