@@ -8,7 +8,7 @@ discovery.py, each tagged with its Source.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pipshim import interp as interp_mod
 from pipshim import paths, realpip
@@ -221,9 +221,19 @@ def pip_quiet(value: str | None) -> int:
         return 0
 
 
-def _override(environ: Mapping[str, str], name: str, detect) -> bool:
+def _override(environ: Mapping[str, str], name: str, detect: Callable[[], bool]) -> bool:
     forced = truthy(environ.get(name))
     return forced if forced is not None else detect()
+
+
+def as_root(environ: Mapping[str, str]) -> bool:
+    """Root, or what PIPSHIM_ROOT=0|1 says instead (tests, and anyone who knows better)."""
+    return _override(environ, "PIPSHIM_ROOT", owns_root)
+
+
+def in_container(environ: Mapping[str, str]) -> bool:
+    """In a container (detect_container), or what PIPSHIM_CONTAINER=0|1 says instead."""
+    return _override(environ, "PIPSHIM_CONTAINER", detect_container)
 
 
 def _req_files(args: PipArgs, cwd: str) -> dict:
@@ -289,9 +299,9 @@ def gather(
         options = options_for(args.command, info.pip_version)
         pip_settings = read_settings(environ, args.command, info.prefix, isolated, options, info.pip_version)
     config = load_settings(environ, with_apps=managed and mutating)
-    is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
-    in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
-    user_path = paths.user_venv(environ, config.user_venv, is_root and in_container)
+    is_root = as_root(environ)
+    contained = in_container(environ) if is_root else False
+    user_path = paths.user_venv(environ, config.user_venv, is_root and contained)
     # the fields every answer has; built into Facts once (a record is made field by field)
     known = dict(
         invoked_as=invoked_as,
@@ -306,7 +316,7 @@ def gather(
         python_from=python_from,
         config=config,
         is_root=is_root,
-        in_container=in_container,
+        in_container=contained,
         disabled=disabled,
         reentered=reentered,
     )

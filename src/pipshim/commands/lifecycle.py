@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pipshim import paths, shims
 from pipshim.commands.shell_init import RC_FILES, display_path, rc_line
 from pipshim.errors import say
-from pipshim.pip_argv import truthy
+from pipshim.facts import as_root, in_container
 
 # the lines `shell-init --rc-line` gives, and the older bare forms (any path to a `pipshim`)
 _EXE = r"""(?:'[^']*'|"[^"]*"|[^\s'"])*pipshim'?"""
@@ -104,7 +104,7 @@ def install_summary(bin_dir: str, tool_dir: str, environ: Mapping[str, str]) -> 
         else:
             print("  then open a new shell (this one keeps its PATH, and the pip it found before)")
         print('  (zsh, fish, sh: README "Shell integration"; `pipshim doctor` checks the set-up)')
-    if not shims.on_path(bin_dir, environ.get("PATH", "")) and _is_root(environ) and _in_container(environ):
+    if not shims.on_path(bin_dir, environ.get("PATH", "")) and as_root(environ) and in_container(environ):
         # a Dockerfile's later RUN lines start sh with the image's PATH and read no rc file
         print(f"In a Dockerfile, RUN reads no rc file: set ENV PATH={bin_dir}:$PATH,")
         print("  or install with `make install PREFIX=/usr/local` (shims in /usr/local/bin)")
@@ -130,20 +130,6 @@ class Leftovers:
     rc: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def _is_root(environ: Mapping[str, str]) -> bool:
-    from pipshim.facts import owns_root
-
-    forced = truthy(environ.get("PIPSHIM_ROOT"))
-    return forced if forced is not None else owns_root()
-
-
-def _in_container(environ: Mapping[str, str]) -> bool:
-    from pipshim.facts import detect_container
-
-    forced = truthy(environ.get("PIPSHIM_CONTAINER"))
-    return forced if forced is not None else detect_container()
-
-
 def _links_into(bin_dir: str, target_dir: str) -> list[str]:
     """Symlinks in bin_dir whose target lies in target_dir."""
     out = []
@@ -167,9 +153,9 @@ def leftovers(bin_dir: str, environ: Mapping[str, str]) -> Leftovers:
     from pipshim.settings import load
 
     left = Leftovers()
-    root = _is_root(environ)
+    root = as_root(environ)
     config = load(environ, with_apps=False)
-    user = paths.user_venv(environ, config.user_venv, root and _in_container(environ))
+    user = paths.user_venv(environ, config.user_venv, root and in_container(environ))
     if user and os.path.isfile(os.path.join(user, "pyvenv.cfg")):
         left.user_env = user
         left.links = _links_into(bin_dir, os.path.join(user, "bin"))
@@ -178,7 +164,7 @@ def leftovers(bin_dir: str, environ: Mapping[str, str]) -> Leftovers:
     env_file = paths.user_env_file(environ)
     left.user_env_file = env_file if env_file and os.path.lexists(env_file) else ""
     pipx = pipx_facts(environ)
-    glob = root and not _in_container(environ)
+    glob = root and not in_container(environ)
     left.pipx_global = glob
     left.pipx_home = pipx.global_home if glob else pipx.home
     venvs_dir = os.path.join(left.pipx_home, "venvs")
