@@ -15,7 +15,7 @@ from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
 from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
-from pipshim.pipconf import python_setting, read_settings
+from pipshim.pipconf import HOP_DONE, python_setting, read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
@@ -249,7 +249,7 @@ def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | No
     """The interpreter pip works on, as pip's main parser picks it: ``--python`` before the
     command, else ``PIP_PYTHON``, else ``[global] python``, else the real pip's own (none of
     them once pip's own hop is done). Returns (path, what chose it or None, Interp or None)."""
-    hop_done = "_PIP_RUNNING_IN_SUBPROCESS" in environ
+    hop_done = HOP_DONE in environ
     python = None if hop_done else python_option(argv)
     python_from = "--python" if python else None
     info = None

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 
 from pipshim.facts import GUARD, Facts
+from pipshim.pipconf import HOP_DONE, env_items
 from pipshim.record import Record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 from pipshim.rules import ignored
@@ -56,8 +57,8 @@ def child_env(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
 
 
 def _pip_vars(env: dict[str, str], *names: str) -> None:
-    """Drop every ``PIP_`` variable pip reads as one of ``names`` (it takes any case: PIP_User)."""
-    for var in [v for v in env if v.startswith("PIP_") and v[4:].lower().replace("_", "-") in names]:
+    """Drop every ``PIP_`` variable pip reads as one of ``names`` (any spelling: PIP_User)."""
+    for _name, _value, var in [item for item in env_items(env) if item[0] in names]:
         del env[var]
 
 
@@ -67,7 +68,7 @@ def no_python_hop(f: Facts, env: dict[str, str]) -> None:
     (which a pip.conf's python would otherwise make)."""
     if f.python_from is not None:
         _pip_vars(env, "python")
-        env["_PIP_RUNNING_IN_SUBPROCESS"] = "1"
+        env[HOP_DONE] = "1"
 
 
 def venv_env(f: Facts, route: UseVenv, command: tuple[str, ...]) -> dict[str, str]:
