@@ -1,6 +1,6 @@
 """Rule 7's knowledge: which requirements are applications, and the pipx command for each.
 
-Pure (uses ``packaging`` through requested.py). rules.applications() asks pipx_route()
+Pure (uses ``packaging``, imported where needed). rules.applications() asks pipx_route()
 for a call with no project; the answer is a RouteToPipx or None (pip keeps it).
 
 Each spec gets its own step, the way pip would treat what is installed:

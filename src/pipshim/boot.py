@@ -22,7 +22,7 @@ rules.decide, plan.plan). If the plan runs a pip script whose ``#!`` is this int
 - the garbage collector is paused while pipshim decides (its objects all live until pip
   starts) and is on again before pip or any other command runs.
 
-Anything else goes on as today: a plain exec of the plan's command (execute.run), or
+Anything else goes as the resolver would do it: a plain exec of the plan's command (execute.run), or
 the resolver itself (``TOOLPY -I -c cli.ENTRY --shim SHIM ARGS``) for creations, pipx,
 hints, explain, and whenever the decision needs a module this Python lacks or must not
 import here (packaging, virtualenv, filelock, tomli on Python < 3.11): the import guard
@@ -89,7 +89,7 @@ class _Guard:
 
 
 def resolver(toolpy: str, shim: str, args: list[str]) -> None:
-    """Today's path: pipshim's resolver decides (again) and acts."""
+    """The fallback: pipshim's resolver (its own Python) decides again, and acts."""
     os.execv(toolpy, [toolpy, "-I", "-c", ENTRY, "--shim", shim, *args])
 
 

@@ -1,6 +1,8 @@
 """Entry point: a shim call (argv + facts -> decision -> plan -> action) or a ``pipshim`` command.
 
-Every shim runs ``python -I -c ENTRY --shim "$0" ARGS…``; the name in ``$0`` says which:
+A shim that needs the resolver runs ``TOOLPY -I -c ENTRY --shim "$0" ARGS…`` (the
+``pipshim`` shim always; the pip shims when neither their sh, shims/reads.sh, nor the
+environment's own python, pipshim.boot, can act alone); the name in ``$0`` says which:
 ``pip``/``pip3``/``pip3.N`` go to the resolver, ``pipshim`` to the commands, and the
 python shims send ``python [FLAGS] -m pip …`` here.
 This is the one place that catches errors: pipshim's own become one ``pipshim:``

@@ -47,7 +47,7 @@ _SOURCE_WORDS = {
 
 
 class State(metaclass=Named):
-    """A candidate's state; ``usable`` ones are run, ``creatable`` ones made first."""
+    """A candidate's state; ``creatable`` ones are made first (which ones each rule runs: rules.py)."""
 
     OK = "ok"
     BROKEN = "broken"  # a venv whose interpreter no longer runs: never reused nor deleted silently

@@ -1,9 +1,11 @@
-"""Carry out a Plan. With provision.py and pipxrun.py, the only code that runs pip,
-creates venvs or takes locks.
+"""Carry out a Plan, with provision.py and pipxrun.py: the action step of a shim call
+(docs/design.md names the other code that acts, and why).
 
 Whenever nothing has to happen afterwards pip is ``exec``'d, so its exit code and
-signals are its own. We wait only while holding an environment's lock, to link the
-user environment's new commands.
+signals are its own. We wait for pip only while holding an environment's lock: so that
+a venv made for it is kept or rolled back by the provisioning transaction, that a failed
+install is checked for a pip that no longer loads, and that the venv's new commands are
+linked; pipx is always waited for (pipxrun). before() is what acting does first.
 """
 
 from __future__ import annotations

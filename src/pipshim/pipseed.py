@@ -1,10 +1,16 @@
 """pip for new venvs: a verified, byte-compiled pip unpacked once per (wheel, Python, file mode)
 and hard-linked into each venv (venvmake.py writes the rest of the venv).
 
+The pip comes from a local wheel: ``pip-*.whl`` put in ``.../pipshim/wheels/``,
+virtualenv's bundled ones, the target's ensurepip bundle, or the distribution's
+``/usr/share/python-wheels``; the newest whose Requires-Python admits the target wins.
 A seed unit lives in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``, is built in a
 temporary directory renamed into place, and is never written again: pip replaces files by
 unlinking them, so nothing done in one venv reaches another. Every linked file is checked
 against the unit's manifest (size, mtime); a unit edited in place is set aside and rebuilt.
+Files get the creator's umask (a unit is keyed by the file mode); across filesystems they
+are copied instead. RECORD, INSTALLER and the console scripts are written per venv, so
+``pip uninstall pip`` and pip upgrades work as in any venv.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Place and remove the shims (``pipshim install-shims`` / ``uninstall-shims``).
 
-One prototype (``shims/pip``) is written under every name, with the absolute path of
-pipshim's interpreter filled in (rbenv's rehash, pre-commit's hook template). A file
-that does not carry our shim ID is never overwritten or removed.
+Two templates, ``shims/pip`` (every pip name and ``pipshim``) and ``shims/python`` (the
+python names; template_for picks), are written with the absolute path of pipshim's
+interpreter filled in and their rendered parts (shimrender) in place (rbenv's rehash,
+pre-commit's hook template). A file that does not carry our shim ID is never overwritten
+or removed.
 """
 
 from __future__ import annotations

@@ -1,23 +1,11 @@
 """Project venvs with a working pip inside, made in tens of milliseconds, offline.
 
 The layout is written here (what ``python -m venv --without-pip`` writes, for CPython
-3.8+), and pip is *installed* into it by hard-linking the files of an unpacked,
-byte-compiled pip kept in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``. The pip
-comes from a local wheel: ``pip-*.whl`` put in ``.../pipshim/wheels/``, virtualenv's
-bundled ones, the target's ensurepip bundle, or the distribution's
-``/usr/share/python-wheels``; the newest whose Requires-Python admits the target wins.
-The base interpreter's answers (real executable, version, cache tag) are remembered per
-interpreter file, so a warm creation starts no interpreter at all.
-The RECORD, INSTALLER and console scripts are written per venv, so ``pip uninstall
-pip`` and pip upgrades work as in any venv. Measurements: docs/venv-creation.md.
-
-A seed unit (one pip wheel x one interpreter cache tag x one file mode) is built once,
-in a temporary directory renamed into place, and is never written again: pip replaces
-files by unlinking them, and importers write ``__pycache__`` into the venv's own
-directories, so nothing done in a venv reaches another one. Every linked file is
-checked against the unit's manifest (size, mtime), so a unit edited in place through
-a hard link is noticed and rebuilt. Files get the creator's umask: the unit is keyed
-by the file mode. Across filesystems the files are copied instead.
+3.8+), and pip is *installed* into it from a seed unit (pipseed.py: an unpacked,
+byte-compiled pip from a local wheel, hard-linked into each venv). The base
+interpreter's answers (real executable, version, cache tag) are remembered per
+interpreter file, so a warm creation starts no interpreter at all. Measurements:
+docs/venv-creation.md.
 """
 
 from __future__ import annotations
@@ -365,6 +353,3 @@ def _write_activate(venv: str, prompt: str) -> None:
     for name, data in (("activate", sh), ("activate.fish", fish)):
         with open(os.path.join(venv, "bin", name), "wb") as fh:
             fh.write(data)
-
-
-# --- pip -------------------------------------------------------------------------------------
