@@ -141,7 +141,7 @@ def resolve(
     if environ.get("PIPSHIM_EXPLAIN") == "1":  # says what would happen, and does nothing of it
         for warning in facts.config.warnings:
             say(warning)
-        print(describe(p, facts.args.command))
+        print(describe(p))
         return Exit.OK
     execute.before(facts)
     rc = execute.run(p, facts)

@@ -90,7 +90,7 @@ def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
     if route.user_env:
         argv = tuple(x for x in argv if x != "--user")  # a venv has no user site
     venv = route.env.path
-    python = os.path.join(venv, "bin", "python")
+    python = route.env.python
     pips = ("pip",) if route.create else route.env.pips
     if f.invoked_as.startswith("python") and pips:  # python -m pip: the venv's, so pip's texts say the same
         return (python, *f.real_pip.prefix, *argv)
@@ -243,7 +243,7 @@ def _fallback(route: RouteToPipx, f: Facts) -> Plan | None:
     return plan(route.fallback, f.replace(args=f.args.dropping(route.drop_at)) if route.drop_at else f)
 
 
-def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> str:
+def describe(p: Plan, why: tuple[str, ...] = ()) -> str:
     """Human text for ``pipshim explain``: the line, the reasons, then each command exactly as it runs."""
     import shlex
 
@@ -275,7 +275,7 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
     if p.link_into and not r.user_env:  # the user environment's links go without saying (README)
         lines.append(f"link: {p.lock}'s new commands into {p.link_into}")
     if p.fallback is not None:
-        first = describe(p.fallback, command).split("\n")
+        first = describe(p.fallback).split("\n")
         if isinstance(r, RouteToPipx) and r.drop_at:  # the libraries of a mixed uninstall, after pipx
             lines += ["then: " + first[0], *(x for x in first[1:] if x.startswith(("run:", "lock:")))]
         else:

@@ -49,5 +49,5 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
         warnings = list(facts.config.warnings)
         print(json.dumps({**as_dict(p), "rule": rule.number, "why": why, "warnings": warnings}, indent=2))
     else:
-        print(describe(p, facts.args.command, tuple(why)))
+        print(describe(p, tuple(why)))
     return Exit.OK
