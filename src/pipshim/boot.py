@@ -40,7 +40,7 @@ from pipshim.cli import ENTRY  # the resolver's: ``TOOLPY -I -c ENTRY --shim SHI
 # for annotations only: nothing on this path imports typing (about 5 ms)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pipshim.facts import Facts
     from pipshim.plan import Plan
@@ -174,9 +174,9 @@ def _unguard(guards) -> None:
             sys.meta_path.remove(g)
 
 
-def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
-    """Before pip runs: warnings, the line, the lock (classified again under it). Returns the
-    function to call with pip's exit status afterwards (links, lock release)."""
+def prepare(p: Plan, f: Facts) -> Callable[[], None]:
+    """Before pip runs: the lock (classified again under it), execute.before, the line.
+    Returns the function to call once pip is done, however it ended (links, lock release)."""
     from pipshim.errors import say
 
     lock = None
@@ -203,7 +203,7 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
         def link() -> None:
             links.update(p.lock, before, p.link_into, f.quiet, p.link_over)
 
-    def post(rc: int) -> None:
+    def post() -> None:
         try:
             if link is not None:
                 link()
@@ -214,7 +214,9 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
     return post
 
 
-def run_pip(cmd: tuple, form: str, env, post, was) -> None:
+def run_pip(
+    cmd: tuple[str, ...], form: str, env: Mapping[str, str], post: Callable[[], None], was: Mapping[str, str]
+) -> None:
     """Run pip here, as its own start would: nothing of pipshim in sys.modules or sys.path.
     ``was``: os.environ as main() read it (nothing of pipshim's changes it meanwhile)."""
     broken_pip = _broken_pip_reporter()
@@ -248,14 +250,14 @@ def run_pip(cmd: tuple, form: str, env, post, was) -> None:
     except SystemExit as exc:
         code = exc.code
     except KeyboardInterrupt:
-        post(130)
+        post()
         raise
     except BaseException as exc:
-        post(1)
+        post()
         if _import_failure(exc):  # pip itself cannot load: the environment is damaged, not pip wrong
             broken_pip(exc)
         raise
-    post(_status(code))
+    post()
     raise SystemExit(code)
 
 
@@ -281,12 +283,6 @@ def _broken_pip_reporter():
         raise SystemExit(Exit.BROKEN)
 
     return report
-
-
-def _status(code: object) -> int:
-    if code is None:
-        return 0
-    return code if isinstance(code, int) else 1
 
 
 def _run_script(path: str) -> None:
