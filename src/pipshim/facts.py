@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from pipshim import interp as interp_mod
 from pipshim import paths, realpip
-from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
+from pipshim.discovery import Candidate, Project, Source, classify, find_project, find_venvs
 from pipshim.interp import Interp
 from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
 from pipshim.pipconf import HOP_DONE, python_setting, read_settings
@@ -337,6 +337,3 @@ def gather(
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )
-
-
-__all__ = ["GUARD", "Candidate", "Facts", "PipxApp", "PipxFacts", "Project", "Source", "State", "gather"]
