@@ -40,7 +40,6 @@ NAME = "trusted"  # the directory of marks, in pipshim's cache
 MARK = ".pipshim-trusted"  # the suffix of a mark: a name no venv is expected to end in
 PYTHON_MARK = ".pipshim-python"  # the suffix of an interpreter's mark: what it was found to be
 MANAGED_FILE = "EXTERNALLY-MANAGED"  # PEP 668's marker in the stdlib directory
-OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when the marks' directory is made
 
 
 def root(environ: Mapping[str, str]) -> str:
@@ -90,12 +89,9 @@ def update(
     pythons = {p: v for p, v in (pythons or {}).items() if _plain(p)}
     parent = os.path.dirname(top)
     try:
-        # the first marks: their directory is made, the old list goes
-        if (keep or any(pythons.values())) and not os.path.lexists(top):
+        if (keep or any(pythons.values())) and not os.path.lexists(top):  # the first marks: their directory
             paths.private_dir(parent)  # refuses a planted or shared cache dir before anything is made in it
             paths.private_dir(top)
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(parent, OLD_LIST))
     except (OSError, ValueError):
         return
     if not (paths.is_private_dir(parent) and paths.is_private_dir(top)):
