@@ -207,8 +207,8 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
             _remove_tree(d, "pipx's")
 
 
-# what pipx keeps in its home besides the apps' venvs
-_PIPX_OWN = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", ".trash", "pipx.json"))  # .trash: pipx 1.2+
+# what pipx keeps in its home besides the apps' venvs (.trash: pipx 1.2+)
+_PIPX_HOME_ENTRIES = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", ".trash", "pipx.json"))
 
 
 def _remove_pipx_home(home: str) -> bool:
@@ -219,7 +219,7 @@ def _remove_pipx_home(home: str) -> bool:
     except OSError:
         return False
     names = {n for n in names if not (n.startswith(".") and n.endswith(".lock"))}  # pipx's lock files
-    if [a for a in apps if not a.startswith(".")] or not names <= _PIPX_OWN:
+    if [a for a in apps if not a.startswith(".")] or not names <= _PIPX_HOME_ENTRIES:
         return False
     shutil.rmtree(home, ignore_errors=True)
     print(f"removed {home} (pipx's home, no app left in it)")
