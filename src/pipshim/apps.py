@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipshim.facts import Facts, PipxApp
+from pipshim.pip_argv import PipArgs
 from pipshim.routes import Done, PassThrough, Route, RouteToPipx, UseVenv
 
 Step = RouteToPipx.Step
@@ -205,7 +206,7 @@ _PIP_ARGS_VALUE = ("--extra-index-url", "--find-links", "--trusted-host", "--con
 _PIP_ARGS_FLAG = ("--pre", "--no-index")
 
 
-def pipx_options(a) -> tuple[str, ...]:
+def pipx_options(a: PipArgs) -> tuple[str, ...]:
     """pipx's options for a pip command line: -U -> --force, index options carried over."""
     out: list[str] = []
     if a.flag("--upgrade") or a.flag("--force-reinstall"):

@@ -81,7 +81,7 @@ class Facts(Record):
     raspberry_pi: bool = False  # Raspberry Pi OS: apt-only hardware libraries, so venvs see system packages
     home: str = ""  # the user's home (paths.home), for showing paths as ~/…
 
-    def replace(self, **changes) -> Facts:
+    def replace(self, **changes: object) -> Facts:
         return replace(self, **changes)
 
     @property
@@ -176,7 +176,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def detect_container(read=_read, exists=os.path.exists) -> bool:
+def detect_container(read: Callable[[str], str] = _read, exists: Callable[[str], bool] = os.path.exists) -> bool:
     """/.dockerenv or /run/.containerenv; else WSL is a host; else PID 1 decides: an init system
     is a host, anything else (BuildKit's RUN, `docker run CMD`, tini, a Kubernetes pod) a container."""
     if any(exists(p) for p in CONTAINER_FILES):
@@ -191,7 +191,7 @@ def detect_container(read=_read, exists=os.path.exists) -> bool:
     return comm not in INIT_SYSTEMS
 
 
-def detect_raspberry_pi(read=_read, exists=os.path.exists) -> bool:
+def detect_raspberry_pi(read: Callable[[str], str] = _read, exists: Callable[[str], bool] = os.path.exists) -> bool:
     """Raspberry Pi OS marks itself with /etc/rpi-issue; the board names itself in the device tree."""
     return exists("/etc/rpi-issue") or read("/proc/device-tree/model").startswith("Raspberry Pi")
 

@@ -19,6 +19,11 @@ from collections.abc import Callable
 from pipshim import pip_options
 from pipshim.record import Record
 
+# for annotations only: typing costs about 5 ms on every pip call
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
 
 # store_false twins: recorded under the option they switch off, so "last one wins" holds
@@ -159,7 +164,7 @@ class PipArgs(Record):
     def values(self, name: str) -> list:
         return self.opts.get(name, [])
 
-    def last(self, name: str, default=None):
+    def last(self, name: str, default: object = None) -> Any:
         vals = self.opts.get(name)
         return vals[-1] if vals else default
 

@@ -36,7 +36,7 @@ class Plan(Record):
     route: Route
     line: str | None  # the `pipshim:` line said first unless quiet (a refusal: its message)
     commands: tuple = ()  # argv tuples, run in order; one, except for pipx (one per package)
-    env: Mapping[str, str] = None  # the children's environment
+    env: Mapping[str, str] | None = None  # the children's environment (None: no command runs)
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
     link_into: str | None = None  # the new console scripts of the venv (``lock``) are linked here

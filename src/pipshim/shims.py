@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 
 from pipshim.errors import PipshimError, say
 from pipshim.realpip import SHIM_ID, is_our_shim, which
@@ -114,7 +114,7 @@ def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) ->
     return found
 
 
-def side_by_side_names(versions, python_shims: bool = True) -> list[str]:
+def side_by_side_names(versions: Iterable[str], python_shims: bool = True) -> list[str]:
     """pip3.N (and python3.N) for each version."""
     names = []
     for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.split("."))):
@@ -122,7 +122,7 @@ def side_by_side_names(versions, python_shims: bool = True) -> list[str]:
     return names
 
 
-def stale_side_by_side(bin_dir: str, keep_versions) -> list[str]:
+def stale_side_by_side(bin_dir: str, keep_versions: Container[str]) -> list[str]:
     """Our pip3.N/python3.N shims in bin_dir for versions not in ``keep_versions``: their interpreter went away."""
     try:
         entries = sorted(os.listdir(bin_dir))

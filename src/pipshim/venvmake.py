@@ -282,7 +282,9 @@ def write_layout(venv: str, info: dict, *, prompt: str, system_site: bool) -> No
     _write_activate(venv, prompt)
 
 
-def stdlib_layout(venv: str, base_python: str, info: dict, *, prompt: str, system_site: bool, env) -> None:
+def stdlib_layout(
+    venv: str, base_python: str, info: dict, *, prompt: str, system_site: bool, env: Mapping[str, str]
+) -> None:
     """Other implementations (PyPy…): their own ``venv --without-pip`` knows their layout."""
     argv = [base_python, "-I", "-m", "venv", "--without-pip", "--prompt", prompt]
     if system_site:

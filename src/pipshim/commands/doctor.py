@@ -129,7 +129,7 @@ CONSENT = "break-system-packages"
 CONSENT_DOES = "every pip install writes into the system Python; pipshim passes it through"
 
 
-def consent_places(environ, prefix: str) -> list[tuple[str, str]]:
+def consent_places(environ: Mapping[str, str], prefix: str) -> list[tuple[str, str]]:
     """(file, section) of every pip config file pip reads for install that says break-system-packages."""
     import configparser
 
@@ -155,7 +155,7 @@ def consent_places(environ, prefix: str) -> list[tuple[str, str]]:
     return found
 
 
-def consent_fix(environ, prefix: str, real_pip: str, path: str, section: str) -> str:
+def consent_fix(environ: Mapping[str, str], prefix: str, real_pip: str, path: str, section: str) -> str:
     """The command that removes the consent from ``path``: ``pip config`` where it can edit that file."""
     from pipshim import paths
 
@@ -170,7 +170,7 @@ def consent_fix(environ, prefix: str, real_pip: str, path: str, section: str) ->
     return f"`{sudo}{real_pip} config {which} unset {section}.{CONSENT}`"
 
 
-def consent_check(r: Report, environ, prefix: str, real_pip: str) -> None:
+def consent_check(r: Report, environ: Mapping[str, str], prefix: str, real_pip: str) -> None:
     """Global consent turns pipshim off for every install: say where it is and how to remove it."""
     from pipshim.pip_argv import truthy
     from pipshim.pipconf import read_settings
