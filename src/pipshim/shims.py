@@ -15,7 +15,8 @@ import sys
 from collections.abc import Container, Iterable, Mapping
 
 from pipshim.errors import PipshimError, say
-from pipshim.realpip import SHIM_ID, is_our_shim, which
+from pipshim.pip_argv import version_key
+from pipshim.realpip import SHIM_ID, is_our_shim, minor_version, which
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
 BIN_PLACEHOLDER = "@PIPSHIM_BIN_DIR@"
@@ -80,14 +81,6 @@ def default_names(version: str | None = None, python_shims: bool = True) -> list
     return names
 
 
-def _minor_version(name: str, prefix: str) -> str | None:
-    """``python3.12`` -> ``3.12`` (for ``prefix`` "python"); None for python3, python3.12-config…"""
-    if not name.startswith(prefix):
-        return None
-    major, dot, minor = name[len(prefix) :].partition(".")
-    return f"{major}.{minor}" if dot and major.isdigit() and minor.isdigit() else None
-
-
 def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
     """Every externally managed ``python3.N`` on ``environ``'s PATH (Interp.managed, as the
     rules have it): version -> the python PATH finds first (not one in ``skip_dirs`` nor one
@@ -103,7 +96,7 @@ def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) ->
         except OSError:
             continue
         for name in names:
-            version = _minor_version(name, "python")
+            version = minor_version(name, "python")
             if version is None or name in seen:
                 continue
             seen.add(name)
@@ -117,7 +110,7 @@ def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) ->
 def side_by_side_names(versions: Iterable[str], python_shims: bool = True) -> list[str]:
     """pip3.N (and python3.N) for each version."""
     names = []
-    for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.split("."))):
+    for version in sorted(versions, key=version_key):
         names += [f"pip{version}"] + ([f"python{version}"] if python_shims else [])
     return names
 
@@ -130,7 +123,7 @@ def stale_side_by_side(bin_dir: str, keep_versions: Container[str]) -> list[str]
         return []
     stale = []
     for name in entries:
-        version = _minor_version(name, "pip") or _minor_version(name, "python")
+        version = minor_version(name, "pip") or minor_version(name, "python")
         if version is None or version in keep_versions:
             continue
         path = os.path.join(bin_dir, name)
