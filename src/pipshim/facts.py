@@ -146,7 +146,7 @@ def pipx_facts(environ: Mapping[str, str], bin_dir: str = "") -> PipxFacts:
         legacy = os.path.join(paths.home(environ), ".local", "pipx")
         home = legacy if os.path.exists(legacy) else os.path.join(paths.data_home(environ), "pipx")
     global_home = environ.get("PIPX_GLOBAL_HOME") or "/opt/pipx"
-    bin_dir = bin_dir or environ.get("PIPX_BIN_DIR") or os.path.join(paths.home(environ), ".local", "bin")
+    bin_dir = bin_dir or environ.get("PIPX_BIN_DIR") or paths.default_bin_dir(environ)
     global_bin = environ.get("PIPX_GLOBAL_BIN_DIR") or "/usr/local/bin"
 
     def apps(root: str, where: str) -> dict:

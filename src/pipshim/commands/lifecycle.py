@@ -201,10 +201,9 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
             shutil.rmtree(venv, ignore_errors=True)
         print(f"removed pipx app {app}")
     if _remove_pipx_home(left.pipx_home) and not left.pipx_global:
-        state = environ.get("XDG_STATE_HOME", "")
-        state = state if os.path.isabs(state) else os.path.join(paths.home(environ), ".local", "state")
-        for d in (os.path.join(paths.cache_home(environ), "pipx"), os.path.join(state, "pipx")):
-            _remove_tree(d, "pipx's")
+        for base in (paths.cache_home(environ), paths.state_home(environ)):
+            if base:  # "" when there is no home: never a path relative to the cwd
+                _remove_tree(os.path.join(base, "pipx"), "pipx's")
 
 
 # what pipx keeps in its home besides the apps' venvs (.trash: pipx 1.2+)
