@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipshim.facts import Facts, PipxApp
-from pipshim.pip_argv import PipArgs
+from pipshim.pip_argv import NOTED_READS, PipArgs
 from pipshim.routes import Done, PassThrough, Route, RouteToPipx, UseVenv
 
 Step = RouteToPipx.Step
@@ -264,7 +264,7 @@ def read_note(f: Facts, route: Route) -> str | None:
     Only for a read of the user environment or the system (a pass-through); pip's own
     output is untouched, the line goes to stderr.
     """
-    if f.args.command not in ("show", "list") or f.pipx is None or f.disabled or f.reentered:
+    if f.args.command not in NOTED_READS or f.pipx is None or f.disabled or f.reentered:
         return None
     if f.project is not None or f.args.flag("--help"):
         return None

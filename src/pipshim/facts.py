@@ -14,7 +14,7 @@ from pipshim import interp as interp_mod
 from pipshim import paths, realpip
 from pipshim.discovery import Candidate, Project, Source, classify, find_project, find_venvs
 from pipshim.interp import Interp
-from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
+from pipshim.pip_argv import MUTATING, NOTED_READS, PipArgs, options_for, parse, python_option, truthy
 from pipshim.pipconf import HOP_DONE, python_setting, read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
@@ -293,7 +293,7 @@ def gather(
     isolated = "--isolated" in argv
     managed = bool(info and info.managed)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
-    mutating = args.command in ("install", "uninstall")
+    mutating = args.command in MUTATING
     pip_settings = {}
     if managed and mutating:
         options = options_for(args.command, info.pip_version)
@@ -333,7 +333,7 @@ def gather(
         user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
         # pipx's apps matter to installs (rule 7) and to the note of list/show: other reads
         # never pay for reading each app's metadata
-        pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in ("list", "show")) else None,
+        pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in NOTED_READS) else None,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 _Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
 
+MUTATING = ("install", "uninstall")  # the pip commands that change an environment
+NOTED_READS = ("list", "show")  # the reads the pipx note may answer (apps.read_note)
+
 # store_false twins: recorded under the option they switch off, so "last one wins" holds
 _NEGATIONS = {"--no-user": "--user"}
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 
 from pipshim.facts import GUARD, Facts
+from pipshim.pip_argv import NOTED_READS
 from pipshim.pipconf import HOP_DONE, env_items
 from pipshim.record import Record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
@@ -178,7 +179,7 @@ def pipx_commands(route: RouteToPipx) -> tuple:
 def read_note(f: Facts, route: Route) -> str | None:
     """apps.read_note, whose module (pipx's apps) is loaded only for the reads it may answer:
     every other call, installs included, is spared importing it."""
-    if f.args.command not in ("show", "list"):
+    if f.args.command not in NOTED_READS:
         return None
     from pipshim.apps import read_note
 

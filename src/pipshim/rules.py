@@ -21,11 +21,9 @@ from collections.abc import Callable
 from pipshim.discovery import Candidate, Source, State, unusable_message
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
-from pipshim.pip_argv import truthy
+from pipshim.pip_argv import MUTATING, truthy
 from pipshim.record import Record, replace
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
-
-MUTATING = ("install", "uninstall")
 
 
 class Rule(Record):
