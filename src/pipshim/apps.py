@@ -1,6 +1,6 @@
 """Rule 7's knowledge: which requirements are applications, and the pipx command for each.
 
-Pure (uses ``packaging`` through requested.py). rules.applications() asks pipx_route()
+Pure (uses ``packaging``, imported where needed). rules.applications() asks pipx_route()
 for a call with no project; the answer is a RouteToPipx or None (pip keeps it).
 
 Each spec gets its own step, the way pip would treat what is installed:
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipshim.facts import Facts, PipxApp
+from pipshim.pip_argv import NOTED_READS, PipArgs
 from pipshim.routes import Done, PassThrough, Route, RouteToPipx, UseVenv
 
 Step = RouteToPipx.Step
@@ -205,7 +206,7 @@ _PIP_ARGS_VALUE = ("--extra-index-url", "--find-links", "--trusted-host", "--con
 _PIP_ARGS_FLAG = ("--pre", "--no-index")
 
 
-def pipx_options(a) -> tuple[str, ...]:
+def pipx_options(a: PipArgs) -> tuple[str, ...]:
     """pipx's options for a pip command line: -U -> --force, index options carried over."""
     out: list[str] = []
     if a.flag("--upgrade") or a.flag("--force-reinstall"):
@@ -263,7 +264,7 @@ def read_note(f: Facts, route: Route) -> str | None:
     Only for a read of the user environment or the system (a pass-through); pip's own
     output is untouched, the line goes to stderr.
     """
-    if f.args.command not in ("show", "list") or f.pipx is None or f.disabled or f.reentered:
+    if f.args.command not in NOTED_READS or f.pipx is None or f.disabled or f.reentered:
         return None
     if f.project is not None or f.args.flag("--help"):
         return None

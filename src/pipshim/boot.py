@@ -22,7 +22,7 @@ rules.decide, plan.plan). If the plan runs a pip script whose ``#!`` is this int
 - the garbage collector is paused while pipshim decides (its objects all live until pip
   starts) and is on again before pip or any other command runs.
 
-Anything else goes on as today: a plain exec of the plan's command (execute.run), or
+Anything else goes as the resolver would do it: a plain exec of the plan's command (execute.run), or
 the resolver itself (``TOOLPY -I -c cli.ENTRY --shim SHIM ARGS``) for creations, pipx,
 hints, explain, and whenever the decision needs a module this Python lacks or must not
 import here (packaging, virtualenv, filelock, tomli on Python < 3.11): the import guard
@@ -40,7 +40,7 @@ from pipshim.cli import ENTRY  # the resolver's: ``TOOLPY -I -c ENTRY --shim SHI
 # for annotations only: nothing on this path imports typing (about 5 ms)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pipshim.facts import Facts
     from pipshim.plan import Plan
@@ -89,7 +89,7 @@ class _Guard:
 
 
 def resolver(toolpy: str, shim: str, args: list[str]) -> None:
-    """Today's path: pipshim's resolver decides (again) and acts."""
+    """The fallback: pipshim's resolver (its own Python) decides again, and acts."""
     os.execv(toolpy, [toolpy, "-I", "-c", ENTRY, "--shim", shim, *args])
 
 
@@ -125,7 +125,7 @@ def main(argv: list[str]) -> None:
     sys.meta_path.insert(0, guards[0])
     sys.meta_path.append(guards[1])
     try:
-        from pipshim import cli, shimtrust
+        from pipshim import cli
         from pipshim.errors import PipshimError, say
 
         pip_args = args
@@ -135,7 +135,7 @@ def main(argv: list[str]) -> None:
                 raise NeedResolver("python flags")
             pip_args = split[1]
         try:
-            p, f = cli.decide_plan(name, pip_args, environ, shim_dir)
+            _rule, p, f = cli.decide_plan(name, pip_args, environ, shim_dir)
         except PipshimError as exc:
             say(exc.message)
             raise SystemExit(exc.exit_code) from None
@@ -148,10 +148,7 @@ def main(argv: list[str]) -> None:
             if p.exit_code is not None or not p.waits:  # a refusal or a plain exec: as execute.run does
                 from pipshim import execute
 
-                for warning in f.config.warnings:
-                    say(warning)
-                f.remember_user_env()
-                shimtrust.remember(f)
+                execute.before(f)
                 gc.enable()
                 raise SystemExit(execute.run(p, f))
             raise NeedResolver("plan")
@@ -177,9 +174,9 @@ def _unguard(guards) -> None:
             sys.meta_path.remove(g)
 
 
-def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
-    """Before pip runs: warnings, the line, the lock (classified again under it). Returns the
-    function to call with pip's exit status afterwards (links, lock release)."""
+def prepare(p: Plan, f: Facts) -> Callable[[], None]:
+    """Before pip runs: the lock (classified again under it), execute.before, the line.
+    Returns the function to call once pip is done, however it ended (links, lock release)."""
     from pipshim.errors import say
 
     lock = None
@@ -192,12 +189,9 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
         if classify(p.lock, Source.PROJECT, os.getuid()).state is not State.OK:  # gone meanwhile: make it again
             lock.__exit__()
             raise NeedResolver("vanished")
-    for warning in f.config.warnings:
-        say(warning)
-    f.remember_user_env()
-    from pipshim import shimtrust
+    from pipshim import execute
 
-    shimtrust.remember(f)
+    execute.before(f)
     if p.line and not f.quiet:
         say(p.line)
     link = None
@@ -209,7 +203,7 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
         def link() -> None:
             links.update(p.lock, before, p.link_into, f.quiet, p.link_over)
 
-    def post(rc: int) -> None:
+    def post() -> None:
         try:
             if link is not None:
                 link()
@@ -220,7 +214,9 @@ def prepare(p: Plan, f: Facts) -> Callable[[int], None]:
     return post
 
 
-def run_pip(cmd: tuple, form: str, env, post, was) -> None:
+def run_pip(
+    cmd: tuple[str, ...], form: str, env: Mapping[str, str], post: Callable[[], None], was: Mapping[str, str]
+) -> None:
     """Run pip here, as its own start would: nothing of pipshim in sys.modules or sys.path.
     ``was``: os.environ as main() read it (nothing of pipshim's changes it meanwhile)."""
     broken_pip = _broken_pip_reporter()
@@ -254,14 +250,14 @@ def run_pip(cmd: tuple, form: str, env, post, was) -> None:
     except SystemExit as exc:
         code = exc.code
     except KeyboardInterrupt:
-        post(130)
+        post()
         raise
     except BaseException as exc:
-        post(1)
+        post()
         if _import_failure(exc):  # pip itself cannot load: the environment is damaged, not pip wrong
             broken_pip(exc)
         raise
-    post(_status(code))
+    post()
     raise SystemExit(code)
 
 
@@ -287,12 +283,6 @@ def _broken_pip_reporter():
         raise SystemExit(Exit.BROKEN)
 
     return report
-
-
-def _status(code: object) -> int:
-    if code is None:
-        return 0
-    return code if isinstance(code, int) else 1
 
 
 def _run_script(path: str) -> None:

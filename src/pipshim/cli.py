@@ -1,6 +1,8 @@
 """Entry point: a shim call (argv + facts -> decision -> plan -> action) or a ``pipshim`` command.
 
-Every shim runs ``python -I -c ENTRY --shim "$0" ARGS…``; the name in ``$0`` says which:
+A shim that needs the resolver runs ``TOOLPY -I -c ENTRY --shim "$0" ARGS…`` (the
+``pipshim`` shim always; the pip shims when neither their sh, shims/reads.sh, nor the
+environment's own python, pipshim.boot, can act alone); the name in ``$0`` says which:
 ``pip``/``pip3``/``pip3.N`` go to the resolver, ``pipshim`` to the commands, and the
 python shims send ``python [FLAGS] -m pip …`` here.
 This is the one place that catches errors: pipshim's own become one ``pipshim:``
@@ -22,6 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pipshim.facts import Facts
     from pipshim.plan import Plan
+    from pipshim.rules import Rule
 
 # what the shims run with ``python -I -c``; tests check the templates against it
 ENTRY = "import sys; from pipshim.cli import main; sys.exit(main())"
@@ -134,14 +137,13 @@ def resolve(
     from pipshim import execute, shimtrust
     from pipshim.plan import describe
 
-    p, facts = decide_plan(invoked_as, argv, environ, shim_dir, python_flags)
-    for warning in facts.config.warnings:
-        say(warning)
-    facts.remember_user_env()
-    if environ.get("PIPSHIM_EXPLAIN") == "1":
-        print(describe(p, facts.args.command))
+    _rule, p, facts = decide_plan(invoked_as, argv, environ, shim_dir, python_flags)
+    if environ.get("PIPSHIM_EXPLAIN") == "1":  # says what would happen, and does nothing of it
+        for warning in facts.config.warnings:
+            say(warning)
+        print(describe(p))
         return Exit.OK
-    shimtrust.remember(facts)
+    execute.before(facts)
     rc = execute.run(p, facts)
     if p.lock and p.create and rc == 0:  # made by this call: the python shim needs no fork for it
         shimtrust.update(environ, facts.uid, [p.lock], [])
@@ -150,14 +152,16 @@ def resolve(
 
 def decide_plan(
     invoked_as: str, argv: list[str], environ: dict[str, str], shim_dir: str, python_flags: tuple[str, ...] = ()
-) -> tuple[Plan, Facts]:
-    """(plan, facts) for a shim call: the one decision the resolver and pipshim.boot both act on."""
+) -> tuple[Rule, Plan, Facts]:
+    """(rule, plan, facts) for a shim call: the one decision the resolver, pipshim.boot and
+    ``pipshim explain`` all act on (or show), so what explain says is what a call does."""
     from pipshim.facts import gather
     from pipshim.plan import plan
-    from pipshim.rules import decide
+    from pipshim.rules import decide_with_rule
 
     facts = gather(invoked_as, argv, environ, shim_dir, full=False, python_flags=python_flags)
-    return plan(decide(facts), facts), facts
+    rule, route = decide_with_rule(facts)
+    return rule, plan(route, facts), facts
 
 
 def _write_crash_log(environ: Mapping[str, str]) -> str:

@@ -47,7 +47,7 @@ _SOURCE_WORDS = {
 
 
 class State(metaclass=Named):
-    """A candidate's state; ``usable`` ones are run, ``creatable`` ones made first."""
+    """A candidate's state; ``creatable`` ones are made first (which ones each rule runs: rules.py)."""
 
     OK = "ok"
     BROKEN = "broken"  # a venv whose interpreter no longer runs: never reused nor deleted silently
@@ -195,15 +195,14 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
         return Candidate(path, source, State.FOREIGN, problem)
     base = _dir(path)
     if os.path.lexists(base + INCOMPLETE):
-        from pipshim.venvs import VENV_ENTRIES  # venvs builds on this module
+        from pipshim.venvs import not_venv_entries  # venvs builds on this module
 
         try:  # the marker alone proves nothing (a repository can carry one): made again means removed
-            extra = sorted(set(os.listdir(path)) - VENV_ENTRIES)
+            held = not_venv_entries(os.listdir(path))
         except OSError as exc:
             return Candidate(path, source, State.NOT_VENV, f"it cannot be read: {exc.strerror}")
-        if extra:
-            held = ", ".join(extra[:3])
-            return Candidate(path, source, State.NOT_VENV, f"it holds {held}, which a venv does not have")
+        if held:
+            return Candidate(path, source, State.NOT_VENV, f"it {held}")
         return Candidate(path, source, State.INCOMPLETE, msg("incomplete"))
     if not os.path.isfile(base + "pyvenv.cfg"):
         try:

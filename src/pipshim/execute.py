@@ -1,9 +1,11 @@
-"""Carry out a Plan. With provision.py and pipxrun.py, the only code that runs pip,
-creates venvs or takes locks.
+"""Carry out a Plan, with provision.py and pipxrun.py: the action step of a shim call
+(docs/design.md names the other code that acts, and why).
 
 Whenever nothing has to happen afterwards pip is ``exec``'d, so its exit code and
-signals are its own. We wait only while holding an environment's lock, to link the
-user environment's new commands.
+signals are its own. We wait for pip only while holding an environment's lock: so that
+a venv made for it is kept or rolled back by the provisioning transaction, that a failed
+install is checked for a pip that no longer loads, and that the venv's new commands are
+linked; pipx is always waited for (pipxrun). before() is what acting does first.
 """
 
 from __future__ import annotations
@@ -11,9 +13,31 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from pipshim import paths
 from pipshim.errors import Exit, say
 from pipshim.facts import Facts
 from pipshim.plan import Plan, create_spec, venv_line
+
+
+def before(f: Facts) -> None:
+    """What every call that acts does first, whichever path acts (cli.resolve, boot): the
+    settings' warnings, then the state the shims read next time (never for explain)."""
+    from pipshim import shimtrust
+
+    for warning in f.config.warnings:
+        say(warning)
+    remember_user_env(f)
+    shimtrust.remember(f)
+
+
+def remember_user_env(f: Facts) -> None:
+    """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
+
+    PIPSHIM_USER_VENV is read by the shim itself, so it needs no file.
+    """
+    if f.user_venv is not None and not f.environ.get("PIPSHIM_USER_VENV"):
+        default = paths.user_venv(f.environ, None, f.is_root and f.in_container)
+        paths.sync_user_env_file(f.environ, f.user_venv.path, default)
 
 
 def exec_(cmd: tuple[str, ...], env: Mapping[str, str]) -> int:

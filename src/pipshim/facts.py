@@ -8,14 +8,14 @@ discovery.py, each tagged with its Source.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pipshim import interp as interp_mod
 from pipshim import paths, realpip
-from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
+from pipshim.discovery import Candidate, Project, Source, classify, find_project, find_venvs
 from pipshim.interp import Interp
-from pipshim.pip_argv import PipArgs, options_for, parse, python_option, truthy
-from pipshim.pipconf import env_setting, file_setting, python_setting, read_settings
+from pipshim.pip_argv import MUTATING, NOTED_READS, PipArgs, options_for, parse, python_option, truthy
+from pipshim.pipconf import HOP_DONE, env_setting, file_setting, python_setting, read_settings
 from pipshim.realpip import RealPip
 from pipshim.record import Factory, Record, replace
 from pipshim.settings import Settings
@@ -82,7 +82,7 @@ class Facts(Record):
     raspberry_pi: bool = False  # Raspberry Pi OS: apt-only hardware libraries, so venvs see system packages
     home: str = ""  # the user's home (paths.home), for showing paths as ~/…
 
-    def replace(self, **changes) -> Facts:
+    def replace(self, **changes: object) -> Facts:
         return replace(self, **changes)
 
     @property
@@ -98,15 +98,6 @@ class Facts(Record):
     def quiet(self) -> bool:
         """No `pipshim:` line: pipshim's setting, or pip told to be quiet."""
         return self.config.quiet or self.pip_quiet > 0
-
-    def remember_user_env(self) -> None:
-        """Tell the python shim where config.toml put the user environment (paths.sync_user_env_file).
-
-        PIPSHIM_USER_VENV is read by the shim itself, so it needs no file.
-        """
-        if self.user_venv is not None and not self.environ.get("PIPSHIM_USER_VENV"):
-            default = paths.user_venv(self.environ, None, self.is_root and self.in_container)
-            paths.sync_user_env_file(self.environ, self.user_venv.path, default)
 
     @property
     def root_on_host(self) -> bool:
@@ -158,7 +149,7 @@ def pipx_facts(environ: Mapping[str, str], bin_dir: str = "") -> PipxFacts:
         legacy = os.path.join(paths.home(environ), ".local", "pipx")
         home = legacy if os.path.exists(legacy) else os.path.join(paths.data_home(environ), "pipx")
     global_home = environ.get("PIPX_GLOBAL_HOME") or "/opt/pipx"
-    bin_dir = bin_dir or environ.get("PIPX_BIN_DIR") or os.path.join(paths.home(environ), ".local", "bin")
+    bin_dir = bin_dir or environ.get("PIPX_BIN_DIR") or paths.default_bin_dir(environ)
     global_bin = environ.get("PIPX_GLOBAL_BIN_DIR") or "/usr/local/bin"
 
     def apps(root: str, where: str) -> dict:
@@ -188,7 +179,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def detect_container(read=_read, exists=os.path.exists) -> bool:
+def detect_container(read: Callable[[str], str] = _read, exists: Callable[[str], bool] = os.path.exists) -> bool:
     """/.dockerenv or /run/.containerenv; else WSL is a host; else PID 1 decides: an init system
     is a host, anything else (BuildKit's RUN, `docker run CMD`, tini, a Kubernetes pod) a container."""
     if any(exists(p) for p in CONTAINER_FILES):
@@ -203,7 +194,7 @@ def detect_container(read=_read, exists=os.path.exists) -> bool:
     return comm not in INIT_SYSTEMS
 
 
-def detect_raspberry_pi(read=_read, exists=os.path.exists) -> bool:
+def detect_raspberry_pi(read: Callable[[str], str] = _read, exists: Callable[[str], bool] = os.path.exists) -> bool:
     """Raspberry Pi OS marks itself with /etc/rpi-issue; the board names itself in the device tree."""
     return exists("/etc/rpi-issue") or read("/proc/device-tree/model").startswith("Raspberry Pi")
 
@@ -234,9 +225,19 @@ def pip_quiet(value: str | None) -> int:
         return 0
 
 
-def _override(environ: Mapping[str, str], name: str, detect) -> bool:
+def _override(environ: Mapping[str, str], name: str, detect: Callable[[], bool]) -> bool:
     forced = truthy(environ.get(name))
     return forced if forced is not None else detect()
+
+
+def as_root(environ: Mapping[str, str]) -> bool:
+    """Root, or what PIPSHIM_ROOT=0|1 says instead (tests, and anyone who knows better)."""
+    return _override(environ, "PIPSHIM_ROOT", owns_root)
+
+
+def in_container(environ: Mapping[str, str]) -> bool:
+    """In a container (detect_container), or what PIPSHIM_CONTAINER=0|1 says instead."""
+    return _override(environ, "PIPSHIM_CONTAINER", detect_container)
 
 
 def _req_files(args: PipArgs, cwd: str) -> dict:
@@ -252,7 +253,7 @@ def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | No
     """The interpreter pip works on, as pip's main parser picks it: ``--python`` before the
     command, else ``PIP_PYTHON``, else ``[global] python``, else the real pip's own (none of
     them once pip's own hop is done). Returns (path, what chose it or None, Interp or None)."""
-    hop_done = "_PIP_RUNNING_IN_SUBPROCESS" in environ
+    hop_done = HOP_DONE in environ
     python = None if hop_done else python_option(argv)
     python_from = "--python" if python else None
     info = None
@@ -294,9 +295,9 @@ def gather(
     # pip loads its config isolated only for this exact word (cli/main.py: "--isolated" in cmd_args),
     # not for an abbreviation nor PIP_ISOLATED, though both set the option
     isolated = "--isolated" in argv
-    managed = bool(info and info.externally_managed and not info.in_venv and not info.conda)
+    managed = bool(info and info.managed)
     # pip's settings only move installs and uninstalls: other commands never pay for reading pip.conf
-    mutating = args.command in ("install", "uninstall")
+    mutating = args.command in MUTATING
     pip_settings = {}
     if managed and mutating:
         options = options_for(args.command, info.pip_version)
@@ -306,9 +307,9 @@ def gather(
         file_setting(environ, "quiet", args.command, info.prefix, isolated, info.pip_version) if managed else None
     )
     config = load_settings(environ, with_apps=managed and mutating)
-    is_root = _override(environ, "PIPSHIM_ROOT", owns_root)
-    in_container = _override(environ, "PIPSHIM_CONTAINER", detect_container) if is_root else False
-    user_path = paths.user_venv(environ, config.user_venv, is_root and in_container)
+    is_root = as_root(environ)
+    contained = in_container(environ) if is_root else False
+    user_path = paths.user_venv(environ, config.user_venv, is_root and contained)
     # the fields every answer has; built into Facts once (a record is made field by field)
     known = dict(
         invoked_as=invoked_as,
@@ -324,7 +325,7 @@ def gather(
         python_from=python_from,
         config=config,
         is_root=is_root,
-        in_container=in_container,
+        in_container=contained,
         disabled=disabled,
         reentered=reentered,
     )
@@ -341,10 +342,7 @@ def gather(
         user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
         # pipx's apps matter to installs (rule 7) and to the note of list/show: other reads
         # never pay for reading each app's metadata
-        pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in ("list", "show")) else None,
+        pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in NOTED_READS) else None,
         req_files=_req_files(args, cwd) if managed and args.command == "install" else {},
         raspberry_pi=detect_raspberry_pi() if config.system_site is None else False,
     )
-
-
-__all__ = ["GUARD", "Candidate", "Facts", "PipxApp", "PipxFacts", "Project", "Source", "State", "gather"]

@@ -48,6 +48,14 @@ class Interp(Record):
     conda: bool
     pip_version: str | None = None  # the pip this interpreter imports ("24.0"), None if it has none
 
+    @property
+    def managed(self) -> bool:
+        """PEP 668 applies and pipshim routes installs: the EXTERNALLY-MANAGED marker, in an
+        interpreter that is neither a venv (pip ignores the marker there) nor a conda env
+        (conda manages it, not the distro). The one answer rules, facts, doctor, the shims'
+        marks and install-shims all use."""
+        return self.externally_managed and not self.in_venv and not self.conda
+
 
 CACHE_NAME = "interpreters.tsv"  # rewritten whenever an interpreter is probed: the shims' stamp
 

@@ -34,7 +34,7 @@ def scripts(venv: str) -> set[str]:
 
 
 def _ours(link: str, venv: str) -> bool:
-    """A symlink into the user environment's bin dir, dangling or not: the only kind ever replaced
+    """A symlink into ``venv``'s bin dir, dangling or not: the only kind ever replaced
     or removed (a user's own link, even one pointing nowhere, is theirs)."""
     return os.path.islink(link) and os.path.dirname(os.readlink(link)) == os.path.join(venv, "bin")
 

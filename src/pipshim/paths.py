@@ -50,6 +50,10 @@ def config_home(environ: Mapping[str, str]) -> str:
     return _xdg(environ, "XDG_CONFIG_HOME", ".config")
 
 
+def state_home(environ: Mapping[str, str]) -> str:
+    return _xdg(environ, "XDG_STATE_HOME", os.path.join(".local", "state"))
+
+
 def cache_dir(environ: Mapping[str, str]) -> str:
     """pipshim's disposable cache ("" when the user has no home)."""
     base = cache_home(environ)

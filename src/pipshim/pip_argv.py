@@ -19,7 +19,15 @@ from collections.abc import Callable
 from pipshim import pip_options
 from pipshim.record import Record
 
+# for annotations only: typing costs about 5 ms on every pip call
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _Table = tuple  # (longs, shorts): option name -> (canonical name, takes a value)
+
+MUTATING = ("install", "uninstall")  # the pip commands that change an environment
+NOTED_READS = ("list", "show")  # the reads the pipx note may answer (apps.read_note)
 
 # store_false twins: recorded under the option they switch off, so "last one wins" holds
 _NEGATIONS = {"--no-user": "--user"}
@@ -159,7 +167,7 @@ class PipArgs(Record):
     def values(self, name: str) -> list:
         return self.opts.get(name, [])
 
-    def last(self, name: str, default=None):
+    def last(self, name: str, default: object = None) -> Any:
         vals = self.opts.get(name)
         return vals[-1] if vals else default
 

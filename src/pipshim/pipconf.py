@@ -31,6 +31,7 @@ TARGET_SETTINGS = ("break-system-packages", "target", "prefix", "root", "user", 
 _SAME_DEST = {"no-user": "user"}
 _READ = (*TARGET_SETTINGS, *_SAME_DEST)
 _ENV_IGNORED = ("version", "help")  # pip's ENV_NAMES_IGNORED
+HOP_DONE = "_PIP_RUNNING_IN_SUBPROCESS"  # pip's own mark that its --python hop is done
 
 
 def config_files(
@@ -156,7 +157,7 @@ def python_setting(
 ) -> tuple[str, str] | None:
     """``--python`` as pip's main parser reads it from ``PIP_PYTHON`` or ``[global] python``
     (never isolated: that parser is built before ``--isolated`` is looked at), with where it was set."""
-    if "_PIP_RUNNING_IN_SUBPROCESS" in environ:  # pip's own mark that the --python hop is done
+    if HOP_DONE in environ:
         return None
     found = None
     for _name, value, where in _effective(

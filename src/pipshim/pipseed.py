@@ -1,41 +1,30 @@
 """pip for new venvs: a verified, byte-compiled pip unpacked once per (wheel, Python, file mode)
 and hard-linked into each venv (venvmake.py writes the rest of the venv).
 
+The pip comes from a local wheel: ``pip-*.whl`` put in ``.../pipshim/wheels/``,
+virtualenv's bundled ones, the target's ensurepip bundle, or the distribution's
+``/usr/share/python-wheels``; the newest whose Requires-Python admits the target wins.
 A seed unit lives in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``, is built in a
 temporary directory renamed into place, and is never written again: pip replaces files by
 unlinking them, so nothing done in one venv reaches another. Every linked file is checked
 against the unit's manifest (size, mtime); a unit edited in place is set aside and rebuilt.
+Files get the creator's umask (a unit is keyed by the file mode); across filesystems they
+are copied instead. RECORD, INSTALLER and the console scripts are written per venv, so
+``pip uninstall pip`` and pip upgrades work as in any venv.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
 import subprocess
 from collections.abc import Mapping
 
-from pipshim.venvmake import VenvCreateError, _child_env, _umask, site_packages
+from pipshim.venvfiles import VenvCreateError, cache_root, child_env, site_packages, umask, write_atomic
 
 SEED_FORMAT = "1"  # bump when the unit layout changes: old units are simply not used
 _LINK_ERRNOS = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES)
-
-
-def cache_root(env: Mapping[str, str]) -> str:
-    """pipshim's cache dir (paths.cache_dir), made private (mode 700, ours) before use."""
-    from pipshim import paths
-
-    root = paths.cache_dir(env)
-    if not root:
-        raise VenvCreateError("no home directory to keep pipshim's cache in; set HOME")
-    try:
-        return paths.private_dir(root)
-    except OSError as exc:
-        raise VenvCreateError(
-            f"cannot use {root} for pipshim's cache: {exc}; set XDG_CACHE_HOME (or HOME) to a directory of your own"
-        ) from None
-
 
 # where distributions keep the wheels their venv module installs (Debian's and Ubuntu's
 # python3-pip-whl, Fedora's python3-pip-wheel)
@@ -133,25 +122,13 @@ def find_pip_wheel(info: dict, env: Mapping[str, str], seed_dir: str) -> tuple[s
             if _supports(facts, info["version"]):
                 best = (key, whl, facts)
     if json.dumps(index, sort_keys=True) != before:
-        _write_atomic(index_path, json.dumps(index, sort_keys=True).encode())
+        write_atomic(index_path, json.dumps(index, sort_keys=True).encode())
     if best is None:
         raise VenvCreateError(
             f"no local pip wheel supports Python {info['version']}:"
             f" put a pip-*.whl in {os.path.dirname(seed_dir)}/wheels"
         )
     return best[1], best[2]
-
-
-def _write_atomic(target: str, data: bytes) -> None:
-    tmp = f"{target}.tmp{os.getpid()}"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except OSError:  # the cache is an optimisation: an unwritable one only costs time
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def install_pip(venv: str, info: dict, base_python: str, env: Mapping[str, str]) -> None:
@@ -174,7 +151,7 @@ def install_pip(venv: str, info: dict, base_python: str, env: Mapping[str, str])
 
 def _install_pip_from(seed_dir: str, venv: str, info: dict, base_python: str, env: Mapping[str, str]) -> None:
     whl, facts = find_pip_wheel(info, env, seed_dir)
-    mode = 0o666 & ~_umask()
+    mode = 0o666 & ~umask()
     unit = os.path.join(
         seed_dir, f"v{SEED_FORMAT}-{os.path.basename(whl)[:-4]}-{facts['sha256'][:16]}-{info['tag']}-{mode:04o}"
     )
@@ -318,7 +295,7 @@ def _build_unit(unit: str, whl: str, base_python: str, env: Mapping[str, str]) -
             proc = subprocess.run(
                 [base_python, "-I", "-m", "compileall", "-q", *jobs, "--", *targets],
                 capture_output=True,
-                env=_child_env(env),
+                env=child_env(env),
                 stdin=subprocess.DEVNULL,
             )
             if proc.returncode == 0:
@@ -429,7 +406,7 @@ def _finish_dist(venv: str, info: dict, manifest: dict) -> None:
     sp = site_packages(venv, info)
     dist_info = manifest["dist_info"]
     python = os.fsencode(os.path.join(venv, "bin", "python"))
-    mode = 0o777 & ~_umask()
+    mode = 0o777 & ~umask()
     rel_bin = os.path.relpath(os.path.join(venv, "bin"), sp)
     records = [list(r) for r in manifest["record"]]
     listed = {r[0] for r in records}

@@ -37,12 +37,17 @@ NO_APPS = "No apps associated with package"
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+def _home(f: Facts, route: RouteToPipx) -> str:
+    """The pipx home the route's commands work in: pipx --global's, or the user's."""
+    return f.pipx.global_home if route.global_ else f.pipx.home
+
+
 def ensure_shared_libs(f: Facts, route: RouteToPipx, env: dict[str, str]) -> None:
     """pipx's shared pip venv, made the way pipshim makes every venv when it is missing.
 
     pipx seeds it with ensurepip, which a Debian without python3-venv lacks.
     """
-    home = f.pipx.global_home if route.global_ else f.pipx.home
+    home = _home(f, route)
     shared = (not route.global_ and env.get("PIPX_SHARED_LIBS")) or os.path.join(home, "shared")
     if os.path.isfile(os.path.join(shared, "bin", "pip")):
         return
@@ -61,7 +66,7 @@ def lock(f: Facts, route: RouteToPipx) -> venvs.EnvLock:
     interactive, so serialising all of this user's (or pipx --global's) costs little.
     Made, if missing, as pipx makes it (umask's mode): other users run --global's apps.
     """
-    home = f.pipx.global_home if route.global_ else f.pipx.home
+    home = _home(f, route)
     where = os.path.join(home, "venvs")
     return venvs.EnvLock(where, f.quiet, where, 0o777)
 

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping
 
 from pipshim.facts import GUARD, Facts
+from pipshim.pip_argv import NOTED_READS
+from pipshim.pipconf import HOP_DONE, env_items
 from pipshim.record import Record
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 from pipshim.rules import ignored
@@ -35,7 +37,7 @@ class Plan(Record):
     route: Route
     line: str | None  # the `pipshim:` line said first unless quiet (a refusal: its message)
     commands: tuple = ()  # argv tuples, run in order; one, except for pipx (one per package)
-    env: Mapping[str, str] = None  # the children's environment
+    env: Mapping[str, str] | None = None  # the children's environment (None: no command runs)
     lock: str | None = None  # the environment whose lock is held while the commands run
     create: Create | None = None
     link_into: str | None = None  # the new console scripts of the venv (``lock``) are linked here
@@ -56,8 +58,8 @@ def child_env(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
 
 
 def _pip_vars(env: dict[str, str], *names: str) -> None:
-    """Drop every ``PIP_`` variable pip reads as one of ``names`` (it takes any case: PIP_User)."""
-    for var in [v for v in env if v.startswith("PIP_") and v[4:].lower().replace("_", "-") in names]:
+    """Drop every ``PIP_`` variable pip reads as one of ``names`` (any spelling: PIP_User)."""
+    for _name, _value, var in [item for item in env_items(env) if item[0] in names]:
         del env[var]
 
 
@@ -67,7 +69,7 @@ def no_python_hop(f: Facts, env: dict[str, str]) -> None:
     (which a pip.conf's python would otherwise make)."""
     if f.python_from is not None:
         _pip_vars(env, "python")
-        env["_PIP_RUNNING_IN_SUBPROCESS"] = "1"
+        env[HOP_DONE] = "1"
 
 
 def venv_env(f: Facts, route: UseVenv, command: tuple[str, ...]) -> dict[str, str]:
@@ -89,7 +91,7 @@ def venv_command(f: Facts, route: UseVenv) -> tuple[str, ...]:
     if route.user_env:
         argv = tuple(x for x in argv if x != "--user")  # a venv has no user site
     venv = route.env.path
-    python = os.path.join(venv, "bin", "python")
+    python = route.env.python
     pips = ("pip",) if route.create else route.env.pips
     if f.invoked_as.startswith("python") and pips:  # python -m pip: the venv's, so pip's texts say the same
         return (python, *f.real_pip.prefix, *argv)
@@ -177,7 +179,7 @@ def pipx_commands(route: RouteToPipx) -> tuple:
 def read_note(f: Facts, route: Route) -> str | None:
     """apps.read_note, whose module (pipx's apps) is loaded only for the reads it may answer:
     every other call, installs included, is spared importing it."""
-    if f.args.command not in ("show", "list"):
+    if f.args.command not in NOTED_READS:
         return None
     from pipshim.apps import read_note
 
@@ -242,7 +244,7 @@ def _fallback(route: RouteToPipx, f: Facts) -> Plan | None:
     return plan(route.fallback, f.replace(args=f.args.dropping(route.drop_at)) if route.drop_at else f)
 
 
-def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> str:
+def describe(p: Plan, why: tuple[str, ...] = ()) -> str:
     """Human text for ``pipshim explain``: the line, the reasons, then each command exactly as it runs."""
     import shlex
 
@@ -274,7 +276,7 @@ def describe(p: Plan, command: str | None = None, why: tuple[str, ...] = ()) -> 
     if p.link_into and not r.user_env:  # the user environment's links go without saying (README)
         lines.append(f"link: {p.lock}'s new commands into {p.link_into}")
     if p.fallback is not None:
-        first = describe(p.fallback, command).split("\n")
+        first = describe(p.fallback).split("\n")
         if isinstance(r, RouteToPipx) and r.drop_at:  # the libraries of a mixed uninstall, after pipx
             lines += ["then: " + first[0], *(x for x in first[1:] if x.startswith(("run:", "lock:")))]
         else:

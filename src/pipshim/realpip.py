@@ -125,7 +125,7 @@ def find(
     path = which(names[0], path_var, skip_dirs)
     if path:
         return RealPip(path, script_interpreter(path, path_var, skip_dirs), ())
-    python = which("python" + invoked_as[3:], path_var, skip_dirs) if _versioned_pip(invoked_as) else None
+    python = which("python" + invoked_as[3:], path_var, skip_dirs) if minor_version(invoked_as, "pip") else None
     for name in names[1:]:
         path = which(name, path_var, skip_dirs)
         if not path:
@@ -140,10 +140,12 @@ def find(
     return None
 
 
-def _versioned_pip(name: str) -> bool:
-    """pip3.12, not pip3 nor pip."""
-    major, dot, minor = name[3:].partition(".")
-    return name.startswith("pip") and bool(dot) and major.isdigit() and minor.isdigit()
+def minor_version(name: str, prefix: str) -> str | None:
+    """``python3.12`` -> ``3.12`` (for ``prefix`` "python"); None for python3, python3.12-config…"""
+    if not name.startswith(prefix):
+        return None
+    major, dot, minor = name[len(prefix) :].partition(".")
+    return f"{major}.{minor}" if dot and major.isdigit() and minor.isdigit() else None
 
 
 def _same_file(a: str, b: str) -> bool:

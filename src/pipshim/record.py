@@ -41,7 +41,7 @@ class Factory:
         self.make = make
 
 
-def fields(cls_or_obj) -> tuple[str, ...]:
+def fields(cls_or_obj: type[Record] | Record) -> tuple[str, ...]:
     return cls_or_obj._record_fields
 
 

@@ -16,6 +16,11 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
+# for annotations only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pipshim.pip_argv import PipArgs
+
 
 class Requested(namedtuple("Requested", "spec name note", defaults=("",))):
     """A requirement as typed, its canonical distribution name (None: a path, URL, file or
@@ -77,7 +82,7 @@ def _from_file(path: str, files: dict, seen: set, install: bool) -> list[Request
     return items
 
 
-def requested(args, cwd: str = "", files: dict | None = None) -> tuple[Requested, ...]:
+def requested(args: PipArgs, cwd: str = "", files: dict | None = None) -> tuple[Requested, ...]:
     """Positional requirements, those in -r files (read by facts), -e entries as unnamed."""
     items = [parse_spec(p) for p in args.positionals]
     for r in args.values("--requirement"):

@@ -88,10 +88,10 @@ class Refuse(Record):
 
 
 class Done(Record):
-    """Nothing to run: print ``pipshim: <message>`` and exit with ``exit_code`` (0: as pip would)."""
+    """Nothing to run: print ``pipshim: <message>`` and exit 0, as pip would."""
 
     message: str
-    exit_code: int = 0
+    exit_code = 0  # not a field: always success (a failure is a Refuse)
     kind = "done"
 
 

@@ -21,11 +21,9 @@ from collections.abc import Callable
 from pipshim.discovery import Candidate, Source, State, unusable_message
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
-from pipshim.pip_argv import truthy
+from pipshim.pip_argv import MUTATING, truthy
 from pipshim.record import Record, replace
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
-
-MUTATING = ("install", "uninstall")
 
 
 class Rule(Record):
@@ -187,13 +185,10 @@ def not_python(f: Facts) -> Route | None:
 
 def safe_interpreter(f: Facts) -> Route | None:
     py = f.interp
-    if py.in_venv:
-        return PassThrough(f"{py.path} is a virtual environment")
-    if py.conda:
-        return PassThrough(f"{py.path} is a conda environment")
-    if not py.externally_managed:
-        return PassThrough(f"{py.path} is not externally managed")
-    return None
+    if py.managed:
+        return None
+    why = "a virtual environment" if py.in_venv else "a conda environment" if py.conda else "not externally managed"
+    return PassThrough(f"{py.path} is {why}")
 
 
 def consent(f: Facts) -> Route | None:

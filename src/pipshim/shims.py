@@ -1,8 +1,10 @@
 """Place and remove the shims (``pipshim install-shims`` / ``uninstall-shims``).
 
-One prototype (``shims/pip``) is written under every name, with the absolute path of
-pipshim's interpreter filled in (rbenv's rehash, pre-commit's hook template). A file
-that does not carry our shim ID is never overwritten or removed.
+Two templates, ``shims/pip`` (every pip name and ``pipshim``) and ``shims/python`` (the
+python names; template_for picks), are written with the absolute path of pipshim's
+interpreter filled in and their rendered parts (shimrender) in place (rbenv's rehash,
+pre-commit's hook template). A file that does not carry our shim ID is never overwritten
+or removed.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Container, Iterable, Mapping
 
 from pipshim.errors import PipshimError, say
-from pipshim.realpip import SHIM_ID, is_our_shim, which
+from pipshim.pip_argv import version_key
+from pipshim.realpip import SHIM_ID, is_our_shim, minor_version, which
 
 PLACEHOLDER = "@PIPSHIM_PYTHON@"
 BIN_PLACEHOLDER = "@PIPSHIM_BIN_DIR@"
@@ -77,45 +81,13 @@ def default_names(version: str | None = None, python_shims: bool = True) -> list
     return names
 
 
-# Asked once of every python3.N found on PATH: its stdlib (where EXTERNALLY-MANAGED lives) and
-# whether it is a venv (an activated venv's python3.N is not a Python to give shims to)
-_STDLIB_QUERY = (
-    "import os, sys, sysconfig; "
-    "sys.stdout.buffer.write(os.fsencode('%s\\n%d\\n' % (sysconfig.get_path('stdlib'), sys.prefix != sys.base_prefix)))"
-)
+def side_by_side(environ: Mapping[str, str], skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every externally managed ``python3.N`` on ``environ``'s PATH (Interp.managed, as the
+    rules have it): version -> the python PATH finds first (not one in ``skip_dirs`` nor one
+    of our shims), as ``pip3.N`` would find it."""
+    from pipshim import interp
 
-
-def _minor_version(name: str, prefix: str) -> str | None:
-    """``python3.12`` -> ``3.12`` (for ``prefix`` "python"); None for python3, python3.12-config…"""
-    if not name.startswith(prefix):
-        return None
-    major, dot, minor = name[len(prefix) :].partition(".")
-    return f"{major}.{minor}" if dot and major.isdigit() and minor.isdigit() else None
-
-
-def externally_managed(python: str) -> bool:
-    """Whether ``python`` (not a venv) has an EXTERNALLY-MANAGED marker in its stdlib."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            [python, "-I", "-c", _STDLIB_QUERY],
-            capture_output=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
-        )
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return False
-    lines = os.fsdecode(out.stdout).splitlines()
-    if out.returncode != 0 or len(lines) != 2 or lines[1] != "0":
-        return False
-    return os.path.isfile(os.path.join(lines[0], "EXTERNALLY-MANAGED"))
-
-
-def side_by_side(path_var: str, skip_dirs: tuple[str, ...] = ()) -> dict[str, str]:
-    """Every externally managed ``python3.N`` on PATH: version -> the python PATH finds first
-    (not one in ``skip_dirs`` nor one of our shims), as ``pip3.N`` would find it."""
+    path_var = environ.get("PATH", "")
     found: dict[str, str] = {}
     seen: set[str] = set()
     for entry in path_var.split(os.pathsep):
@@ -124,25 +96,26 @@ def side_by_side(path_var: str, skip_dirs: tuple[str, ...] = ()) -> dict[str, st
         except OSError:
             continue
         for name in names:
-            version = _minor_version(name, "python")
+            version = minor_version(name, "python")
             if version is None or name in seen:
                 continue
             seen.add(name)
             python = which(name, path_var, skip_dirs)
-            if python and externally_managed(python):
+            info = interp.inspect(python, environ) if python else None
+            if info is not None and info.managed:
                 found[version] = python
     return found
 
 
-def side_by_side_names(versions, python_shims: bool = True) -> list[str]:
+def side_by_side_names(versions: Iterable[str], python_shims: bool = True) -> list[str]:
     """pip3.N (and python3.N) for each version."""
     names = []
-    for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.split("."))):
+    for version in sorted(versions, key=version_key):
         names += [f"pip{version}"] + ([f"python{version}"] if python_shims else [])
     return names
 
 
-def stale_side_by_side(bin_dir: str, keep_versions) -> list[str]:
+def stale_side_by_side(bin_dir: str, keep_versions: Container[str]) -> list[str]:
     """Our pip3.N/python3.N shims in bin_dir for versions not in ``keep_versions``: their interpreter went away."""
     try:
         entries = sorted(os.listdir(bin_dir))
@@ -150,7 +123,7 @@ def stale_side_by_side(bin_dir: str, keep_versions) -> list[str]:
         return []
     stale = []
     for name in entries:
-        version = _minor_version(name, "pip") or _minor_version(name, "python")
+        version = minor_version(name, "pip") or minor_version(name, "python")
         if version is None or version in keep_versions:
             continue
         path = os.path.join(bin_dir, name)

@@ -37,11 +37,15 @@ from collections.abc import Iterable, Mapping
 
 from pipshim import paths
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for hints only: boot imports this module, and keeps its imports few
+    from pipshim.facts import Facts
+    from pipshim.interp import Interp
+
 NAME = "trusted"  # the directory of marks, in pipshim's cache
 MARK = ".pipshim-trusted"  # the suffix of a mark: a name no venv is expected to end in
 PYTHON_MARK = ".pipshim-python"  # the suffix of an interpreter's mark: what it was found to be
 MANAGED_FILE = "EXTERNALLY-MANAGED"  # PEP 668's marker in the stdlib directory
-OLD_LIST = "trusted-dirs"  # the one-file list of earlier versions: removed when the marks' directory is made
 
 
 def root(environ: Mapping[str, str]) -> str:
@@ -66,13 +70,13 @@ def ours_ok(path: str, uid: int) -> bool:
     return st.st_uid == uid and owner_problem(st, uid, path) is None
 
 
-def verdict(interp) -> str:
+def verdict(interp: Interp) -> str:
     """What the pip shim reads in an interpreter's mark (rules.safe_interpreter, in words); a
     managed one's second line is its prefix, whose pip.conf the shim looks in for a ``quiet``
     (none when the prefix holds a newline: the shim then leaves the line to Python)."""
     if interp.in_venv:
         return "venv"
-    if interp.externally_managed and not interp.conda:
+    if interp.managed:
         return f"managed {interp.stdlib}" + ("" if "\n" in interp.prefix else f"\n{interp.prefix}")
     return f"plain {interp.stdlib}"
 
@@ -94,12 +98,9 @@ def update(
     pythons = {p: v for p, v in (pythons or {}).items() if _plain(p)}
     parent = os.path.dirname(top)
     try:
-        # the first marks: their directory is made, the old list goes
-        if (keep or any(pythons.values())) and not os.path.lexists(top):
+        if (keep or any(pythons.values())) and not os.path.lexists(top):  # the first marks: their directory
             paths.private_dir(parent)  # refuses a planted or shared cache dir before anything is made in it
             paths.private_dir(top)
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(parent, OLD_LIST))
     except (OSError, ValueError):
         return
     if not (paths.is_private_dir(parent) and paths.is_private_dir(top)):
@@ -173,7 +174,7 @@ def _unmark(top: str, path: str, suffix: str = MARK) -> None:
         d = os.path.dirname(d)
 
 
-def remember(facts) -> None:
+def remember(facts: Facts) -> None:
     """After a decision: update the marks from the candidates the facts classified, and the
     project's root (the python shim checks it on every start in a project with no venv yet)."""
     from pipshim.discovery import State, holder_problem
@@ -197,7 +198,7 @@ def remember(facts) -> None:
         update(facts.environ, facts.uid, usable, looked_at, pythons)
 
 
-def python_verdicts(facts) -> dict[str, str | None]:
+def python_verdicts(facts: Facts) -> dict[str, str | None]:
     """The real pip's interpreter and its verdict, when the facts say what it is (asked as
     itself, not through --python); None when it does not run."""
     real = facts.real_pip

@@ -1,23 +1,11 @@
 """Project venvs with a working pip inside, made in tens of milliseconds, offline.
 
 The layout is written here (what ``python -m venv --without-pip`` writes, for CPython
-3.8+), and pip is *installed* into it by hard-linking the files of an unpacked,
-byte-compiled pip kept in ``${XDG_CACHE_HOME:-~/.cache}/pipshim/venvseed/``. The pip
-comes from a local wheel: ``pip-*.whl`` put in ``.../pipshim/wheels/``, virtualenv's
-bundled ones, the target's ensurepip bundle, or the distribution's
-``/usr/share/python-wheels``; the newest whose Requires-Python admits the target wins.
-The base interpreter's answers (real executable, version, cache tag) are remembered per
-interpreter file, so a warm creation starts no interpreter at all.
-The RECORD, INSTALLER and console scripts are written per venv, so ``pip uninstall
-pip`` and pip upgrades work as in any venv. Measurements: docs/venv-creation.md.
-
-A seed unit (one pip wheel x one interpreter cache tag x one file mode) is built once,
-in a temporary directory renamed into place, and is never written again: pip replaces
-files by unlinking them, and importers write ``__pycache__`` into the venv's own
-directories, so nothing done in a venv reaches another one. Every linked file is
-checked against the unit's manifest (size, mtime), so a unit edited in place through
-a hard link is noticed and rebuilt. Files get the creator's umask: the unit is keyed
-by the file mode. Across filesystems the files are copied instead.
+3.8+), and pip is *installed* into it from a seed unit (pipseed.py: an unpacked,
+byte-compiled pip from a local wheel, hard-linked into each venv). The base
+interpreter's answers (real executable, version, cache tag) are remembered per
+interpreter file, so a warm creation starts no interpreter at all. Measurements:
+docs/venv-creation.md.
 """
 
 from __future__ import annotations
@@ -29,9 +17,9 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
-__all__ = ["VenvCreateError", "create"]
+from pipshim.venvfiles import VenvCreateError, cache_root, child_env, site_packages, write_atomic
 
-_SKIP_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONSAFEPATH")
+__all__ = ["VenvCreateError", "create"]
 
 # run by the base interpreter with -I -S: what the layout needs, one JSON line
 _PROBE = r"""
@@ -111,13 +99,6 @@ _PROBE_VERSION = 3  # part of a remembered answer's key: bump when _PROBE answer
 _PROBED = frozenset(("exe", "stdlib", "impl", "tag", "version", "xy", "abiflags", "bits64"))
 
 
-class VenvCreateError(Exception):
-    """A venv could not be made; ``str()`` is one line naming the cause."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()) or "venv creation failed")
-
-
 def create(
     path: str,
     base_python: str,
@@ -142,7 +123,7 @@ def create(
             write_layout(venv, info, prompt=prompt, system_site=system_site)
         else:
             stdlib_layout(venv, base_python, info, prompt=prompt, system_site=system_site, env=env)
-        from pipshim.pipseed import install_pip  # pipseed builds on this module's helpers
+        from pipshim.pipseed import install_pip  # only when a venv is made
 
         install_pip(venv, info, base_python, env)
     except BaseException as exc:
@@ -178,17 +159,13 @@ def _undo(venv: str, made_root: bool, before: set[str]) -> None:
                 os.unlink(full)
 
 
-def _child_env(env: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in env.items() if k not in _SKIP_ENV and not k.startswith("PYTHONWARN")}
-
-
 def probe(base_python: str, env: Mapping[str, str]) -> dict:
     """What the layout needs from ``base_python``: one interpreter start (-I -S, ~10 ms idle)."""
     try:
         proc = subprocess.run(
             [base_python, "-I", "-S", "-c", _PROBE],
             capture_output=True,
-            env=_child_env(env),
+            env=child_env(env),
             stdin=subprocess.DEVNULL,
             timeout=60,
         )
@@ -230,7 +207,6 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
     except OSError:
         return probe(base_python, env)  # it does not exist: probe() names the cause
     from pipshim import paths
-    from pipshim.pipseed import _write_atomic, cache_root
 
     cache = os.path.join(cache_root(env), "venvseed", f"interp-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json")
     try:
@@ -244,26 +220,8 @@ def probe_cached(base_python: str, env: Mapping[str, str]) -> dict:
     info = probe(base_python, env)
     with contextlib.suppress(OSError):
         paths.make_dirs(os.path.dirname(cache))
-        _write_atomic(cache, json.dumps({"key": key, "info": info}).encode())
+        write_atomic(cache, json.dumps({"key": key, "info": info}).encode())
     return info
-
-
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # no /proc: read it the racy way
-    os.umask(mask)
-    return mask
-
-
-def site_packages(venv: str, info: dict) -> str:
-    threaded = "t" if "t" in info.get("abiflags", "") else ""
-    return os.path.join(venv, "lib", f"python{info['xy']}{threaded}", "site-packages")
 
 
 def write_layout(venv: str, info: dict, *, prompt: str, system_site: bool) -> None:
@@ -294,12 +252,14 @@ def write_layout(venv: str, info: dict, *, prompt: str, system_site: bool) -> No
     _write_activate(venv, prompt)
 
 
-def stdlib_layout(venv: str, base_python: str, info: dict, *, prompt: str, system_site: bool, env) -> None:
+def stdlib_layout(
+    venv: str, base_python: str, info: dict, *, prompt: str, system_site: bool, env: Mapping[str, str]
+) -> None:
     """Other implementations (PyPy…): their own ``venv --without-pip`` knows their layout."""
     argv = [base_python, "-I", "-m", "venv", "--without-pip", "--prompt", prompt]
     if system_site:
         argv.append("--system-site-packages")
-    proc = subprocess.run([*argv, "--", venv], capture_output=True, env=_child_env(env), stdin=subprocess.DEVNULL)
+    proc = subprocess.run([*argv, "--", venv], capture_output=True, env=child_env(env), stdin=subprocess.DEVNULL)
     if proc.returncode:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise VenvCreateError(f"{base_python} -m venv failed: {err[-1] if err else proc.returncode}")
@@ -365,6 +325,3 @@ def _write_activate(venv: str, prompt: str) -> None:
     for name, data in (("activate", sh), ("activate.fish", fish)):
         with open(os.path.join(venv, "bin", name), "wb") as fh:
             fh.write(data)
-
-
-# --- pip -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pipshim import paths
 from pipshim.discovery import INCOMPLETE, TRASH
@@ -93,10 +93,15 @@ def removable(path: str, protected: tuple[str, ...] = ()) -> str | None:
         return f"{path} cannot be read ({exc.strerror})"
     if names and not (names & {"pyvenv.cfg", INCOMPLETE}):
         return f"{path} is not a venv"
-    extra = sorted(names - VENV_ENTRIES)
-    if extra:
-        return f"{path} holds {', '.join(extra[:3])}, which a venv does not have"
-    return None
+    held = not_venv_entries(names)
+    return f"{path} {held}" if held else None
+
+
+def not_venv_entries(names: Iterable[str]) -> str | None:
+    """ "holds A, B, C, which a venv does not have" when a directory's ``names`` include any
+    that no venv has (VENV_ENTRIES): such a directory is never taken for a venv, nor removed."""
+    extra = sorted(set(names) - VENV_ENTRIES)
+    return f"holds {', '.join(extra[:3])}, which a venv does not have" if extra else None
 
 
 def remove(venv: str) -> None:

@@ -41,9 +41,13 @@ def exe(path: Path, text: str) -> Path:
     return path
 
 
-def fake_python(path: Path, stdlib: Path, venv: bool = False) -> Path:
-    """A 'python3.N' that answers install-shims' one question: its stdlib, and whether it is a venv."""
-    return exe(path, f"#!/bin/sh\nprintf '%s\\n%s\\n' '{stdlib}' '{int(venv)}'\n")
+def fake_python(path: Path, stdlib: Path, venv: bool = False, prefix: Path | None = None) -> Path:
+    """A 'python3.N' that answers interp.inspect's question (install-shims asks it): its version,
+    prefix, base prefix (another one for a venv), stdlib, and no pip."""
+    version = path.name.removeprefix("python").partition("-")[0]
+    prefix = prefix or path.parent
+    base = "/usr" if venv else prefix
+    return exe(path, f"#!/bin/sh\nprintf '%s\\t%s\\t%s\\t%s\\t\\n' '{version}' '{prefix}' '{base}' '{stdlib}'\n")
 
 
 @pytest.fixture
@@ -141,11 +145,14 @@ def test_only_externally_managed_non_venv_pythons_get_shims(tmp_path, shim_bin, 
     fake_python(bins / "python3.98", plain)
     fake_python(bins / "python3.99", managed, venv=True)  # an activated venv's python3.99
     fake_python(bins / "python3.96-config", managed)
+    conda = tmp_path / "conda"
+    (conda / "conda-meta").mkdir(parents=True)
+    fake_python(bins / "python3.94", managed, prefix=conda)  # a conda env's, marked or not: conda's
     first = fake_python(tmp_path / "first" / "python3.95", plain)  # PATH's first python3.95 decides
     fake_python(bins / "python3.95", managed)
     e = base_env(shim_bin, hermetic_env, wheelhouse, app_data)
     e["PATH"] = f"{shim_bin}:{first.parent}:{bins}:/usr/bin:/bin"
-    found = shims.side_by_side(e["PATH"], (str(shim_bin),))
+    found = shims.side_by_side(e, (str(shim_bin),))
     assert {v: p for v, p in found.items() if v.startswith("3.9") and len(v) == 4} == {"3.97": str(bins / "python3.97")}
     r = install_shims(shim_bin, e, tmp_path)
     assert r.returncode == 0, r.stderr

@@ -354,3 +354,16 @@ def test_after_user_app_python3_runs_roots_opt_venv_only_with_pipshim_user_venv(
     assert ran.returncode == 1 and ran.stdout.strip() == "/usr", ran.stderr
     ran = run(["python3", "-c", code], dict(user, PIPSHIM_USER_VENV=str(opt_venv)), work, preexec_fn=as_user)
     assert (ran.returncode, ran.stdout.strip()) == (0, str(opt_venv)), ran.stderr
+
+
+def test_explain_writes_nothing_for_a_user_env_set_in_the_settings(shim_bin, env, work):
+    """Explain acts on nothing: not even the python shim's file naming the user environment."""
+    cfg = Path(env["HOME"]) / ".config" / "pipshim" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('user_venv = "~/envs/mine"\n')
+    line_file = Path(env["HOME"]) / ".local" / "share" / "pipshim" / "user-env"
+    assert explain(shim_bin, env, work, "install", "demo-lib")["venv"] == str(Path(env["HOME"]) / "envs" / "mine")
+    r = pip(shim_bin, dict(env, PIPSHIM_EXPLAIN="1"), work, "install", "demo-lib")
+    assert r.returncode == 0, r.stderr
+    assert not line_file.exists()
+    assert not (Path(env["HOME"]) / "envs").exists()

@@ -349,6 +349,7 @@ def user_env_from_config_file(w, uid):
     cfg = w.home / ".config" / "pipshim"
     cfg.mkdir(parents=True)
     (cfg / "config.toml").write_text('# pipshim\nquiet = false\nuser_venv = "~/envs/mine"\n')
+    _a_pip_call(w, w.dir("empty"), {"XDG_CONFIG_HOME": None})
     return w.dir("empty"), {"XDG_CONFIG_HOME": None}, ("venv", user)
 
 
@@ -518,9 +519,17 @@ def dangling_marker(w, uid):
     return proj, {}, PASS
 
 
+def _a_pip_call(w: World, cwd: Path, extra: dict | None = None) -> None:
+    """The python shim reads no TOML: a config.toml's user_venv reaches it through the user-env
+    file that pipshim writes when it acts (a pip call), never for explain."""
+    out = run([w.bin / "pip", "--version"], cwd, w.env(cwd, extra or {}))
+    assert out.returncode == 0, out.stderr
+
+
 def _config(w: World, text: str) -> Path:
     cfg = w.dir("config/pipshim")
     (cfg / "config.toml").write_text(text)
+    _a_pip_call(w, w.dir("empty"))
     return cfg
 
 

@@ -925,3 +925,22 @@ def test_a_foreign_project_venv_found_walking_up_is_named_once():
     facts = make_facts("install attrs", venvs=(foreign,), project=cand(PROJ_VENV, PROJECT, "foreign", foreign.detail))
     assert rules.ignored(facts) == [f"ignored {PROJ_VENV} (writable by others (drwxrwxrwx))"]
     assert plan(rules.decide(facts), facts).line.count("ignored") == 1
+
+
+@pytest.mark.parametrize(
+    "interp",
+    [
+        make_interp(),
+        make_interp(externally_managed=False),
+        make_interp("/p/.venv/bin/python", prefix="/p/.venv"),
+        make_interp("/opt/conda/bin/python", prefix="/opt/conda", conda=True),  # marked, yet conda's
+    ],
+    ids=["managed", "plain", "venv", "conda"],
+)
+def test_doctor_says_pipshim_routes_installs_exactly_where_the_rules_route_them(interp):
+    from pipshim.commands.doctor import interpreter_note
+
+    facts = make_facts(interp=interp)
+    routes = not isinstance(rules.decide(facts), PassThrough)
+    assert ("pipshim routes installs" in interpreter_note(facts)) == routes
+    assert interp.managed == routes

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pipshim import realpip
 from pipshim.discovery import State
 from pipshim.errors import Exit
-from pipshim.facts import gather
+from pipshim.facts import Facts, gather
 
 OK, BAD, NOTE = "✓", "✗", "ℹ"
 
@@ -72,10 +72,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
             "repair or reinstall that Python",
         )
         if target is not None:
-            em = target.externally_managed and not target.in_venv
-            what = "externally managed: pipshim routes installs" if em else "not externally managed: pip runs as is"
-            r.note(f"{target.path} is {what}")
-            if em:
+            r.note(interpreter_note(facts))
+            if target.managed:
                 consent_check(r, environ, target.prefix, real.path)
     config_file = paths.config_file(environ)
     if facts.config.warnings:
@@ -117,11 +115,21 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
     return Exit.REFUSED if r.failed else Exit.OK
 
 
+def interpreter_note(facts: Facts) -> str:
+    """What pipshim does with pip's interpreter (facts.interp), in the words of the rule that decides it."""
+    from pipshim.rules import safe_interpreter
+
+    route = safe_interpreter(facts)
+    if route is None:
+        return f"{facts.interp.path} is externally managed: pipshim routes installs"
+    return f"{route.reason}: pip runs as is"
+
+
 CONSENT = "break-system-packages"
 CONSENT_DOES = "every pip install writes into the system Python; pipshim passes it through"
 
 
-def consent_places(environ, prefix: str) -> list[tuple[str, str]]:
+def consent_places(environ: Mapping[str, str], prefix: str) -> list[tuple[str, str]]:
     """(file, section) of every pip config file pip reads for install that says break-system-packages."""
     import configparser
 
@@ -147,7 +155,7 @@ def consent_places(environ, prefix: str) -> list[tuple[str, str]]:
     return found
 
 
-def consent_fix(environ, prefix: str, real_pip: str, path: str, section: str) -> str:
+def consent_fix(environ: Mapping[str, str], prefix: str, real_pip: str, path: str, section: str) -> str:
     """The command that removes the consent from ``path``: ``pip config`` where it can edit that file."""
     from pipshim import paths
 
@@ -162,7 +170,7 @@ def consent_fix(environ, prefix: str, real_pip: str, path: str, section: str) ->
     return f"`{sudo}{real_pip} config {which} unset {section}.{CONSENT}`"
 
 
-def consent_check(r: Report, environ, prefix: str, real_pip: str) -> None:
+def consent_check(r: Report, environ: Mapping[str, str], prefix: str, real_pip: str) -> None:
     """Global consent turns pipshim off for every install: say where it is and how to remove it."""
     from pipshim.pip_argv import truthy
     from pipshim.pipconf import read_settings
@@ -180,38 +188,21 @@ def consent_check(r: Report, environ, prefix: str, real_pip: str) -> None:
     r.line(False, f"{CONSENT} is set globally ({where}): {CONSENT_DOES}", "; ".join(fixes) or f"remove {where}")
 
 
-def new_pythons(r: Report, environ, bin_dir: str) -> None:
-    """An externally managed python3.N on PATH that has no pip3.N (or python3.N) shim yet."""
-    import re
-
-    from pipshim import interp
+def new_pythons(r: Report, environ: Mapping[str, str], bin_dir: str) -> None:
+    """An externally managed python3.N on PATH that has no pip3.N (or python3.N) shim yet:
+    the interpreters install-shims gives shims to (shims.side_by_side)."""
+    from pipshim import shims
 
     have_python_shims = realpip.is_our_shim(os.path.join(bin_dir, "python3"))
-    seen: set[str] = set()
-    for d in environ.get("PATH", "").split(os.pathsep):
-        if not d or os.path.realpath(d) == os.path.realpath(bin_dir):
-            continue
-        try:
-            names = sorted(n for n in os.listdir(d) if re.fullmatch(r"python3\.\d+", n))
-        except OSError:
-            continue
-        for name in names:
-            path = os.path.join(d, name)
-            version = name[len("python") :]
-            if version in seen or not os.access(path, os.X_OK) or realpip.is_our_shim(path):
-                continue
-            seen.add(version)
-            info = interp.inspect(path, environ)
-            if info is None or not info.externally_managed or info.in_venv or info.conda:
-                continue
-            wanted = [f"pip{version}"] + ([f"python{version}"] if have_python_shims else [])
-            missing = [n for n in wanted if not realpip.is_our_shim(os.path.join(bin_dir, n))]
-            if missing:
-                r.line(
-                    False,
-                    f"{path} is externally managed and has no {'/'.join(missing)} shim in {bin_dir}",
-                    "`pipshim install-shims`",
-                )
+    for version, path in shims.side_by_side(environ, (bin_dir,)).items():
+        wanted = [f"pip{version}"] + ([f"python{version}"] if have_python_shims else [])
+        missing = [n for n in wanted if not realpip.is_our_shim(os.path.join(bin_dir, n))]
+        if missing:
+            r.line(
+                False,
+                f"{path} is externally managed and has no {'/'.join(missing)} shim in {bin_dir}",
+                "`pipshim install-shims`",
+            )
 
 
 def _installs_go(facts) -> str:

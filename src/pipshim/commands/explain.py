@@ -23,10 +23,8 @@ def split_pip(words: list[str]) -> tuple[str, list[str]]:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> int:
-    from pipshim.cli import python_m_pip
-    from pipshim.facts import gather
-    from pipshim.plan import as_dict, describe, plan
-    from pipshim.rules import decide_with_rule
+    from pipshim.cli import decide_plan, python_m_pip
+    from pipshim.plan import as_dict, describe
 
     name, pip_args = split_pip(args.pip)
     flags: tuple[str, ...] = ()
@@ -35,12 +33,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
         if split is None:
             raise PipshimError(msg("usage-explain"), Exit.BROKEN)
         flags, pip_args = split
-    facts = gather(name, pip_args, environ, shim_dir, python_flags=flags)
+    # the very decision the call makes, and nothing of what acting does (execute.before)
+    rule, p, facts = decide_plan(name, pip_args, dict(environ), shim_dir, flags)
+    route = p.route
     for warning in facts.config.warnings:  # what the pip call would say first
         say(warning)
-    facts.remember_user_env()
-    rule, route = decide_with_rule(facts)
-    p = plan(route, facts)
     why = [f"rule {rule.number}: {rule.when}"]
     if getattr(route, "reason", None) and route.kind != "passthrough":  # a pass-through says it first
         why.append(f"because: {route.reason}")
@@ -52,5 +49,5 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
         warnings = list(facts.config.warnings)
         print(json.dumps({**as_dict(p), "rule": rule.number, "why": why, "warnings": warnings}, indent=2))
     else:
-        print(describe(p, facts.args.command, tuple(why)))
+        print(describe(p, tuple(why)))
     return Exit.OK

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pipshim import paths, shims
 from pipshim.commands.shell_init import RC_FILES, display_path, rc_line
 from pipshim.errors import say
-from pipshim.pip_argv import truthy
+from pipshim.facts import as_root, in_container
 
 # the lines `shell-init --rc-line` gives, and the older bare forms (any path to a `pipshim`)
 _EXE = r"""(?:'[^']*'|"[^"]*"|[^\s'"])*pipshim'?"""
@@ -104,7 +104,7 @@ def install_summary(bin_dir: str, tool_dir: str, environ: Mapping[str, str]) -> 
         else:
             print("  then open a new shell (this one keeps its PATH, and the pip it found before)")
         print('  (zsh, fish, sh: README "Shell integration"; `pipshim doctor` checks the set-up)')
-    if not shims.on_path(bin_dir, environ.get("PATH", "")) and _is_root(environ) and _in_container(environ):
+    if not shims.on_path(bin_dir, environ.get("PATH", "")) and as_root(environ) and in_container(environ):
         # a Dockerfile's later RUN lines start sh with the image's PATH and read no rc file
         print(f"In a Dockerfile, RUN reads no rc file: set ENV PATH={bin_dir}:$PATH,")
         print("  or install with `make install PREFIX=/usr/local` (shims in /usr/local/bin)")
@@ -130,20 +130,6 @@ class Leftovers:
     rc: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def _is_root(environ: Mapping[str, str]) -> bool:
-    from pipshim.facts import owns_root
-
-    forced = truthy(environ.get("PIPSHIM_ROOT"))
-    return forced if forced is not None else owns_root()
-
-
-def _in_container(environ: Mapping[str, str]) -> bool:
-    from pipshim.facts import detect_container
-
-    forced = truthy(environ.get("PIPSHIM_CONTAINER"))
-    return forced if forced is not None else detect_container()
-
-
 def _links_into(bin_dir: str, target_dir: str) -> list[str]:
     """Symlinks in bin_dir whose target lies in target_dir."""
     out = []
@@ -167,9 +153,9 @@ def leftovers(bin_dir: str, environ: Mapping[str, str]) -> Leftovers:
     from pipshim.settings import load
 
     left = Leftovers()
-    root = _is_root(environ)
+    root = as_root(environ)
     config = load(environ, with_apps=False)
-    user = paths.user_venv(environ, config.user_venv, root and _in_container(environ))
+    user = paths.user_venv(environ, config.user_venv, root and in_container(environ))
     if user and os.path.isfile(os.path.join(user, "pyvenv.cfg")):
         left.user_env = user
         left.links = _links_into(bin_dir, os.path.join(user, "bin"))
@@ -178,7 +164,7 @@ def leftovers(bin_dir: str, environ: Mapping[str, str]) -> Leftovers:
     env_file = paths.user_env_file(environ)
     left.user_env_file = env_file if env_file and os.path.lexists(env_file) else ""
     pipx = pipx_facts(environ)
-    glob = root and not _in_container(environ)
+    glob = root and not in_container(environ)
     left.pipx_global = glob
     left.pipx_home = pipx.global_home if glob else pipx.home
     venvs_dir = os.path.join(left.pipx_home, "venvs")
@@ -215,14 +201,13 @@ def _remove_pipx_apps(tool_python: str, bin_dir: str, environ: Mapping[str, str]
             shutil.rmtree(venv, ignore_errors=True)
         print(f"removed pipx app {app}")
     if _remove_pipx_home(left.pipx_home) and not left.pipx_global:
-        state = environ.get("XDG_STATE_HOME", "")
-        state = state if os.path.isabs(state) else os.path.join(paths.home(environ), ".local", "state")
-        for d in (os.path.join(paths.cache_home(environ), "pipx"), os.path.join(state, "pipx")):
-            _remove_tree(d, "pipx's")
+        for base in (paths.cache_home(environ), paths.state_home(environ)):
+            if base:  # "" when there is no home: never a path relative to the cwd
+                _remove_tree(os.path.join(base, "pipx"), "pipx's")
 
 
-# what pipx keeps in its home besides the apps' venvs
-_PIPX_OWN = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", ".trash", "pipx.json"))  # .trash: pipx 1.2+
+# what pipx keeps in its home besides the apps' venvs (.trash: pipx 1.2+)
+_PIPX_HOME_ENTRIES = frozenset(("venvs", "shared", "logs", "py", ".cache", "trash", ".trash", "pipx.json"))
 
 
 def _remove_pipx_home(home: str) -> bool:
@@ -233,7 +218,7 @@ def _remove_pipx_home(home: str) -> bool:
     except OSError:
         return False
     names = {n for n in names if not (n.startswith(".") and n.endswith(".lock"))}  # pipx's lock files
-    if [a for a in apps if not a.startswith(".")] or not names <= _PIPX_OWN:
+    if [a for a in apps if not a.startswith(".")] or not names <= _PIPX_HOME_ENTRIES:
         return False
     shutil.rmtree(home, ignore_errors=True)
     print(f"removed {home} (pipx's home, no app left in it)")

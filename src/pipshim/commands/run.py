@@ -71,7 +71,7 @@ def find(cmd: str, path_var: str) -> str | None:
     return None
 
 
-def command_words(args) -> list[str]:
+def command_words(args: argparse.Namespace) -> list[str]:
     words = list(args.cmd)
     if words[:1] == ["--"]:
         words = words[1:]

@@ -18,7 +18,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
         default_version = names[2][len("pip") :]
         # like `rbenv rehash`: every externally managed python3.N on PATH gets pip3.N/python3.N,
         # and those of interpreters no longer there are removed
-        found = shims.side_by_side(environ.get("PATH", ""), (bin_dir,))
+        found = shims.side_by_side(environ, (bin_dir,))
         extra = {v: p for v, p in found.items() if v != default_version}
         names += shims.side_by_side_names(extra, python_shims)
         stale = shims.stale_side_by_side(bin_dir, {default_version, *extra})

@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from pipshim import paths, provision, shimtrust, venvs
+from pipshim import execute, paths, provision, shimtrust, venvs
 from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
     from pipshim.rules import decide, use_venv
 
     facts = gather("pip", ["install"], environ, shim_dir)
-    facts.remember_user_env()
+    execute.remember_user_env(facts)
     route = decide(facts)
     if isinstance(route, PassThrough):
         raise PipshimError(f"no venv to show: pip runs unchanged here ({route.reason})", Exit.REFUSED)
