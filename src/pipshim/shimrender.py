@@ -139,6 +139,9 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"PIPSHIM_SITE={sh_quote(site)}",
             f"BOOT={sh_quote(boot.SNIPPET)}",
             f"GUARD={sh_quote(facts.GUARD)}",
+            f"VERSION_SEP={sh_quote(paths.VERSION_SEP)}",  # the python shim's other_version
+            f"USER_VENV_IN_DATA={sh_quote(paths.USER_VENV_IN_DATA)}",
+            f"DATA_HOME_DEFAULT={sh_quote(paths.DATA_HOME_DEFAULT)}",
             f"EXIT_BROKEN={int(Exit.BROKEN)}",
             f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
             *(_printf(key) for key in SHIM_MESSAGES),
