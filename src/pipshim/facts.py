@@ -264,6 +264,8 @@ def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | No
         (python, python_from), info = chosen, None
     if python and os.path.isdir(python):  # pip's --python accepts an environment directory
         python = os.path.join(python, "bin", "python")
+    elif python and not os.path.exists(python):  # or a name on PATH (--python python3.12), as pip finds it
+        python = realpip.which(python, environ.get("PATH", os.defpath)) or python
     return python, python_from, interp_mod.inspect(python, environ) if python else None
 
 
