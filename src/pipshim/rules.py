@@ -116,6 +116,9 @@ def _broken(c: Candidate) -> Refuse:
 
 def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str = "") -> Route:
     """Use candidate ``c``: a broken one is a refusal, never silently reused or deleted."""
+    if c.state is State.BROKEN and c is f.version_venv:  # `pipshim venv` alone would take the other one
+        python = f"python{f.interp.version}"
+        return Refuse(msg("broken-version", path=c.path, detail=c.detail, python=python), Exit.BROKEN, c)
     return _broken(c) if c.state is State.BROKEN else use_venv(f, c, reason, user_env, note)
 
 

@@ -74,7 +74,8 @@ def _read_line() -> str:
     return f'msg_read() {{ printf \'pipshim: {fmt}\\n\' "$1" "$2" "$3" >&2; }}'
 
 
-SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
+# msg_link first: no stub
+SHIM_MESSAGES = ("link", "broken", "broken-version", "not-venv", "user-env-unusable", "no-python")
 LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state

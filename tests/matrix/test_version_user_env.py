@@ -73,6 +73,23 @@ def test_pip3_12_installs_for_python3_12_and_leaves_the_3_13_user_environment_al
     r = run([shim_dir / "python3.12", "-c", "import demo_lib"], env, work)
     assert r.returncode == 1, r.stdout
 
+    # pip's --python naming the interpreter on PATH is a call naming its version too
+    r = run([shim_dir / "pip", "--python", "python3.12", "install", "demo-lib"], env, work)
+    assert r.returncode == 0 and "venv-3.12" in pipshim_lines(r.stderr)[0], r.stderr
+
+    # broken (its python gone): refused with the fix that rebuilds this one, keeping its packages
+    (v312 / "bin" / "python3.12").unlink()
+    (v312 / "bin" / "python3.12").symlink_to(tmp_path / "gone" / "python3.12")
+    r = run([shim_dir / "pip3.12", "install", "demo-dep"], env, work)
+    assert r.returncode == 2 and "`PIP_PYTHON=python3.12 pipshim venv --recreate`" in r.stderr, r.stderr
+    r = run([shim_dir / "python3.12", "-c", "pass"], env, work)
+    assert r.returncode == 2 and "`PIP_PYTHON=python3.12 pipshim venv --recreate`" in r.stderr, r.stderr
+    r = run([shim_dir / "pipshim", "venv", "--recreate"], {**env, "PIP_PYTHON": "python3.12"}, work)
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == str(v312), r.stderr
+    assert "reinstalled 2: demo_app==1.0, demo_lib==2.0" in r.stderr
+    r = run([shim_dir / "python3.12", "-c", "import sys, demo_lib; print(sys.prefix)"], env, work)
+    assert (r.returncode, r.stdout.strip()) == (0, str(v312)), r.stderr
+
     doctor = run([shim_dir / "pipshim", "doctor"], env, work)
     assert f"user environment for Python 3.12: {v312} (ok)" in doctor.stdout, doctor.stdout
     for version, prefix in pythons.items():

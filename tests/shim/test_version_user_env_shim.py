@@ -172,4 +172,4 @@ def test_python3_12_runs_what_explain_names_when_the_user_environment_is_3_13(
             else:
                 assert route["route"] == "refuse", where
                 assert (shim.returncode, shim.stdout) == (route["exit_code"], ""), where
-                assert len(pipshim_lines(shim.stderr)) == 1, where
+                assert pipshim_lines(shim.stderr) == [f"pipshim: {route['message']}"], where

@@ -82,7 +82,9 @@ def test_reads_and_uninstall_follow_it_and_create_nothing():
 
 def test_a_broken_per_version_environment_is_refused_with_its_fix():
     route = rules.decide(two_versions(state="broken"))
-    assert isinstance(route, Refuse) and VENV_312 in route.message and "pipshim venv --recreate" in route.message
+    assert isinstance(route, Refuse) and VENV_312 in route.message
+    # `pipshim venv` alone would take the user environment: the fix names the version
+    assert route.message.endswith("run `PIP_PYTHON=python3.12 pipshim venv --recreate`")
 
 
 def test_a_user_dry_run_report_runs_where_user_would():
