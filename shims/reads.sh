@@ -152,6 +152,8 @@ read_here() {
             case $env in *//* | */./* | */../* | */. | */.. | ?*/) return ;; esac
             pip_python "$n" || return
             [ "$s" = "$env/bin/$n" ] || { [ ! -e "$env/bin/$n" ] && [ ! -h "$env/bin/$n" ]; } || return
+            # pipX.Y the user environment has no pip of: another version's, which may have its own (Facts.version_venv)
+            case $src$s in user*/pip) case $n in pip | pip3) ;; *) return ;; esac ;; esac
             is_true "$PIPSHIM_QUIET" || pip_quiet || return
             if [ -z "$quiet" ] && ! is_true "$PIPSHIM_QUIET"; then
                 shown=$env

@@ -70,6 +70,7 @@ class Candidate(Record):
     # the pip scripts in bin/; none: a --without-pip venv, installed into with the real pip's --python
     pips: tuple = ()
     link: str = ""  # a symlink not followed (it leads to no venv): its target, as the link says it
+    version: str = ""  # its Python's minor version ("3.13"), when classify() asked it (probe)
 
     @property
     def python(self) -> str:
@@ -220,6 +221,7 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
             return Candidate(path, source, State.BROKEN, msg("python-gone", python=f"python{version}"))
     if not os.access(python, os.X_OK):
         return Candidate(path, source, State.BROKEN, msg("python-gone", python=os.path.realpath(python)))
+    version = ""
     if probe is not None:
         runs = probe(python)
         if runs is None:
@@ -231,7 +233,7 @@ def classify(path: str, source: Source, uid: int, probe: Probe | None = None) ->
         pips = tuple(sorted(n for n in os.listdir(base + "bin") if n.startswith("pip")))
     except OSError:
         pips = ()
-    return Candidate(path, source, State.OK, "", pips)
+    return Candidate(path, source, State.OK, "", pips, version=version)
 
 
 def parents(cwd: str) -> Iterator[str]:

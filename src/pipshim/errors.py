@@ -47,6 +47,7 @@ MESSAGES = {
     "holder-foreign": "{holder}, which holds it, is {problem}: its owner or group could swap it",
     # refusals and broken environments
     "broken": "{path} is broken: {detail}; run `pipshim venv --recreate` in {where}",
+    "broken-version": "{path} is broken: {detail}; run `PIP_PYTHON={python} pipshim venv --recreate`",
     "not-venv": "{path} exists but is not a virtual environment ({detail}); move it away",
     "link": "{path} {detail}; pipshim makes no venv through a symlink: remove the link, or make {target} a venv",
     "user-env-unusable": "the user environment {path} {detail}; set PIPSHIM_USER_VENV or move it away",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from pipshim import interp as interp_mod
 from pipshim import paths, realpip
-from pipshim.discovery import Candidate, Project, Source, classify, find_project, find_venvs
+from pipshim.discovery import Candidate, Project, Source, State, classify, find_project, find_venvs
 from pipshim.interp import Interp
 from pipshim.pip_argv import MUTATING, NOTED_READS, PipArgs, options_for, parse, python_option, truthy
 from pipshim.pipconf import HOP_DONE, env_setting, file_setting, python_setting, read_settings
@@ -73,6 +73,10 @@ class Facts(Record):
     venvs: tuple = ()  # rule 5's candidates, nearest first
     project: Project | None = None
     user_venv: Candidate | None = None
+    # the per-version user environment of interp's Python (paths.version_user_venv), when the
+    # user environment is at its default path and runs another minor version (rules.user_env
+    # takes it for a call that names its version)
+    version_venv: Candidate | None = None
     pipx: PipxFacts | None = None
     is_root: bool = False
     in_container: bool = False
@@ -265,7 +269,16 @@ def _interpreter(argv: list[str], environ: Mapping[str, str], real: RealPip | No
         (python, python_from), info = chosen, None
     if python and os.path.isdir(python):  # pip's --python accepts an environment directory
         python = os.path.join(python, "bin", "python")
+    elif python and not os.path.exists(python):  # or a name on PATH (--python python3.12), as pip finds it
+        python = realpip.which(python, environ.get("PATH", os.defpath)) or python
     return python, python_from, interp_mod.inspect(python, environ) if python else None
+
+
+def _version_venv(user: Candidate | None, default: bool, info: Interp, uid: int, probe) -> Candidate | None:
+    """Facts.version_venv: beside ``user`` (at its ``default`` path), if that runs another Python than ``info``."""
+    if not default or user is None or user.state is not State.OK or user.version in ("", info.version):
+        return None
+    return classify(paths.version_user_venv(user.path, info.version), Source.USER, uid, probe)
 
 
 def gather(
@@ -333,13 +346,17 @@ def gather(
         return Facts(**known)
     probe = lambda python: interp_mod.runs(python, environ)  # noqa: E731
     active_path = environ.get("VIRTUAL_ENV") or ""
+    user = classify(user_path, Source.USER, uid, probe) if user_path else None
+    default = user_path == paths.user_venv(environ, None, is_root and in_container)
+    version_venv = _version_venv(user, default, info, uid, probe) if info is not None else None
     return Facts(
         **known,
         home=paths.home(environ),
         active=classify(active_path, Source.ACTIVE, uid, probe) if os.path.isabs(active_path) else None,
         venvs=find_venvs(cwd, uid, probe),
         project=find_project(cwd, paths.home(environ), uid),
-        user_venv=classify(user_path, Source.USER, uid, probe) if user_path else None,
+        user_venv=user,
+        version_venv=version_venv,
         # pipx's apps matter to installs (rule 7) and to the note of list/show: other reads
         # never pay for reading each app's metadata
         pipx=pipx_facts(environ, shim_dir) if managed and (mutating or args.command in NOTED_READS) else None,

@@ -16,6 +16,9 @@ import os
 from collections.abc import Mapping
 
 USER_VENV_ROOT_IN_CONTAINER = "/opt/venv"  # a Dockerfile's `RUN pip install X` lands here
+DATA_HOME_DEFAULT = ".local/share"  # XDG_DATA_HOME's default, under the home
+USER_VENV_IN_DATA = "pipshim/venv"  # the user environment under the XDG data dir
+VERSION_SEP = "-"  # the per-version user environment beside the default one: venv-3.12, /opt/venv-3.12
 
 
 def home(environ: Mapping[str, str]) -> str:
@@ -39,7 +42,7 @@ def _xdg(environ: Mapping[str, str], var: str, default: str) -> str:
 
 
 def data_home(environ: Mapping[str, str]) -> str:
-    return _xdg(environ, "XDG_DATA_HOME", os.path.join(".local", "share"))
+    return _xdg(environ, "XDG_DATA_HOME", DATA_HOME_DEFAULT)
 
 
 def cache_home(environ: Mapping[str, str]) -> str:
@@ -82,7 +85,28 @@ def user_venv(environ: Mapping[str, str], configured: str | None, root_in_contai
     if root_in_container:
         return USER_VENV_ROOT_IN_CONTAINER
     base = data_home(environ)
-    return os.path.join(base, "pipshim", "venv") if base else ""
+    return os.path.join(base, USER_VENV_IN_DATA) if base else ""
+
+
+def version_user_venv(default: str, version: str) -> str:
+    """The user environment of Python ``version`` ("3.12") when the default one runs another:
+    beside it, ``…/pipshim/venv-3.12`` (``/opt/venv-3.12``)."""
+    return f"{default}{VERSION_SEP}{version}"
+
+
+def version_user_venvs(default: str) -> list[tuple[str, str]]:
+    """(version, path) of each per-version user environment beside ``default``, by version."""
+    parent, prefix = os.path.dirname(default), os.path.basename(default) + VERSION_SEP
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        version = name[len(prefix) :]
+        if name.startswith(prefix) and version.count(".") == 1 and version.replace(".", "").isdigit():
+            found.append((tuple(int(x) for x in version.split(".")), version, os.path.join(parent, name)))
+    return [(v, path) for _, v, path in sorted(found)]
 
 
 def default_bin_dir(environ: Mapping[str, str]) -> str:

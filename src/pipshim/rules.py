@@ -114,6 +114,9 @@ def _broken(c: Candidate) -> Refuse:
 
 def _venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: str = "") -> Route:
     """Use candidate ``c``: a broken one is a refusal, never silently reused or deleted."""
+    if c.state is State.BROKEN and c is f.version_venv:  # `pipshim venv` alone would take the other one
+        python = f"python{f.interp.version}"
+        return Refuse(msg("broken-version", path=c.path, detail=c.detail, python=python), Exit.BROKEN, c)
     return _broken(c) if c.state is State.BROKEN else use_venv(f, c, reason, user_env, note)
 
 
@@ -132,8 +135,38 @@ def use_venv(f: Facts, c: Candidate, reason: str, user_env: bool = False, note: 
     return UseVenv(c, reason, mutating(f), c.state.creatable, user_env, prompt, system_site, note, layers)
 
 
+def names_version(f: Facts) -> bool:
+    """The call asks for a Python by its minor version: ``pipX.Y``, ``pythonX.Y -m pip``, or pip's
+    ``--python`` (``PIP_PYTHON`` too), which name one interpreter; ``pip``, ``pip3``, ``python3``
+    and pip.conf's ``python`` do not."""
+    invoked_as, python_from = f.invoked_as, f.python_from
+    if python_from is not None and (python_from == "--python" or python_from.startswith("PIP_")):
+        return True  # a file's `python` is a path: pip.conf's setting is not the call's
+    stem = invoked_as[3:] if invoked_as.startswith("pip") else invoked_as[6:] if invoked_as.startswith("python") else ""
+    major, dot, minor = stem.partition(".")
+    return bool(dot) and major.isdigit() and minor.isdigit()
+
+
+def user_env(f: Facts) -> Candidate | None:
+    """The user environment this call uses: the per-version one when it names another minor
+    version than the default one runs (Facts.version_venv), else the default one."""
+    return f.version_venv if f.version_venv is not None and names_version(f) else f.user_venv
+
+
+def version_why(f: Facts) -> str:
+    """Why the per-version user environment, in words ("" for the default one)."""
+    if user_env(f) is f.user_venv:
+        return ""
+    from pipshim.plan import shown  # plan builds on this module
+
+    return f"Python {f.interp.version}; the user environment {shown(f.user_venv.path, f)} is {f.user_venv.version}"
+
+
 def _user_env(f: Facts, reason: str, note: str = "") -> Route:
-    u = f.user_venv
+    u = user_env(f)
+    why = version_why(f)
+    if why:
+        reason, note = f"{reason}; {why}", "; ".join(filter(None, (note, why)))
     if u is None:
         return Refuse(msg("user-env-unusable", path="(none)", detail="has no home directory"), Exit.BROKEN)
     if u.state in (State.NOT_VENV, State.FOREIGN):
@@ -215,9 +248,10 @@ def exemption(f: Facts) -> Route | None:
     if where:
         # a venv has no user site: never its pip with --user; a --user dry run goes where --user
         # would, if that exists (--target/--prefix/--root with --user: pip's own answer)
-        u = f.user_venv
+        u = user_env(f)
         if report and u is not None and u.state is State.OK:
-            return use_venv(f, u, f"{why}; {managed(f)}; {_asks_user(where)}", user_env=True)
+            reason = "; ".join(filter(None, (why, managed(f), _asks_user(where), version_why(f))))
+            return use_venv(f, u, reason, user_env=True, note=version_why(f))
         return PassThrough(why)
     env = existing_env(f)
     if env is not None and env.state is State.OK:
@@ -236,7 +270,7 @@ def user_flag(f: Facts) -> Route | None:
         return None
     note = "for --user"
     here = existing_env(f)
-    if here is not None and f.user_venv is not None and here.path != f.user_venv.path:
+    if here is not None and user_env(f) is not None and here.path != user_env(f).path:
         note += f"; python3 here runs {here.path}, which will not see it"
     return _user_env(f, _reason(f, _asks_user(where)), note)
 

@@ -81,7 +81,8 @@ def _spelled(name: str) -> str:
     return f'{name}_spelled() {{ [ -n "{test}" ]; }}'
 
 
-SHIM_MESSAGES = ("link", "broken", "not-venv", "user-env-unusable", "no-python")  # msg_link first: no stub
+# msg_link first: no stub
+SHIM_MESSAGES = ("link", "broken", "broken-version", "not-venv", "user-env-unusable", "no-python")
 LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
 SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
 FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state
@@ -146,6 +147,9 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"PIPSHIM_SITE={sh_quote(site)}",
             f"BOOT={sh_quote(boot.SNIPPET)}",
             f"GUARD={sh_quote(facts.GUARD)}",
+            f"VERSION_SEP={sh_quote(paths.VERSION_SEP)}",  # the python shim's other_version
+            f"USER_VENV_IN_DATA={sh_quote(paths.USER_VENV_IN_DATA)}",
+            f"DATA_HOME_DEFAULT={sh_quote(paths.DATA_HOME_DEFAULT)}",
             f"EXIT_BROKEN={int(Exit.BROKEN)}",
             f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
             *(_printf(key) for key in SHIM_MESSAGES),

@@ -179,7 +179,7 @@ def remember(facts: Facts) -> None:
     project's root (the python shim checks it on every start in a project with no venv yet)."""
     from pipshim.discovery import State, holder_problem
 
-    cands = [c for c in (facts.active, *facts.venvs, facts.user_venv) if c is not None]
+    cands = [c for c in (facts.active, *facts.venvs, facts.user_venv, facts.version_venv) if c is not None]
     # a venv's mark also vouches for the directory holding it (the shims then skip that check):
     # an active venv, never checked for it, is marked only where a venv found upward would be
     usable = [c.path for c in cands if c.state is State.OK and holder_problem(c.path, facts.uid) is None]

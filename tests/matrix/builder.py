@@ -315,3 +315,25 @@ def timed_build(t: Target) -> tuple[Path, float]:
     start = time.monotonic()
     dest = build(t)
     return dest, time.monotonic() - start
+
+
+def built(key: str) -> Path:
+    """The built interpreter of PAIRS' ``key`` (built now if the cache has none); BuildError if
+    it cannot be built here."""
+    for t in targets():
+        if t.key == key:
+            if t.problem:
+                raise BuildError(f"{t.describe()} cannot be built: {t.problem}")
+            return build(t)
+    raise BuildError(f"no pair {key!r}")
+
+
+def two_minors() -> dict[str, Path]:
+    """Two externally managed minor versions side by side (Homebrew's python@3.12 and @3.13):
+    minor -> built prefix. A test that needs them fails, never skips, when they cannot be built."""
+    import pytest
+
+    try:
+        return {"3.12": built("ubuntu2404"), "3.13": built("debian13")}
+    except BuildError as exc:
+        pytest.fail(f"two externally managed minor versions are needed: {exc}", pytrace=False)

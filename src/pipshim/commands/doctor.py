@@ -91,7 +91,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], shim_dir: str) -> 
     here = _here(facts)
     if here is None:  # nothing would ever be made here: say where installs go instead, as `pipshim venv` does
         r.note(f"this directory: not in a project{_installs_go(facts)}")
-    checked = [("user environment", facts.user_venv)] + ([("this directory's venv", here)] if here else [])
+    checked = [("user environment", facts.user_venv), *_version_envs(facts, environ)]
+    checked += [("this directory's venv", here)] if here else []
     for label, cand in checked:
         if cand is None or cand.state is State.MISSING:
             r.note(f"{label}: {cand.path if cand else 'none'} (not created yet)")
@@ -123,6 +124,18 @@ def interpreter_note(facts: Facts) -> str:
     if route is None:
         return f"{facts.interp.path} is externally managed: pipshim routes installs"
     return f"{route.reason}: pip runs as is"
+
+
+def _version_envs(facts, environ: Mapping[str, str]) -> list[tuple[str, object]]:
+    """The per-version user environments beside the user environment (pip3.12 and the like made them)."""
+    if facts.user_venv is None:
+        return []
+    from pipshim import interp, paths
+    from pipshim.discovery import Source, classify
+
+    probe = lambda python: interp.runs(python, environ)  # noqa: E731
+    found = paths.version_user_venvs(facts.user_venv.path)
+    return [(f"user environment for Python {v}", classify(path, Source.USER, facts.uid, probe)) for v, path in found]
 
 
 CONSENT = "break-system-packages"

@@ -18,7 +18,7 @@ from pipshim import execute, paths, provision, shimtrust, venvs
 from pipshim.discovery import Candidate, Source, State, classify
 from pipshim.errors import Exit, PipshimError, say
 from pipshim.facts import Facts
-from pipshim.plan import Create, child_env, create_spec
+from pipshim.plan import Create, child_env, create_spec, no_python_hop
 from pipshim.record import replace
 from pipshim.routes import PassThrough, Refuse, UseVenv
 
@@ -164,4 +164,6 @@ def _reinstall(venv: str, reqs: list[str], facts: Facts) -> int:
         argv += r.split(" ", 1) if r.startswith("-e ") else [r]
     # -I: a pip.py in the project directory is not imported (as bin/pip would not)
     python = os.path.join(venv, "bin", "python")
-    return wait_for((python, "-I", "-m", "pip", "install", *argv), child_env(facts.environ))
+    env = child_env(facts.environ)
+    no_python_hop(facts, env)  # PIP_PYTHON chose the venv (a per-version user environment): pip stays in it
+    return wait_for((python, "-I", "-m", "pip", "install", *argv), env)
