@@ -22,6 +22,7 @@ from pipshim.discovery import Candidate, Source, State, unusable_message
 from pipshim.errors import Exit, msg
 from pipshim.facts import Facts
 from pipshim.pip_argv import MUTATING, truthy
+from pipshim.realpip import minor_version
 from pipshim.record import Record, replace
 from pipshim.routes import Done, PassThrough, Refuse, Route, RouteToPipx, UseVenv
 
@@ -142,9 +143,7 @@ def names_version(f: Facts) -> bool:
     invoked_as, python_from = f.invoked_as, f.python_from
     if python_from is not None and (python_from == "--python" or python_from.startswith("PIP_")):
         return True  # a file's `python` is a path: pip.conf's setting is not the call's
-    stem = invoked_as[3:] if invoked_as.startswith("pip") else invoked_as[6:] if invoked_as.startswith("python") else ""
-    major, dot, minor = stem.partition(".")
-    return bool(dot) and major.isdigit() and minor.isdigit()
+    return any(minor_version(invoked_as, prefix) for prefix in ("pip", "python"))
 
 
 def user_env(f: Facts) -> Candidate | None:
