@@ -140,8 +140,8 @@ read_here() {
     [ -z "$bad$pending$skipped$unsure${PIP_PYTHON-}" ] && [ "$PIPSHIM_EXPLAIN" != 1 ] && ! python_spelled && read_args "$@" || return 0
     # config.toml may quiet the line or warn; a HOME the line's ~/ would not match as Python's
     case $HOME in /*/ | *//* | */./* | */../* | */. | */..) return ;; /*) ;; *) return ;; esac
-    case $XDG_CONFIG_HOME in /*) cfg=$XDG_CONFIG_HOME ;; *) cfg=$HOME/.config ;; esac
-    [ -e "$cfg/pipshim/config.toml" ] || [ -h "$cfg/pipshim/config.toml" ] && return
+    case $XDG_CONFIG_HOME in /*) cfg=$XDG_CONFIG_HOME ;; *) cfg=$HOME/@CONFIG_HOME_DEFAULT@ ;; esac
+    [ -e "$cfg/@CONFIG_IN_CONFIG@" ] || [ -h "$cfg/@CONFIG_IN_CONFIG@" ] && return
     if [ -z "$env" ]; then # a pass-through: apps.read_note may add a line to list and show
         case $rd in list | show) return ;; esac
         real_one "$n" || return

@@ -18,14 +18,14 @@ owner_ok() {
     # shellcheck disable=SC2046
     set -- $(ls -ldnL -- "$1" 2>/dev/null) # the one fork: POSIX ls, numeric ids, links followed
     set +f
-    [ $# -ge 4 ] || { uid=?; detail_owner; return 1; }
+    [ $# -ge 4 ] || { uid=?; detail owner; return 1; }
     mode=$1 uid=$3 gid=$4
-    if [ "$uid" != 0 ] && [ ! -O "$p" ]; then detail_owner; return 1; fi
-    case $mode in ????????w*) who=others; detail_writable; return 1 ;; esac
+    if [ "$uid" != 0 ] && [ ! -O "$p" ]; then detail owner; return 1; fi
+    case $mode in ????????w*) who=others; detail writable; return 1 ;; esac
     case $mode in ?????w*)
-        if [ ! -O "$p" ] || ! private_group "$gid" "$uid"; then who="group $gid"; detail_writable; return 1; fi
+        if [ ! -O "$p" ] || ! private_group "$gid" "$uid"; then who="group $gid"; detail writable; return 1; fi
         # a + after the mode: an ACL, whose named entries the group bits (its mask) let write
-        case $mode in *+) who="an ACL entry"; detail_writable; return 1 ;; esac ;;
+        case $mode in *+) who="an ACL entry"; detail writable; return 1 ;; esac ;;
     esac
     return 0
 }
@@ -42,12 +42,12 @@ state() {
     p=$1 target=
     # a symlink is followed only to a venv (discovery._link_problem); else link_state (select_far.sh)
     [ -h "$p" ] && { [ ! -f "$p/pyvenv.cfg" ] || [ -e "$p/$INCOMPLETE" ] || [ -h "$p/$INCOMPLETE" ]; } && { link_state; return; }
-    if [ ! -e "$p" ]; then st=missing; detail_missing; return; fi
-    if [ ! -d "$p" ]; then st=not-venv; detail_not_dir; return; fi
+    if [ ! -e "$p" ]; then st=missing; detail missing; return; fi
+    if [ ! -d "$p" ]; then st=not-venv; detail not-dir; return; fi
     owner_ok "$p" || { st=foreign; return; }
-    if [ -e "$p/$INCOMPLETE" ] || [ -h "$p/$INCOMPLETE" ]; then st=incomplete; detail_incomplete; return; fi
+    if [ -e "$p/$INCOMPLETE" ] || [ -h "$p/$INCOMPLETE" ]; then st=incomplete; detail incomplete; return; fi
     if [ ! -f "$p/pyvenv.cfg" ]; then
-        detail_no_cfg; st=empty
+        detail no-cfg; st=empty
         for e in "$p"/* "$p"/.[!.]* "$p"/..?*; do [ -e "$e" ] || [ -h "$e" ] && { st=not-venv; break; }; done
         return
     fi
@@ -56,10 +56,10 @@ state() {
         python=python${l##*/python}
         # a venv made by Python <= 3.8 has no bin/python3.X at all: only a dangling one counts
         [ -e "$p/bin/$python" ] || [ -h "$p/bin/$python" ] || continue
-        [ -x "$p/bin/$python" ] || { st=broken; detail_python_gone; return; }
+        [ -x "$p/bin/$python" ] || { st=broken; detail python-gone; return; }
     done
     python=$p/bin/python
-    [ -x "$python" ] || { st=broken; detail_python_gone; return; }
+    [ -x "$python" ] || { st=broken; detail python-gone; return; }
     st=ok
 }
 
@@ -69,8 +69,8 @@ state() {
 # names it); unsure=1 when sh could not look (no cwd, no home)
 pick() {
     env= cache= pending= src= skipped= unsure=
-    case $XDG_CACHE_HOME in /*) cache=$XDG_CACHE_HOME ;; *) case $HOME in /*) cache=$HOME/.cache ;; esac ;; esac
-    cache=${cache:+$cache/pipshim}
+    case $XDG_CACHE_HOME in /*) cache=$XDG_CACHE_HOME ;; *) case $HOME in /*) cache=$HOME/@CACHE_HOME_DEFAULT@ ;; esac ;; esac
+    cache=${cache:+$cache/@APP@}
     trust=${cache:+$cache/$TRUST_DIR}
     # the physical cwd without a fork: cd -P and back (OLDPWD as it was: it is exported to what
     # runs); bash in a deleted directory makes PWD "." (dash fails the cd): sh cannot look

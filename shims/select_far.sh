@@ -86,11 +86,11 @@ pick_far() {
     case $u in /*) ;; *) u= ;; esac
     if [ -z "$u" ]; then
         data=
-        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $H in /*) data=$H/.local/share ;; esac ;; esac
-        [ -n "$data" ] && [ -f "$data/pipshim/user-env" ] && IFS= read -r u <"$data/pipshim/user-env"
+        case $XDG_DATA_HOME in /*) data=$XDG_DATA_HOME ;; *) case $H in /*) data=$H/@DATA_HOME_DEFAULT@ ;; esac ;; esac
+        [ -n "$data" ] && [ -f "$data/@USER_ENV_FILE_IN_DATA@" ] && IFS= read -r u <"$data/@USER_ENV_FILE_IN_DATA@"
         case $u in /*) ;; *) u= ;; esac
         if [ -z "$u" ]; then
-            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/pipshim/venv; else unsure=1; return; fi
+            if [ "$root" = 1 ]; then u=$ROOT_USER_VENV; elif [ -n "$data" ]; then u=$data/@USER_VENV_IN_DATA@; else unsure=1; return; fi
         fi
     fi
     state "$u"
@@ -108,7 +108,7 @@ pick_far() {
 link_state() {
     st=not-venv target=$(ls -ld -- "$p" 2>/dev/null)
     target=${target#*" $p -> "}
-    if [ -e "$p" ]; then detail_link_not_venv; else detail_link_dangling; fi
+    if [ -e "$p" ]; then detail link-not-venv; else detail link-dangling; fi
 }
 
 # real=<the next $1 on PATH that is not a pipshim shim>; no fork

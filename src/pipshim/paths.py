@@ -16,8 +16,15 @@ import os
 from collections.abc import Mapping
 
 USER_VENV_ROOT_IN_CONTAINER = "/opt/venv"  # a Dockerfile's `RUN pip install X` lands here
-DATA_HOME_DEFAULT = ".local/share"  # XDG_DATA_HOME's default, under the home
-USER_VENV_IN_DATA = "pipshim/venv"  # the user environment under the XDG data dir
+# the XDG defaults under the home, and pipshim's names under them (the shims' sh is rendered
+# from these: shimrender.py)
+DATA_HOME_DEFAULT = ".local/share"
+CACHE_HOME_DEFAULT = ".cache"
+CONFIG_HOME_DEFAULT = ".config"
+APP = "pipshim"  # pipshim's directory under each of them
+USER_VENV_IN_DATA = f"{APP}/venv"  # the user environment
+USER_ENV_FILE_IN_DATA = f"{APP}/user-env"  # user_env_file
+CONFIG_IN_CONFIG = f"{APP}/config.toml"  # config_file
 VERSION_SEP = "-"  # the per-version user environment beside the default one: venv-3.12, /opt/venv-3.12
 
 
@@ -46,11 +53,11 @@ def data_home(environ: Mapping[str, str]) -> str:
 
 
 def cache_home(environ: Mapping[str, str]) -> str:
-    return _xdg(environ, "XDG_CACHE_HOME", ".cache")
+    return _xdg(environ, "XDG_CACHE_HOME", CACHE_HOME_DEFAULT)
 
 
 def config_home(environ: Mapping[str, str]) -> str:
-    return _xdg(environ, "XDG_CONFIG_HOME", ".config")
+    return _xdg(environ, "XDG_CONFIG_HOME", CONFIG_HOME_DEFAULT)
 
 
 def state_home(environ: Mapping[str, str]) -> str:
@@ -60,18 +67,18 @@ def state_home(environ: Mapping[str, str]) -> str:
 def cache_dir(environ: Mapping[str, str]) -> str:
     """pipshim's disposable cache ("" when the user has no home)."""
     base = cache_home(environ)
-    return os.path.join(base, "pipshim") if base else ""
+    return os.path.join(base, APP) if base else ""
 
 
 def config_file(environ: Mapping[str, str]) -> str:
     base = config_home(environ)
-    return os.path.join(base, "pipshim", "config.toml") if base else ""
+    return os.path.join(base, CONFIG_IN_CONFIG) if base else ""
 
 
 def user_env_file(environ: Mapping[str, str]) -> str:
     """One line: the user environment's path, written by the resolver for the python shim."""
     base = data_home(environ)
-    return os.path.join(base, "pipshim", "user-env") if base else ""
+    return os.path.join(base, USER_ENV_FILE_IN_DATA) if base else ""
 
 
 def user_venv(environ: Mapping[str, str], configured: str | None, root_in_container: bool) -> str:

@@ -4,7 +4,8 @@ The shims pick an environment in sh alone (no Python start), so they must apply 
 same rules as discovery.py and rules.py; that selection is written once (shims/select.sh,
 shims/select_far.sh) and rendered into both. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
-messages and exit codes all come from here. A template names what each of its blocks holds
+messages and exit codes all come from here, as constants, and pipshim's directory names
+(paths.py) as words spelled into the text where the sh says ``@NAME@`` (WORDS). A template names what each of its blocks holds
 (``# start rendered: near far …`` … ``# end rendered``, see PARTS) and shims.install()
 fills them in. The user environment's path comes from a one-line file the resolver writes
 (paths.user_env_file): no TOML in sh.
@@ -49,15 +50,19 @@ def _printf(key: str) -> str:
     return f"msg_{key.replace('-', '_')}() {{ {first}printf 'pipshim: {fmt}\\n' {args} >&2; }}"
 
 
-def _detail(key: str) -> str:
-    """A sh function ``detail_KEY`` setting $detail to MESSAGES[KEY] (no subshell: no fork)."""
-    text = MESSAGES[key]
-    literal = re.split(r"({\w+})", text)
-    body = "".join(
-        "${" + part[1:-1] + "}" if re.fullmatch(r"{\w+}", part) else re.sub(r'(["$`\\])', r"\\\1", part)
-        for part in literal
-    )
-    return f'detail_{key.replace("-", "_")}() {{ detail="{body}"; }}'
+def _details(keys: tuple[str, ...]) -> str:
+    """``detail KEY``: set $detail to MESSAGES[KEY] (no subshell: no fork). One function with a
+    case, not one per key: dash reads each definition, and a function costs it more than an arm."""
+
+    def arm(key: str) -> str:
+        literal = re.split(r"({\w+})", MESSAGES[key])
+        body = "".join(
+            "${" + part[1:-1] + "}" if re.fullmatch(r"{\w+}", part) else re.sub(r'(["$`\\])', r"\\\1", part)
+            for part in literal
+        )
+        return f'{key}) detail="{body}" ;;'
+
+    return f"detail() {{ case $1 in {' '.join(arm(key) for key in keys)} esac; }}"
 
 
 def read_commands() -> list[str]:
@@ -84,8 +89,11 @@ def _spelled(name: str) -> str:
 # msg_link first: no stub
 SHIM_MESSAGES = ("link", "broken", "broken-version", "not-venv", "user-env-unusable", "no-python")
 LINK_FIRST = ("not-venv", "user-env-unusable")  # the refusals a symlink not followed can meet
-SHIM_DETAILS = ("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable")
-FAR_DETAILS = ("link-dangling", "link-not-venv")  # select_far.sh's link_state
+# the details select.sh's state and owner_ok, and select_far.sh's link_state, give
+SHIM_DETAILS = (
+    *("missing", "not-dir", "no-cfg", "incomplete", "python-gone", "owner", "writable"),
+    *("link-dangling", "link-not-venv"),
+)
 
 
 def _venv_here() -> str:
@@ -129,7 +137,7 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"TRUST_MARK={sh_quote(shimtrust.MARK)}",
             _venv_here(),
             f"is_true() {{ case $1 in {_case_pattern(TRUE_WORDS)}) return 0 ;; esac; return 1; }}",
-            *(_detail(key) for key in SHIM_DETAILS),
+            _details(SHIM_DETAILS),
         ]
     if group == "far":  # select_far.sh: projects, root, containers, the user environment, PATH
         return [
@@ -140,16 +148,12 @@ def _constants(group: str, site: str = "") -> list[str]:
             f"INIT_SYSTEMS={sh_quote(' '.join(facts.INIT_SYSTEMS))}",
             f"CONTAINER_CGROUPS={sh_quote(' '.join(facts.CONTAINER_CGROUPS))}",
             f"SHIM_ID={sh_quote(realpip.SHIM_ID)}",
-            *(_detail(key) for key in FAR_DETAILS),
         ]
     if group == "shim":  # handing over to pipshim.boot or the resolver, and the shims' messages
         return [
             f"PIPSHIM_SITE={sh_quote(site)}",
             f"BOOT={sh_quote(boot.SNIPPET)}",
             f"GUARD={sh_quote(facts.GUARD)}",
-            f"VERSION_SEP={sh_quote(paths.VERSION_SEP)}",  # the python shim's other_version
-            f"USER_VENV_IN_DATA={sh_quote(paths.USER_VENV_IN_DATA)}",
-            f"DATA_HOME_DEFAULT={sh_quote(paths.DATA_HOME_DEFAULT)}",
             f"EXIT_BROKEN={int(Exit.BROKEN)}",
             f"EXIT_NO_PIP={int(Exit.NO_PIP)}",
             *(_printf(key) for key in SHIM_MESSAGES),
@@ -199,6 +203,37 @@ def minify(sh: str) -> str:
     return "".join(out)
 
 
+# pipshim's path names (paths.py), spelled into the sh where it says @NAME@ as it is rendered:
+# a word in the text costs dash nothing to run, where a constant is a command it reads
+WORDS = {
+    "CACHE_HOME_DEFAULT": paths.CACHE_HOME_DEFAULT,
+    "DATA_HOME_DEFAULT": paths.DATA_HOME_DEFAULT,
+    "CONFIG_HOME_DEFAULT": paths.CONFIG_HOME_DEFAULT,
+    "APP": paths.APP,
+    "USER_VENV_IN_DATA": paths.USER_VENV_IN_DATA,
+    "USER_ENV_FILE_IN_DATA": paths.USER_ENV_FILE_IN_DATA,
+    "CONFIG_IN_CONFIG": paths.CONFIG_IN_CONFIG,
+    "VERSION_SEP": paths.VERSION_SEP,
+}
+_WORD = re.compile(r"@([A-Z_]+)@")
+_PLAIN = re.compile(r"[A-Za-z0-9._/-]+")  # what a word may hold: nothing sh reads specially
+
+
+def fill(sh: str) -> str:
+    """sh with each ``@NAME@`` of WORDS spelled out (others, such as the shims' own
+    @PIPSHIM_PYTHON@, are left for shims.install)."""
+
+    def word(m: re.Match) -> str:
+        value = WORDS.get(m.group(1))
+        if value is None:
+            return m.group(0)
+        if not _PLAIN.fullmatch(value):
+            raise ValueError(f"{m.group(1)}={value!r} holds characters sh would read")
+        return value
+
+    return _WORD.sub(word, sh)
+
+
 def _source(part: str) -> str:
     from pipshim.shims import template_path
 
@@ -208,7 +243,7 @@ def _source(part: str) -> str:
 
 def selection(part: str) -> str:
     """The sh of one part of the selection (shims/select.sh, select_far.sh, reads.sh), as rendered."""
-    return minify(_source(part))
+    return fill(minify(_source(part)))
 
 
 def functions(part: str, names: tuple[str, ...]) -> str:
@@ -220,7 +255,7 @@ def functions(part: str, names: tuple[str, ...]) -> str:
         found = re.search(rf"^{re.escape(name)}\(\) \{{.*?^\}}\n", text, re.M | re.S)
         if found is None:
             raise LookupError(f"{PARTS[part]} defines no {name}()")
-        out.append(minify(found.group(0)))
+        out.append(fill(minify(found.group(0))))
     return "".join(out)
 
 
@@ -228,7 +263,7 @@ def owner_check() -> str:
     """sh for ``sh -c SCRIPT _ DIR``: exit 0 if select.sh's owner_ok takes DIR as the user's own
     (the shell hook's check of a venv pipshim has not marked)."""
     body = functions("far", ("private_group",)) + functions("near", ("owner_ok",))
-    return "detail_owner() { :; }\ndetail_writable() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
+    return "detail() { :; }\n" + body + 'p=$1 trust=\nowner_ok "$1"\n'
 
 
 def _part(name: str, site: str) -> str:
@@ -274,14 +309,14 @@ def render_blocks(text: str, site: str = "") -> str:
         unknown = [p for p in parts if p not in PARTS and p != STUBS]
         if unknown:
             raise ValueError(f"a shim template names unknown rendered parts: {' '.join(unknown)}")
-        out += [minify(text[pos : block.start()]), block.group(0)[: block.start(2) - block.start()]]
+        out += [fill(minify(text[pos : block.start()])), block.group(0)[: block.start(2) - block.start()]]
         out += [_part(p, site) for p in parts if p != STUBS]
         if STUBS in parts:
             stub_at = len(out)
             out.append("")
         out.append(text[block.end(2) : block.end()])
         pos = block.end()
-    out.append(minify(text[pos:]))
+    out.append(fill(minify(text[pos:])))
     if stub_at is not None:
         out[stub_at] = stubs("".join(out[:stub_at]), "".join(out[stub_at + 1 :]))
     return "".join(out)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from pipshim import shimrender
+from pipshim import paths, shimrender, shims
 from pipshim.shimrender import minify, render_blocks, stubs
 
 
@@ -89,3 +91,21 @@ def test_functions_takes_whole_definitions_and_names_a_missing_one():
     assert text.startswith("owner_ok() {\n") and text.endswith("}\n") and "private_group() {" not in text
     with pytest.raises(LookupError, match="defines no no_such_function"):
         shimrender.functions("near", ("no_such_function",))
+
+
+def test_path_words_are_spelled_from_paths_and_nothing_else_is_touched():
+    assert shimrender.fill("x=$H/@DATA_HOME_DEFAULT@/@USER_VENV_IN_DATA@") == "x=$H/.local/share/pipshim/venv"
+    assert shimrender.fill("@PIPSHIM_PYTHON@ @NOT_A_WORD@ a@b") == "@PIPSHIM_PYTHON@ @NOT_A_WORD@ a@b"
+    # every word a sh source names is one of WORDS, and every rendered part has them spelled out
+    named, left = set(), re.compile("@(" + "|".join(shimrender.WORDS) + ")@")
+    for part, name in shimrender.PARTS.items():
+        if name:
+            named |= set(re.findall(r"@([A-Z_]+)@", shimrender._source(part)))
+            assert not left.search(shimrender.selection(part)), part
+    for template in ("pip", "python"):
+        with open(shims.template_path(template), encoding="utf-8") as fh:
+            text = fh.read()
+        named |= set(re.findall(r"@([A-Z_]+)@", text))
+        assert not left.search(render_blocks(text)), template
+    assert named <= set(shimrender.WORDS) | {"PIPSHIM_PYTHON", "PIPSHIM_BIN_DIR"}
+    assert paths.user_env_file({"HOME": "/h"}) == f"/h/{paths.DATA_HOME_DEFAULT}/{paths.USER_ENV_FILE_IN_DATA}"
