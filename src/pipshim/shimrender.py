@@ -5,10 +5,10 @@ same rules as discovery.py and rules.py; that selection is written once (shims/s
 shims/select_far.sh) and rendered into both. Nothing it needs is written twice: venv names,
 project markers, the in-progress marker, container evidence, pip's true/false words,
 messages and exit codes all come from here, as constants, and pipshim's directory names
-(paths.py) as words spelled into the text where the sh says ``@NAME@`` (WORDS). A template names what each of its blocks holds
-(``# start rendered: near far …`` … ``# end rendered``, see PARTS) and shims.install()
-fills them in. The user environment's path comes from a one-line file the resolver writes
-(paths.user_env_file): no TOML in sh.
+(paths.py) as words spelled into the text where the sh says ``@NAME@`` (WORDS). A template
+names what each of its blocks holds (``# start rendered: near far …`` … ``# end
+rendered``, see PARTS) and shims.install() fills them in. The user environment's path comes
+from a one-line file the resolver writes (paths.user_env_file): no TOML in sh.
 
 Why the python shim has three blocks: dash reads a script only as far as it has run, and
 reading costs it 40-250 instructions a byte. The python shim's common cases (a venv from
