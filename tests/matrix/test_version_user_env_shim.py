@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 from helpers import pipshim_lines
-from matrix import builder
 from sut import SUT
 
+from matrix import builder
 from pipshim import cli, shims
 from pipshim.discovery import INCOMPLETE
 
