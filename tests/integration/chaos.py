@@ -32,10 +32,14 @@ TRACEBACK = "Traceback (most recent call last)"
 # user env, whose path (~/.local/share/pipshim/venv/...) also holds "/pipshim/".
 PIPSHIM_FRAME = re.compile(r'File "[^"]*/(?:src|site-packages)/pipshim/[^"]*\.py"')
 PIP_FRAME = re.compile(r'File "[^"]*/site-packages/pip/[^"]*\.py"')
+# CPython's own report of a ^C that lands while it starts (importing site), before any code of
+# the program it runs: a child pip's start then prints it, and no program could catch it
+STARTUP_INTERRUPT = re.compile(r"Fatal Python error: init_import_site\b.*?^KeyboardInterrupt$", re.S | re.M)
 
 
 def pipshim_traceback(text: str) -> bool:
     """A traceback of pipshim's (pip's own, e.g. on ^C or a full stdout, is pip's to print)."""
+    text = STARTUP_INTERRUPT.sub("", text)
     return TRACEBACK in text and (bool(PIPSHIM_FRAME.search(text)) or not PIP_FRAME.search(text))
 
 
